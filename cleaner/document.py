@@ -1,0 +1,128 @@
+"""The record that flows through every stage, and the options that steer them.
+
+A `Document` starts as bytes plus where they came from, and each stage fills in
+more fields. Stages never raise for a bad document: they set `status` to
+`failed` or `dropped` with a short stable `reason` code and a human `message`,
+so that every input is accounted for at the end of a run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+# Status values.
+OK = "ok"
+DROPPED = "dropped"
+FAILED = "failed"
+
+# Stable reason codes (see README, "Accounting").
+EMPTY_AFTER_CLEANING = "empty_after_cleaning"
+DUPLICATE_DROPPED = "duplicate_dropped"
+UNREADABLE = "unreadable"
+NOT_FOUND = "not_found"
+NOT_TEXT = "not_text"
+TOO_LARGE = "too_large"
+INTERNAL_ERROR = "internal_error"
+
+# Fields written to the JSON Lines output, in this order.
+RECORD_FIELDS = (
+    "id", "source", "url", "title", "date", "site", "language", "format",
+    "text", "encoding", "encoding_method", "confidence", "repairs",
+    "duplicate_of", "cluster", "similarity", "bytes_in", "chars_in", "chars_out",
+)
+
+
+@dataclass
+class Document:
+    """One input document and everything cleaner decided about it."""
+
+    id: str
+    source: str
+    raw: bytes | None = field(default=None, repr=False)
+    url: str | None = None
+    title: str | None = None
+    date: str | None = None
+    site: str | None = None
+    language: str | None = None
+    format: str | None = None  # "html" or "text", sniffed from content
+    text: str = ""
+    encoding: str | None = None
+    encoding_method: str | None = None
+    confidence: float | None = None
+    repairs: list[str] = field(default_factory=list)
+    duplicate_of: str | None = None
+    cluster: str | None = None
+    similarity: float | None = None
+    bytes_in: int = 0
+    chars_in: int = 0
+    chars_out: int = 0
+    status: str = OK
+    reason: str | None = None
+    message: str | None = None
+    # MinHash signature (uint32 values) of the clean text; not written out.
+    signature: Any = field(default=None, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == OK
+
+    def fail(self, reason: str, message: str) -> "Document":
+        self.status, self.reason, self.message = FAILED, reason, message
+        self.raw = None
+        return self
+
+    def drop(self, reason: str, message: str) -> "Document":
+        self.status, self.reason, self.message = DROPPED, reason, message
+        self.raw = None
+        return self
+
+    def record(self) -> dict[str, Any]:
+        """The output record: the fields of RECORD_FIELDS, in order."""
+        return {name: getattr(self, name) for name in RECORD_FIELDS}
+
+    def error_record(self) -> dict[str, Any]:
+        """What `--errors` receives for a document that is not written."""
+        return {"id": self.id, "source": self.source, "status": self.status,
+                "reason": self.reason, "message": self.message}
+
+    def spool_record(self) -> dict[str, Any]:
+        """Everything but the raw bytes and signature, for the on-disk spool."""
+        skip = {"raw", "signature"}
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
+
+    @classmethod
+    def from_spool(cls, data: dict[str, Any]) -> "Document":
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class Options:
+    """Every knob of a cleaning run. Defaults serve news text (see README)."""
+
+    # Near-duplicates: word n-gram MinHash + LSH.
+    threshold: float = 0.5
+    num_perm: int = 128
+    ngram: int = 3
+    seed: int = 1
+    drop_duplicates: bool = False
+    dedup: bool = True
+    # Extraction.
+    favor_precision: bool = False
+    favor_recall: bool = False
+    # Input limits.
+    max_bytes: int = 64 * 1024 * 1024
+    # Documents per batch handed to a stage function.
+    batch_size: int = 64
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.threshold <= 1.0:
+            raise ValueError(f"threshold must be in (0, 1], got {self.threshold}")
+        if self.num_perm < 16:
+            raise ValueError(f"num_perm must be at least 16, got {self.num_perm}")
+        if self.ngram < 1:
+            raise ValueError(f"ngram must be at least 1, got {self.ngram}")
+        if self.max_bytes < 1:
+            raise ValueError(f"max_bytes must be positive, got {self.max_bytes}")
+        if self.favor_precision and self.favor_recall:
+            raise ValueError("favor_precision and favor_recall exclude each other")

@@ -1,0 +1,58 @@
+"""The chrome lexicon: phrases by kind and language, loaded once from data/lexicon.json.
+
+Code asks for a kind (all languages merged); adding a language is adding data.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+KINDS = ("action", "widget", "block_heading", "counter_label", "date_label", "weekday",
+         "footer_prefix", "notice", "relative_time", "alt_suffix", "home")
+
+
+def normalise(text: str) -> str:
+    """Casefolded NFC with runs of whitespace collapsed: the form phrases match on."""
+    text = unicodedata.normalize("NFC", text).casefold()
+    return " ".join(text.split())
+
+
+def _alternation(phrases: list[str], escape: bool = True) -> str:
+    ordered = sorted(set(phrases), key=len, reverse=True)  # longest first
+    return "|".join(re.escape(p) if escape else p for p in ordered)
+
+
+@dataclass(frozen=True, eq=False)  # hashed by identity: patterns are cached per lexicon
+class Lexicon:
+    phrases: dict[str, tuple[str, ...]]
+    languages: tuple[str, ...]
+
+    def kind(self, name: str) -> tuple[str, ...]:
+        return self.phrases[name]
+
+    def pattern(self, name: str) -> str:
+        """A regex alternation of one kind's phrases, longest first."""
+        return _alternation(list(self.phrases[name]), escape=name != "relative_time")
+
+
+def load_lexicon(data: dict) -> Lexicon:
+    phrases: dict[str, tuple[str, ...]] = {}
+    languages: set[str] = set()
+    for kind in KINDS:
+        merged: list[str] = []
+        for language, entries in data.get(kind, {}).items():
+            languages.add(language)
+            merged.extend(normalise(e) if kind != "relative_time" else e for e in entries)
+        phrases[kind] = tuple(dict.fromkeys(merged))
+    return Lexicon(phrases, tuple(sorted(languages)))
+
+
+@lru_cache(maxsize=1)
+def default_lexicon() -> Lexicon:
+    text = resources.files("cleaner").joinpath("data/lexicon.json").read_text(encoding="utf-8")
+    return load_lexicon(json.loads(text))
