@@ -170,12 +170,12 @@ def glued_words(text: str) -> int:
 def _line_rule(line: _Line, pats: _Patterns) -> tuple[str, str] | None:
     """The per-line rule that marks this line as chrome, with its evidence."""
     norm, text = line.norm, line.text
+    if pats.date_line.match(norm):
+        return "date_line", norm
     if NUMBERISH.match(norm):
         return "counter", "numbers only"
     if pats.counter.match(norm):
         return "counter", norm
-    if pats.date_line.match(norm):
-        return "date_line", norm
     if pats.block_heading.match(norm):
         return "block_heading", norm
     if pats.action_only.match(norm):

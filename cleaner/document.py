@@ -16,7 +16,10 @@ OK = "ok"
 DROPPED = "dropped"
 FAILED = "failed"
 
-# Stable reason codes (see README, "Accounting").
+# Stable reason codes (see README, "Accounting"). Dropped: empty_input,
+# empty_after_cleaning, not_text, too_large, duplicate_dropped. Failed (exit 1):
+# not_found, unreadable, internal_error.
+EMPTY_INPUT = "empty_input"
 EMPTY_AFTER_CLEANING = "empty_after_cleaning"
 DUPLICATE_DROPPED = "duplicate_dropped"
 UNREADABLE = "unreadable"
@@ -40,6 +43,8 @@ class Document:
     id: str
     source: str
     raw: bytes | None = field(default=None, repr=False)
+    # File to read, when it differs from the printable `source` (undecodable names).
+    path: str | None = field(default=None, repr=False)
     url: str | None = None
     title: str | None = None
     date: str | None = None
@@ -88,7 +93,7 @@ class Document:
 
     def spool_record(self) -> dict[str, Any]:
         """Everything but the raw bytes and signature, for the on-disk spool."""
-        skip = {"raw", "signature"}
+        skip = {"raw", "signature", "path"}
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
 
     @classmethod

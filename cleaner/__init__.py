@@ -1,0 +1,17 @@
+"""cleaner: turn scraped web pages into a clean, deduplicated text corpus.
+
+Library use (the `cleaner` command is a thin layer over this):
+
+    from cleaner import clean, Options
+    run = clean(["crawl/"], Options(threshold=0.5))
+    for doc in run:                 # every input, in input order
+        if doc.ok:
+            print(doc.id, doc.duplicate_of, doc.text[:80])
+    print(run.stats.as_dict())
+"""
+
+from .document import Document, Options
+from .pipeline import CleanRun, clean, process_batch, process_document
+
+__all__ = ["CleanRun", "Document", "Options", "clean", "process_batch", "process_document"]
+__version__ = "0.1.0"

@@ -1,0 +1,226 @@
+"""The `cleaner` command: a thin layer over `cleaner.clean`.
+
+stdout carries data only (JSON Lines); everything for people goes to stderr.
+Exit codes: 0 the run completed and every document was read, 1 some document
+failed (unreadable, missing, internal error), 2 usage error, 130 interrupted,
+141 output pipe closed early (as `| head` does).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import click
+
+from . import __version__
+from .document import Options
+from .io.writers import STDOUT, JsonlWriter, TextDirWriter, write_json
+from .pipeline import clean
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2, 130, 141
+
+CLEAN_HELP = """Clean and deduplicate web pages into a text corpus.
+
+INPUT is any mix of files, directories (walked recursively in sorted order,
+hidden entries skipped), glob patterns and `-` for standard input. HTML or
+text dump is sniffed from the content. Each document is decoded (BOM, strict
+UTF-8, declared charset, chardet), stripped of site chrome (trafilatura for
+HTML, cleaner's line rules for text dumps) and fingerprinted; near-duplicates
+are flagged with `duplicate_of`, `cluster` and `similarity`.
+
+Output is JSON Lines on stdout (or -o FILE, written atomically); the summary
+goes to stderr. Every document not written is listed by --errors and counted
+in the summary and --report with a reason.
+
+\b
+Examples:
+  cleaner clean samples/ -o corpus.jsonl
+  find crawl/ -name '*.html' | cleaner clean --files-from - > corpus.jsonl
+  cleaner clean 'crawl/**/*.txt' --drop-duplicates --report report.json
+  cleaner clean page.html --format txt --out-dir clean/
+  cat page.html | cleaner clean - | jq -r .text
+
+\b
+Exit status:
+  0    the run completed and every document was read
+  1    some documents failed (see --errors); the others were written
+  2    usage error (bad option or value)
+  130  interrupted (Ctrl-C or SIGTERM)
+  141  the output pipe was closed early (e.g. by `head`)
+"""
+
+
+def _probability(ctx, param, value):
+    if value is not None and not 0.0 < value <= 1.0:
+        raise click.BadParameter("must be in (0, 1]")
+    return value
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="cleaner")
+def main() -> None:
+    """cleaner: turn scraped web pages into a clean, deduplicated text corpus.
+
+    \b
+    Example:
+      cleaner clean samples/ -o corpus.jsonl
+
+    Run `cleaner COMMAND --help` for the options of each command.
+    """
+
+
+@main.command("clean", help=CLEAN_HELP, no_args_is_help=False)
+@click.argument("inputs", nargs=-1, metavar="INPUT...")
+@click.option("-o", "--output", default=STDOUT, show_default=True, envvar="CLEANER_OUTPUT",
+              metavar="FILE", help="JSON Lines output file, `-` for stdout. Example: -o corpus.jsonl")
+@click.option("--format", "output_format", type=click.Choice(["jsonl", "txt"]), default="jsonl",
+              show_default=True, envvar="CLEANER_FORMAT",
+              help="jsonl: one record per line; txt: one UTF-8 .txt per written document "
+                   "in --out-dir. Example: --format txt --out-dir clean/")
+@click.option("--out-dir", type=click.Path(file_okay=False), envvar="CLEANER_OUT_DIR",
+              help="Directory for --format txt (created if missing). Example: --out-dir clean/")
+@click.option("--files-from", type=click.File("r", encoding="utf-8", errors="surrogateescape"),
+              envvar="CLEANER_FILES_FROM",
+              help="Read input paths from FILE, one per line; `-` for stdin. "
+                   "Example: find crawl -name '*.html' | cleaner clean --files-from -")
+@click.option("--errors", "errors_path", metavar="FILE", envvar="CLEANER_ERRORS",
+              help="Write one JSON line {id, source, status, reason, message} per document "
+                   "not written. Example: --errors errors.jsonl")
+@click.option("--report", "report_path", metavar="FILE", envvar="CLEANER_REPORT",
+              help="Write the run's figures and duplicate clusters as JSON. "
+                   "Example: --report report.json")
+@click.option("--threshold", type=float, default=Options.threshold, show_default=True,
+              callback=_probability, envvar="CLEANER_THRESHOLD",
+              help="Estimated Jaccard similarity (word n-grams) at or above which two documents "
+                   "are near-duplicates. Example: --threshold 0.6")
+@click.option("--num-perm", type=click.IntRange(16, 1024), default=Options.num_perm,
+              show_default=True, envvar="CLEANER_NUM_PERM",
+              help="MinHash permutations: more is more precise and slower. Example: --num-perm 256")
+@click.option("--ngram", type=click.IntRange(1, 20), default=Options.ngram, show_default=True,
+              envvar="CLEANER_NGRAM",
+              help="Words per shingle. Example: --ngram 5")
+@click.option("--drop-duplicates", is_flag=True, envvar="CLEANER_DROP_DUPLICATES",
+              help="Leave near-duplicates out of the output (they are listed by --errors with "
+                   "reason duplicate_dropped) instead of flagging them.")
+@click.option("--no-dedup", is_flag=True, envvar="CLEANER_NO_DEDUP",
+              help="Skip near-duplicate detection; records then stream out as they are cleaned.")
+@click.option("--favor-precision", is_flag=True, envvar="CLEANER_FAVOR_PRECISION",
+              help="HTML: ask trafilatura for less text, less chrome.")
+@click.option("--favor-recall", is_flag=True, envvar="CLEANER_FAVOR_RECALL",
+              help="HTML: ask trafilatura for more text, possibly more chrome.")
+@click.option("--max-bytes", type=click.IntRange(1), default=Options.max_bytes,
+              show_default=True, envvar="CLEANER_MAX_BYTES",
+              help="Documents larger than this are dropped with reason too_large. "
+                   "Example: --max-bytes 10000000")
+@click.option("-q", "--quiet", is_flag=True, envvar="CLEANER_QUIET",
+              help="No summary or progress on stderr.")
+@click.option("--progress/--no-progress", default=None,
+              help="Show a progress bar (default: only when stderr is a terminal).")
+def clean_command(inputs, output, output_format, out_dir, files_from, errors_path, report_path,
+                  threshold, num_perm, ngram, drop_duplicates, no_dedup, favor_precision,
+                  favor_recall, max_bytes, quiet, progress) -> None:
+    if not inputs and files_from is None:
+        raise click.UsageError("give at least one INPUT (file, directory, glob or -) "
+                               "or --files-from FILE")
+    if output_format == "txt" and not out_dir:
+        raise click.UsageError("--format txt needs --out-dir DIR")
+    if out_dir and output_format != "txt":
+        raise click.UsageError("--out-dir is only used with --format txt")
+    if favor_precision and favor_recall:
+        raise click.UsageError("--favor-precision and --favor-recall exclude each other")
+    stdin_used = list(inputs).count("-") + (files_from is not None and files_from.name == "<stdin>")
+    if stdin_used > 1:
+        raise click.UsageError("standard input can be used only once (INPUT `-` or --files-from -)")
+    for path in (output, errors_path, report_path):
+        if path and path != STDOUT:
+            parent = os.path.dirname(os.path.abspath(path))
+            if not os.path.isdir(parent):
+                raise click.UsageError(f"cannot write {path}: directory {parent} does not exist")
+
+    options = Options(threshold=threshold, num_perm=num_perm, ngram=ngram,
+                      drop_duplicates=drop_duplicates, dedup=not no_dedup,
+                      favor_precision=favor_precision, favor_recall=favor_recall,
+                      max_bytes=max_bytes)
+    sources = list(inputs)
+    if files_from is not None:
+        from .io.readers import paths_from
+        sources = _chain(sources, paths_from(files_from))
+
+    show_progress = (not quiet) and (progress if progress is not None else sys.stderr.isatty())
+    code = _run(sources, options, output, output_format, out_dir, errors_path, report_path,
+                quiet, show_progress)
+    sys.exit(code)
+
+
+def _chain(first, rest):
+    yield from first
+    yield from rest
+
+
+def _run(sources, options: Options, output: str, output_format: str, out_dir: str | None,
+         errors_path: str | None, report_path: str | None, quiet: bool, show_progress: bool) -> int:
+    from .summary import Progress, print_summary
+
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    stdin = sys.stdin.buffer if sys.stdin is not None else None
+    progress = Progress(enabled=show_progress)
+    run = clean(sources, options, stdin=stdin, on_progress=progress.update)
+    writer = TextDirWriter(out_dir) if output_format == "txt" else JsonlWriter(output)
+    errors = JsonlWriter(errors_path) if errors_path else None
+    try:
+        with progress:
+            for doc in run:
+                if doc.ok:
+                    writer.write(doc if output_format == "txt" else doc.record())
+                elif errors is not None:
+                    errors.write(doc.error_record())
+    except BrokenPipeError:
+        _abort(writer, errors)
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+    except KeyboardInterrupt:
+        _abort(writer, errors)
+        run.stats.finish()
+        if not quiet:
+            print_summary(run.stats, interrupted=True)
+        return EXIT_INTERRUPTED
+    except BaseException:
+        _abort(writer, errors)
+        raise
+    writer.close(ok=True)
+    if errors is not None:
+        errors.close(ok=True)
+    if report_path:
+        write_json(report_path, run.stats.as_dict())
+    if not quiet:
+        print_summary(run.stats)
+    return EXIT_FAILED if sum(run.stats.failed.values()) else EXIT_OK
+
+
+def _abort(*writers) -> None:
+    """Remove half-written files; never raise while doing so."""
+    for writer in writers:
+        if writer is not None:
+            try:
+                writer.close(ok=False)
+            except Exception:
+                pass
+
+
+def _raise_interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe, point stdout at /dev/null so the interpreter's final
+    flush does not raise again (the Python docs' recipe)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,1 @@
+"""Readers (where documents come from) and writers (where results go)."""

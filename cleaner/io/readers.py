@@ -1,0 +1,160 @@
+"""Where documents come from: files, directories, glob patterns, stdin, path lists.
+
+Inputs are expanded lazily and in a stable order (directories walked
+recursively, entries sorted by name), so a run over a million files starts at
+once and two runs over the same tree see the same order. Every input becomes a
+`Document`; an input that cannot be opened becomes a failed document with a
+reason rather than an exception.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections.abc import Iterable, Iterator
+from typing import BinaryIO, TextIO
+
+from ..document import NOT_FOUND, TOO_LARGE, UNREADABLE, Document
+
+STDIN = "-"
+GLOB_CHARS = frozenset("*?[")
+
+
+class IdAllocator:
+    """Stable ids: the input's file stem, suffixed -2, -3... when already taken."""
+
+    def __init__(self) -> None:
+        self._used: set[str] = set()
+
+    def allocate(self, wanted: str) -> str:
+        wanted = wanted or "doc"
+        candidate, n = wanted, 1
+        while candidate in self._used:
+            n += 1
+            candidate = f"{wanted}-{n}"
+        self._used.add(candidate)
+        return candidate
+
+
+def stem(path: str) -> str:
+    name = os.path.basename(path.rstrip(os.sep)) or path
+    root, ext = os.path.splitext(name)
+    return root if ext and root else name
+
+
+def walk(directory: str) -> Iterator[str]:
+    """Files under `directory`, sorted, recursively; hidden entries skipped;
+    symlinked directories followed once (a link loop is not followed again)."""
+    seen: set[tuple[int, int]] = set()
+
+    def visit(path: str) -> Iterator[str]:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return
+        if (st.st_dev, st.st_ino) in seen:
+            return
+        seen.add((st.st_dev, st.st_ino))
+        try:
+            entries = sorted(os.scandir(path), key=lambda e: e.name)
+        except OSError:
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                yield from visit(entry.path)
+            else:
+                yield entry.path
+
+    yield from visit(directory)
+
+
+def expand(inputs: Iterable[str]) -> Iterator[str]:
+    """Paths from command-line inputs: files as given, directories walked,
+    glob patterns expanded (sorted) when no file has that exact name."""
+    for item in inputs:
+        if item == STDIN:
+            yield STDIN
+        elif os.path.isdir(item):
+            yield from walk(item)
+        elif not os.path.lexists(item) and GLOB_CHARS & set(item):
+            matches = sorted(glob.glob(item, recursive=True))
+            if not matches:
+                yield item  # reported as not found
+            for match in matches:
+                if os.path.isdir(match):
+                    yield from walk(match)
+                else:
+                    yield match
+        else:
+            yield item
+
+
+def paths_from(stream: TextIO) -> Iterator[str]:
+    """Paths listed one per line (as `find` prints them); blank lines skipped."""
+    for line in stream:
+        path = line.rstrip("\n").rstrip("\r")
+        if path.strip():
+            yield path
+
+
+def printable(path: str) -> str:
+    """A path as text that can be written anywhere: undecodable bytes become U+FFFD."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def read_limited(path: str, max_bytes: int) -> bytes:
+    """The file's bytes; raises ValueError if it holds more than `max_bytes`."""
+    with open(path, "rb") as handle:
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ValueError(f"larger than --max-bytes ({max_bytes} bytes)")
+    return data
+
+
+def load(doc: Document, max_bytes: int) -> Document:
+    """Fill `doc.raw` from its source file, or mark it failed with a reason."""
+    if doc.raw is not None or not doc.ok:
+        return doc
+    path = doc.path or doc.source
+    try:
+        if os.path.isdir(path):
+            return doc.fail(UNREADABLE, "is a directory")
+        doc.raw = read_limited(path, max_bytes)
+    except FileNotFoundError:
+        return doc.fail(NOT_FOUND, "no such file")
+    except PermissionError:
+        return doc.fail(UNREADABLE, "permission denied")
+    except ValueError as exc:
+        return doc.drop(TOO_LARGE, str(exc))
+    except OSError as exc:
+        return doc.fail(UNREADABLE, exc.strerror or str(exc))
+    return doc
+
+
+def documents(inputs: Iterable[str], stdin: BinaryIO | None = None,
+              max_bytes: int = 64 * 1024 * 1024,
+              ids: IdAllocator | None = None) -> Iterator[Document]:
+    """One `Document` per input file (bytes not yet read), stdin read here."""
+    ids = ids or IdAllocator()
+    for path in expand(inputs):
+        if path == STDIN:
+            doc = Document(id=ids.allocate("stdin"), source="<stdin>")
+            if stdin is None:
+                yield doc.fail(UNREADABLE, "no standard input")
+                continue
+            data = stdin.read(max_bytes + 1)
+            if len(data) > max_bytes:
+                yield doc.drop(TOO_LARGE, f"larger than --max-bytes ({max_bytes} bytes)")
+                continue
+            doc.raw = data
+            yield doc
+        else:
+            shown = printable(path)
+            yield Document(id=ids.allocate(stem(shown)), source=shown,
+                           path=path if shown != path else None)

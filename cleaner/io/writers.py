@@ -1,0 +1,130 @@
+"""Where results go: JSON Lines, one .txt per document, JSON reports.
+
+Files are written under a temporary name in the target directory and renamed
+into place only when complete, so a crash never leaves a half-written file
+under the final name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sys
+import tempfile
+from typing import IO, Any
+
+from ..document import Document
+
+STDOUT = "-"
+# Names Windows reserves whatever the extension: never produce them.
+RESERVED_NAMES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
+                  *(f"lpt{i}" for i in range(10))}
+MAX_NAME_CHARS = 120
+
+
+class AtomicFile:
+    """A text file that appears under its final name only when closed cleanly."""
+
+    def __init__(self, path: str, encoding: str = "utf-8") -> None:
+        self.path = path
+        directory = os.path.dirname(os.path.abspath(path))
+        fd, self._tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.",
+                                         suffix=".tmp", dir=directory)
+        self.handle: IO[str] = os.fdopen(fd, "w", encoding=encoding, newline="\n")
+
+    def commit(self) -> None:
+        self.handle.flush()
+        os.fsync(self.handle.fileno())
+        self.handle.close()
+        os.replace(self._tmp, self.path)
+
+    def abort(self) -> None:
+        try:
+            self.handle.close()
+        finally:
+            if os.path.exists(self._tmp):
+                os.unlink(self._tmp)
+
+    def __enter__(self) -> IO[str]:
+        return self.handle
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.abort()
+
+
+def dumps(record: dict[str, Any]) -> str:
+    """One JSON line, UTF-8 text kept readable (no \\u escapes)."""
+    return json.dumps(record, ensure_ascii=False, separators=(", ", ": ")) + "\n"
+
+
+class JsonlWriter:
+    """Records to a file (atomically) or to standard output."""
+
+    def __init__(self, target: str = STDOUT, stream: IO[str] | None = None) -> None:
+        self._atomic = None if target == STDOUT else AtomicFile(target)
+        self._out = self._atomic.handle if self._atomic else (stream or sys.stdout)
+
+    def write(self, record: dict[str, Any]) -> None:
+        self._out.write(dumps(record))
+
+    def close(self, ok: bool = True) -> None:
+        if self._atomic is None:
+            self._out.flush()
+        elif ok:
+            self._atomic.commit()
+        else:
+            self._atomic.abort()
+
+
+def safe_filename(name: str) -> str:
+    """A file name that stays inside its directory on any system: no separators,
+    no leading dots, no control characters or reserved device names, bounded
+    length (a hash of the full name keeps long names distinct)."""
+    cleaned = re.sub(r"[^\w.\-]+", "_", name, flags=re.UNICODE).strip("._") or "doc"
+    if cleaned.split(".")[0].lower() in RESERVED_NAMES:
+        cleaned = f"_{cleaned}"
+    if len(cleaned) > MAX_NAME_CHARS or cleaned != name:
+        digest = hashlib.sha1(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        cleaned = f"{cleaned[:MAX_NAME_CHARS]}-{digest}"
+    return cleaned
+
+
+class TextDirWriter:
+    """One UTF-8 .txt file per written document in `directory`."""
+
+    def __init__(self, directory: str) -> None:
+        os.makedirs(directory, exist_ok=True)
+        self.directory = directory
+        self._used: set[str] = set()
+
+    def write(self, doc: Document) -> str:
+        base = safe_filename(doc.id)
+        name, n = base, 1
+        while name.lower() in self._used:
+            n += 1
+            name = f"{base}-{n}"
+        self._used.add(name.lower())
+        path = os.path.join(self.directory, name + ".txt")
+        with AtomicFile(path) as handle:
+            handle.write(doc.text)
+            if doc.text and not doc.text.endswith("\n"):
+                handle.write("\n")
+        return path
+
+    def close(self, ok: bool = True) -> None:
+        pass
+
+
+def write_json(path: str, data: Any) -> None:
+    """A JSON document (a report), atomically; `-` writes to standard output."""
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    if path == STDOUT:
+        sys.stdout.write(text)
+        return
+    with AtomicFile(path) as handle:
+        handle.write(text)

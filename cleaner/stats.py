@@ -1,0 +1,70 @@
+"""Run figures: what came in, what went out, and the accounting that ties them.
+
+Invariant checked at the end of every run:
+    read == written + dropped + failed
+where flagged duplicates are among the written documents (or among the dropped
+ones, reason `duplicate_dropped`, with --drop-duplicates).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from .document import DROPPED, FAILED, Document
+
+
+@dataclass
+class RunStats:
+    read: int = 0
+    written: int = 0
+    flagged: int = 0
+    dropped: Counter = field(default_factory=Counter)
+    failed: Counter = field(default_factory=Counter)
+    bytes_in: int = 0
+    chars_out: int = 0
+    clusters: list[dict[str, Any]] = field(default_factory=list)
+    started: float = field(default_factory=time.monotonic)
+    finished: float | None = None
+
+    def count_read(self, doc: Document) -> None:
+        self.read += 1
+        self.bytes_in += doc.bytes_in
+
+    def count_result(self, doc: Document) -> None:
+        if doc.status == FAILED:
+            self.failed[doc.reason] += 1
+        elif doc.status == DROPPED:
+            self.dropped[doc.reason] += 1
+        else:
+            self.written += 1
+            self.chars_out += doc.chars_out
+            if doc.duplicate_of is not None:
+                self.flagged += 1
+
+    def finish(self) -> None:
+        self.finished = time.monotonic()
+
+    @property
+    def seconds(self) -> float:
+        return (self.finished or time.monotonic()) - self.started
+
+    @property
+    def accounted(self) -> bool:
+        return self.read == self.written + sum(self.dropped.values()) + sum(self.failed.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "documents_read": self.read,
+            "written": self.written,
+            "flagged_duplicates": self.flagged,
+            "dropped": dict(sorted(self.dropped.items())),
+            "failed": dict(sorted(self.failed.items())),
+            "bytes_in": self.bytes_in,
+            "chars_out": self.chars_out,
+            "seconds": round(self.seconds, 3),
+            "accounted": self.accounted,
+            "clusters": self.clusters,
+        }
