@@ -8,6 +8,7 @@ failed (unreadable, missing, internal error), 2 usage error, 130 interrupted,
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import sys
@@ -80,8 +81,7 @@ def main() -> None:
                    "in --out-dir. Example: --format txt --out-dir clean/")
 @click.option("--out-dir", type=click.Path(file_okay=False), envvar="CLEANER_OUT_DIR",
               help="Directory for --format txt (created if missing). Example: --out-dir clean/")
-@click.option("--files-from", type=click.File("r", encoding="utf-8", errors="surrogateescape"),
-              envvar="CLEANER_FILES_FROM",
+@click.option("--files-from", metavar="FILE", envvar="CLEANER_FILES_FROM",
               help="Read input paths from FILE, one per line; `-` for stdin. "
                    "Example: find crawl -name '*.html' | cleaner clean --files-from -")
 @click.option("--errors", "errors_path", metavar="FILE", envvar="CLEANER_ERRORS",
@@ -129,8 +129,7 @@ def clean_command(inputs, output, output_format, out_dir, files_from, errors_pat
         raise click.UsageError("--out-dir is only used with --format txt")
     if favor_precision and favor_recall:
         raise click.UsageError("--favor-precision and --favor-recall exclude each other")
-    stdin_used = list(inputs).count("-") + (files_from is not None and files_from.name == "<stdin>")
-    if stdin_used > 1:
+    if list(inputs).count("-") + (files_from == "-") > 1:
         raise click.UsageError("standard input can be used only once (INPUT `-` or --files-from -)")
     for path in (output, errors_path, report_path):
         if path and path != STDOUT:
@@ -144,13 +143,27 @@ def clean_command(inputs, output, output_format, out_dir, files_from, errors_pat
                       max_bytes=max_bytes)
     sources = list(inputs)
     if files_from is not None:
-        from .io.readers import paths_from
-        sources = _chain(sources, paths_from(files_from))
+        sources = _chain(sources, _path_list(files_from))
 
     show_progress = (not quiet) and (progress if progress is not None else sys.stderr.isatty())
     code = _run(sources, options, output, output_format, out_dir, errors_path, report_path,
                 quiet, show_progress)
     sys.exit(code)
+
+
+def _path_list(files_from: str):
+    """Paths listed in FILE (or stdin for `-`), one per line, bytes kept as
+    surrogate escapes so that any file name round-trips."""
+    from .io.readers import paths_from
+
+    if files_from == "-":
+        stream = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="surrogateescape")
+    else:
+        try:
+            stream = open(files_from, encoding="utf-8", errors="surrogateescape")
+        except OSError as exc:
+            raise click.UsageError(f"cannot read --files-from {files_from}: {exc.strerror}")
+    return paths_from(stream)
 
 
 def _chain(first, rest):

@@ -24,6 +24,8 @@ def normalise(text: str) -> str:
 
 def _alternation(phrases: list[str], escape: bool = True) -> str:
     ordered = sorted(set(phrases), key=len, reverse=True)  # longest first
+    if not ordered:
+        return r"(?!x)x"  # a kind with no phrases matches nothing
     return "|".join(re.escape(p) if escape else p for p in ordered)
 
 

@@ -1,0 +1,222 @@
+"""The text chrome filter: each rule on small cases, the seeds against their
+hand-made gold, and golden files that pin the exact output."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from cleaner.chrome import clean_text, fold_ascii
+from cleaner.lexicon import default_lexicon, load_lexicon
+
+from .conftest import DATA, GOLDEN, SAMPLES
+
+PROSE = ("Sở Giao thông vận tải Hà Nội cho biết tuyến xe buýt mới dài 35 km, xuất phát từ bến xe "
+         "Kim Mã, đi qua cầu Nhật Tân và dừng ở cả hai nhà ga hành khách của sân bay quốc tế.")
+PROSE_2 = ("Mỗi ngày tuyến có 120 chuyến, chạy từ 5 giờ sáng đến 23 giờ, giãn cách 15 phút vào giờ "
+           "cao điểm, xe được trang bị wifi, cổng sạc điện thoại và chỗ để hành lý cho khách.")
+
+
+def kept(text: str, **kwargs) -> list[str]:
+    return [d.output for d in clean_text(text, **kwargs).decisions if d.keep]
+
+
+def removed(text: str, **kwargs) -> dict[str, str]:
+    """Removed lines (stripped) → rule."""
+    return {d.text.strip(): d.rule for d in clean_text(text, **kwargs).decisions
+            if not d.keep and d.text.strip()}
+
+
+@pytest.mark.parametrize("line", [
+    "Lượt xem: 1.420", "  •  Đang online: 158", "Trong tháng: 115.377", "• 003900658",
+    "Tổng truy cập: 37.651.957", "Views: 2,341", "052907251",
+])
+def test_counters_are_removed(line: str) -> None:
+    assert removed(f"{PROSE}\n{line}\n{PROSE_2}") == {line.strip(): "counter"}
+
+
+@pytest.mark.parametrize("line,date", [
+    ("14/01/2022 09:16 SA", "2022-01-14"),
+    ("Cập nhật: Thứ năm 14/10/2021 - 10:08", "2021-10-14"),
+    ("23/10/2020 | 3976", "2020-10-23"),
+    ("18:15 | 07/02/2017 | 2255", "2017-02-07"),
+    ("Thứ ba, 27/06/2017 - 07:47 Lượt xem: 12.149", "2017-06-27"),
+])
+def test_date_lines_are_removed_and_the_date_kept(line: str, date: str) -> None:
+    result = clean_text(f"Tiêu đề bài báo về giao thông Hà Nội\n{line}\n{PROSE}")
+    assert line not in result.text
+    assert result.date == date
+    assert PROSE in result.text
+
+
+@pytest.mark.parametrize("line", [
+    "Chia sẻ Facebook Zalo In trang Gửi bài viết",
+    "[In trang] [Gửi bài viết] [Về đầu trang]",
+    "Chia sẻGửi bài viếtIn trang",
+    "Ý kiến bạn đọc Gửi ý kiến In trang này",
+    "Share Tweet Print Email",
+    "Tìm kiếm:",
+])
+def test_lines_of_action_links_are_removed(line: str) -> None:
+    assert removed(f"{PROSE}\n{line}\n{PROSE_2}") == {line: "action_links"}
+
+
+def test_title_loses_a_trailing_print_link_and_keeps_its_words() -> None:
+    result = clean_text(f"Khuyến khích cán bộ năng động, sáng tạo In trang\n\n{PROSE}")
+    assert kept(f"Khuyến khích cán bộ năng động, sáng tạo In trang\n\n{PROSE}")[0] == \
+        "Khuyến khích cán bộ năng động, sáng tạo"
+    assert result.title == "Khuyến khích cán bộ năng động, sáng tạo"
+
+
+def test_a_sentence_ending_in_an_action_word_is_not_cut() -> None:
+    line = "Người dân được hướng dẫn cách chia sẻ."
+    assert kept(f"{PROSE}\n{line}") == [PROSE, line]
+
+
+def test_glued_date_prefix_is_cut_and_becomes_the_date() -> None:
+    result = clean_text(f" date 2024-12 {PROSE}")
+    assert result.text == PROSE
+    assert result.date == "2024-12"
+
+
+def test_visitor_widget_and_footer_go() -> None:
+    text = "\n".join([PROSE, PROSE_2, "Liên kết website", "Thống kê truy cập",
+                      "Hôm nay: 5.910", "Bản quyền thuộc về Báo Điện tử Tiếng Dân",
+                      "Địa chỉ: Số 38 đường Trần Phú, TP Nha Trang", "© 2024 Valley Courier"])
+    assert kept(text) == [PROSE, PROSE_2]
+
+
+def test_tail_block_removes_list_items_until_prose_resumes() -> None:
+    text = "\n".join([
+        PROSE, "Tin liên quan",
+        "Clip bàn thắng vàng của Michy Batshuayi giúp Chelsea bước lên đài danh dự",
+        "FBI hoạt động như thế nào?", "", PROSE_2,
+    ])
+    assert kept(text) == [PROSE, PROSE_2]
+
+
+def test_tail_block_removes_comments_and_relative_dates() -> None:
+    text = "\n".join([
+        PROSE, PROSE_2, "Bình luận (3)",
+        "Ý kiến của bạn sẽ được biên tập trước khi đăng. Xin vui lòng gõ tiếng Việt có dấu",
+        "Bạn đọc Phong 1 tuần trước", "Cần có biện pháp mạnh hơn nữa.", "Thích (30) Trả lời",
+        "Đọc nhiều", "• Nhìn lại 15 năm công tác tổ chức xây dựng Đảng (5 tháng trước)", "hôm qua",
+    ])
+    assert kept(text) == [PROSE, PROSE_2]
+
+
+def test_long_prose_is_never_dropped_by_a_tail_block() -> None:
+    text = "\n".join(["Bình luận", PROSE, PROSE_2])
+    assert kept(text) == [PROSE, PROSE_2]
+
+
+def test_exact_repeat_keeps_the_first_copy() -> None:
+    caption = "Quang cảnh hội nghị. (Ảnh: Phương Hoa/TTXVN)"
+    result = clean_text(f"{PROSE}\n{caption}\n{caption}\n{PROSE_2}")
+    assert result.text.count(caption) == 1
+    assert [d.rule for d in result.decisions if not d.keep] == ["repeat"]
+
+
+def test_truncated_copy_goes_and_the_fuller_line_stays() -> None:
+    truncated = PROSE.rsplit(",", 1)[0] + "..."
+    text = f"{truncated}\n\nTTXVN - {PROSE}\n{PROSE_2}"
+    assert kept(text) == [f"TTXVN - {PROSE}", PROSE_2]
+
+
+def test_a_subheading_repeated_inside_a_paragraph_stays() -> None:
+    heading = "Nâng cao năng lực lãnh đạo, cầm quyền của Đảng"
+    paragraph = ("Năm qua, toàn ngành đã tham mưu nhiều giải pháp nhằm nâng cao năng lực lãnh đạo, "
+                 "cầm quyền của Đảng và sức chiến đấu của tổ chức cơ sở đảng trên cả nước.")
+    assert kept(f"{PROSE}\n{heading}\n{paragraph}") == [PROSE, heading, paragraph]
+
+
+def test_ascii_folded_alt_text_goes() -> None:
+    title = "Khuyến khích, bảo vệ cán bộ năng động, sáng tạo, dám nghĩ, dám làm"
+    text = f"{title}\n{PROSE}\nKhuyen khich, bao ve can bo nang dong, sang tao, dam nghi, dam lam hinh anh 1\n{PROSE_2}"
+    assert kept(text) == [title, PROSE, PROSE_2]
+
+
+def test_english_text_is_not_folded_away() -> None:
+    english = ["The only road bridge into Millbrook reopened on Monday.",
+               "Engineers replaced the damaged pier with a deeper foundation."]
+    assert kept("\n".join(english)) == english
+
+
+def test_leading_navigation_goes_but_a_lone_short_title_stays() -> None:
+    nav = "Trang chủ\nPháp luật\nSức khỏe\nVăn hóa\n\nTrang chủ / Công nghệ / Công nghệ\n"
+    assert kept(nav + f"Còn gần 40% phương tiện không truyền dữ liệu\n{PROSE}") == [
+        "Còn gần 40% phương tiện không truyền dữ liệu", PROSE]
+    assert kept(f"Bão số 10\n{PROSE}") == ["Bão số 10", PROSE]
+    assert kept("Bão số 10\n" + PROSE, leading_nav=False) == ["Bão số 10", PROSE]
+
+
+def test_glued_menu_goes() -> None:
+    menu = "Thể thaoGiải tríChính trịSức khỏeBạn đọcPháp luật"
+    assert removed(f"{menu}\n{PROSE}") == {menu: "menu"}
+
+
+def test_every_decision_has_a_rule_when_removed() -> None:
+    text = (SAMPLES / "002_ac3a7c24cf6d0f9f.txt").read_text(encoding="utf-8")
+    for decision in clean_text(text).decisions:
+        if not decision.keep and decision.text.strip():
+            assert decision.rule and decision.evidence
+
+
+def test_lexicon_is_data_per_language() -> None:
+    lexicon = default_lexicon()
+    assert {"vi", "en"} <= set(lexicon.languages)
+    assert "tin liên quan" in lexicon.kind("block_heading")
+    extra = load_lexicon({"block_heading": {"de": ["Ähnliche Artikel"]}})
+    assert extra.kind("block_heading") == ("ähnliche artikel",)
+    text = f"{PROSE}\nÄhnliche Artikel\nEin anderer Titel hier\n"
+    assert kept(text, lexicon=extra) == [PROSE]
+
+
+def test_fold_ascii() -> None:
+    assert fold_ascii("Đường Trần Phú, Hà Nội") == "Duong Tran Phu, Ha Noi"
+
+
+# --- the seeds against their hand-made gold (copied from shared/eval/seeds-gold) ---
+
+WORD = re.compile(r"\w+")
+
+
+def _tokens(text: str) -> Counter:
+    return Counter(WORD.findall(unicodedata.normalize("NFC", text).casefold()))
+
+
+def chrome_f1(output: str, keep: str, either: str = "") -> float:
+    """The token F1 of shared/eval/score_chrome.py for one document."""
+    out, gold, extra = _tokens(output), _tokens(keep), _tokens(either)
+    tp = sum((out & gold).values())
+    fp = sum((out - (gold + extra)).values())
+    fn = sum((gold - out).values())
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+def test_seeds_match_the_hand_made_gold(seed_files: list[Path]) -> None:
+    scores = {}
+    for path in seed_files:
+        gold_dir = DATA / "seeds-gold"
+        keep = (gold_dir / f"{path.stem}.keep.txt").read_text(encoding="utf-8")
+        either_path = gold_dir / f"{path.stem}.either.txt"
+        either = either_path.read_text(encoding="utf-8") if either_path.exists() else ""
+        scores[path.stem] = chrome_f1(clean_text(path.read_text(encoding="utf-8")).text, keep, either)
+    assert len(scores) == 5
+    assert sum(scores.values()) / len(scores) >= 0.99, scores
+    assert min(scores.values()) >= 0.98, scores
+
+
+def test_golden_output_of_the_seeds(seed_files: list[Path], update_golden: bool) -> None:
+    for path in seed_files:
+        output = clean_text(path.read_text(encoding="utf-8")).text + "\n"
+        golden = GOLDEN / f"{path.stem}.txt"
+        if update_golden:
+            golden.write_text(output, encoding="utf-8")
+        assert golden.read_text(encoding="utf-8") == output, f"{path.name} differs from {golden}"

@@ -1,0 +1,175 @@
+"""The `cleaner` command, through click's CliRunner and as a real process in
+shell pipelines."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cleaner.cli import main
+
+from .conftest import ROOT, SAMPLES
+
+N_SAMPLES = len(list(SAMPLES.iterdir()))
+
+
+def invoke(*args: str, input: bytes | str | None = None, env: dict | None = None):
+    runner = CliRunner()
+    return runner.invoke(main, list(args), input=input, env=env, catch_exceptions=False)
+
+
+def records(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+# --- help and usage ---
+
+def test_help_explains_every_option_with_examples_and_exit_codes() -> None:
+    result = invoke("clean", "--help")
+    assert result.exit_code == 0
+    for option in ("--output", "--format", "--out-dir", "--files-from", "--errors", "--report",
+                   "--threshold", "--num-perm", "--ngram", "--drop-duplicates", "--no-dedup",
+                   "--favor-precision", "--favor-recall", "--max-bytes", "--quiet", "--progress"):
+        assert option in result.output
+    assert "Examples:" in result.output and "Exit status:" in result.output
+    assert "find crawl/ -name '*.html' | cleaner clean --files-from -" in result.output
+    top = invoke("--help")
+    assert top.exit_code == 0 and "clean" in top.output
+    assert invoke("--version").output.startswith("cleaner, version")
+
+
+@pytest.mark.parametrize("args,message", [
+    (["clean"], "give at least one INPUT"),
+    (["clean", "samples", "--threshold", "1.5"], "must be in (0, 1]"),
+    (["clean", "samples", "--num-perm", "3"], "--num-perm"),
+    (["clean", "samples", "--format", "txt"], "--format txt needs --out-dir"),
+    (["clean", "samples", "--format", "xml"], "xml"),
+    (["clean", "samples", "--favor-precision", "--favor-recall"], "exclude each other"),
+    (["clean", "-", "--files-from", "-"], "standard input can be used only once"),
+    (["clean", "samples", "-o", "/no/such/dir/out.jsonl"], "does not exist"),
+    (["nonsense"], "No such command"),
+])
+def test_usage_errors_exit_2_without_traceback(args: list[str], message: str) -> None:
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+# --- runs through CliRunner ---
+
+def test_clean_samples_to_a_file_with_report_and_summary(tmp_path: Path) -> None:
+    out, report = tmp_path / "out.jsonl", tmp_path / "report.json"
+    result = invoke("clean", str(SAMPLES), "-o", str(out), "--report", str(report))
+    assert result.exit_code == 0
+    assert result.stdout == ""  # data goes to the file; people's output to stderr
+    assert "documents read" in result.stderr and "accounted" in result.stderr
+    rows = records(out.read_text(encoding="utf-8"))
+    assert len(rows) == N_SAMPLES
+    assert [r["id"] for r in rows] == sorted(p.stem for p in SAMPLES.iterdir())
+    figures = json.loads(report.read_text(encoding="utf-8"))
+    assert figures["documents_read"] == N_SAMPLES and figures["accounted"] is True
+    assert figures["flagged_duplicates"] == 1
+    assert figures["clusters"][0]["kept"] == "bridge-1-valley-courier"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp files left
+
+
+def test_stdout_is_data_only_and_quiet_silences_stderr() -> None:
+    result = invoke("clean", str(SAMPLES), "--quiet")
+    assert result.exit_code == 0 and result.stderr == ""
+    assert len(records(result.stdout)) == N_SAMPLES
+
+
+def test_stdin_document(tmp_path: Path) -> None:
+    page = (SAMPLES / "bridge-1-valley-courier.html").read_bytes()
+    result = invoke("clean", "-", "-q", input=page)
+    (row,) = records(result.stdout)
+    assert row["id"] == "stdin" and row["source"] == "<stdin>" and row["format"] == "html"
+
+
+def test_files_from_stdin() -> None:
+    listing = "\n".join(str(p) for p in sorted(SAMPLES.glob("*.html"))) + "\n\n"
+    result = invoke("clean", "--files-from", "-", "-q", input=listing)
+    assert [r["id"] for r in records(result.stdout)] == sorted(p.stem for p in SAMPLES.glob("*.html"))
+
+
+def test_glob_and_txt_output(tmp_path: Path) -> None:
+    out_dir = tmp_path / "clean"
+    result = invoke("clean", str(SAMPLES / "*.html"), "--format", "txt", "--out-dir", str(out_dir), "-q")
+    assert result.exit_code == 0 and result.stdout == ""
+    names = sorted(p.name for p in out_dir.iterdir())
+    assert names == sorted(p.stem + ".txt" for p in SAMPLES.glob("*.html"))
+    text = (out_dir / "vi-bus-windows-1258.txt").read_text(encoding="utf-8")
+    assert text.startswith("Hà Nội mở thêm tuyến xe buýt điện")
+
+
+def test_failed_and_dropped_documents_go_to_errors_and_exit_1(tmp_path: Path) -> None:
+    (tmp_path / "empty.txt").write_bytes(b"")
+    errors = tmp_path / "errors.jsonl"
+    result = invoke("clean", str(SAMPLES / "bridge-1-valley-courier.html"), str(tmp_path / "empty.txt"),
+                    str(tmp_path / "missing.html"), "--errors", str(errors), "-q")
+    assert result.exit_code == 1
+    assert [r["id"] for r in records(result.stdout)] == ["bridge-1-valley-courier"]
+    assert [(r["id"], r["status"], r["reason"]) for r in records(errors.read_text())] == [
+        ("empty", "dropped", "empty_input"), ("missing", "failed", "not_found")]
+
+
+def test_drop_duplicates_and_options_from_the_environment(tmp_path: Path) -> None:
+    errors = tmp_path / "errors.jsonl"
+    result = invoke("clean", str(SAMPLES), "-q", "--errors", str(errors),
+                    env={"CLEANER_DROP_DUPLICATES": "1"})
+    ids = [r["id"] for r in records(result.stdout)]
+    assert "bridge-2-county-times" not in ids and len(ids) == N_SAMPLES - 1
+    assert records(errors.read_text())[0]["reason"] == "duplicate_dropped"
+    strict = invoke("clean", str(SAMPLES), "-q", env={"CLEANER_THRESHOLD": "0.95"})
+    assert all(r["duplicate_of"] is None for r in records(strict.stdout))
+
+
+# --- as a real process, in shell pipelines ---
+
+def cleaner_command() -> list[str]:
+    exe = shutil.which("cleaner")
+    return [exe] if exe else [sys.executable, "-m", "cleaner.cli"]
+
+
+def shell(pipeline: str, tmp_path: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, CLEANER=" ".join(cleaner_command()))
+    return subprocess.run(["bash", "-o", "pipefail", "-c", pipeline], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_find_into_cleaner_into_a_json_consumer(tmp_path: Path) -> None:
+    result = shell("find samples -name '*.html' | $CLEANER clean --files-from - -q | "
+                   f"{sys.executable} -c 'import json,sys; print(sum(1 for l in sys.stdin if json.loads(l)[\"text\"]))'",
+                   tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(len(list(SAMPLES.glob("*.html"))))
+
+
+def test_head_closes_the_pipe_quietly(tmp_path: Path) -> None:
+    result = shell("$CLEANER clean samples/ | head -n 1; echo \"status=${PIPESTATUS[0]}\"", tmp_path)
+    lines = result.stdout.splitlines()
+    assert json.loads(lines[0])["id"] == "000_b2d4cadf0807df7d"
+    assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr
+    assert lines[-1] in ("status=0", "status=141")
+
+
+def test_real_process_exit_codes_and_streams(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    ok = subprocess.run([*cleaner_command(), "clean", "samples", "-o", str(out)], cwd=ROOT,
+                        capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0 and ok.stdout == "" and "documents read" in ok.stderr
+    assert len(out.read_text(encoding="utf-8").splitlines()) == N_SAMPLES
+    usage = subprocess.run([*cleaner_command(), "clean", "--threshold", "2", "samples"], cwd=ROOT,
+                           capture_output=True, text=True, timeout=60)
+    assert usage.returncode == 2 and "Traceback" not in usage.stderr
+    missing = subprocess.run([*cleaner_command(), "clean", "nope.html", "-q"], cwd=ROOT,
+                             capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 1 and missing.stdout == "" and "Traceback" not in missing.stderr
