@@ -243,14 +243,16 @@ def clean_text(text: str, *, lexicon: Lexicon | None = None,
     # Navigation before the content starts: several short lines in a row.
     if leading_nav:
         lead: list[_Line] = []
+        content_follows = False
         for line in lines:
             if line.blank or not decisions[line.index].keep:
                 continue
             if len(line.words) > NAV_MAX_WORDS or SENTENCE_END.search(line.text):
+                content_follows = True
                 break
             lead.append(line)
         removed_before = any(not d.keep and d.rule for d in decisions[: lead[-1].index]) if lead else False
-        if len(lead) >= 2 or (lead and removed_before):
+        if content_follows and (len(lead) >= 2 or (lead and removed_before)):
             for line in lead:
                 remove(line, "navigation", "short line before the content")
 

@@ -24,6 +24,7 @@ class RunStats:
     dropped: Counter = field(default_factory=Counter)
     failed: Counter = field(default_factory=Counter)
     bytes_in: int = 0
+    bytes_out: int = 0
     chars_out: int = 0
     clusters: list[dict[str, Any]] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
@@ -41,6 +42,7 @@ class RunStats:
         else:
             self.written += 1
             self.chars_out += doc.chars_out
+            self.bytes_out += len(doc.text.encode("utf-8", "surrogatepass"))
             if doc.duplicate_of is not None:
                 self.flagged += 1
 
@@ -63,6 +65,7 @@ class RunStats:
             "dropped": dict(sorted(self.dropped.items())),
             "failed": dict(sorted(self.failed.items())),
             "bytes_in": self.bytes_in,
+            "bytes_out": self.bytes_out,
             "chars_out": self.chars_out,
             "seconds": round(self.seconds, 3),
             "accounted": self.accounted,

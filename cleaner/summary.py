@@ -61,7 +61,7 @@ def print_summary(stats: RunStats, interrupted: bool = False) -> None:
     for reason, count in sorted(stats.failed.items()):
         table.add_row(f"failed: {reason}", f"{count:,}", style="red")
     table.add_row("bytes in", f"{stats.bytes_in:,}")
-    table.add_row("characters out", f"{stats.chars_out:,}")
+    table.add_row("bytes out (text)", f"{stats.bytes_out:,}")
     seconds = stats.seconds
     rate = f" ({stats.read / seconds:,.0f} docs/s)" if seconds > 0 and stats.read else ""
     table.add_row("seconds", f"{seconds:,.2f}{rate}")

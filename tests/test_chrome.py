@@ -220,3 +220,7 @@ def test_golden_output_of_the_seeds(seed_files: list[Path], update_golden: bool)
         if update_golden:
             golden.write_text(output, encoding="utf-8")
         assert golden.read_text(encoding="utf-8") == output, f"{path.name} differs from {golden}"
+
+
+def test_a_document_of_short_lines_only_is_not_taken_for_navigation() -> None:
+    assert kept("Phan Ngọc Bình\nHà Nội") == ["Phan Ngọc Bình", "Hà Nội"]
