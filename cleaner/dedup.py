@@ -109,12 +109,13 @@ class UnionFind:
         self._parent: dict[int, int] = {}
 
     def find(self, key: int) -> int:
-        parent = self._parent.setdefault(key, key)
-        if parent != key:
-            root = self.find(parent)
-            self._parent[key] = root
-            return root
-        return key
+        parent = self._parent
+        root = parent.setdefault(key, key)
+        while parent[root] != root:
+            root = parent[root]
+        while parent[key] != root:  # path compression, iteratively: chains can be long
+            parent[key], key = root, parent[key]
+        return root
 
     def union(self, a: int, b: int) -> None:
         ra, rb = self.find(a), self.find(b)

@@ -65,11 +65,15 @@ class Decoded:
 
 
 def codec_name(label: str) -> str | None:
-    """Python's canonical codec name for an encoding label, or None if unknown."""
+    """Python's canonical codec name for a text-encoding label; None when the
+    label is unknown or names a bytes-to-bytes codec (base64, zlib, rot13...)."""
     try:
-        return codecs.lookup(label.strip().lower()).name
+        info = codecs.lookup(label.strip().lower())
     except (LookupError, ValueError):
         return None
+    if not getattr(info, "_is_text_encoding", True) or info.name == "undefined":
+        return None
+    return info.name
 
 
 def web_codec(label: str) -> str | None:
@@ -92,7 +96,7 @@ def declared_charset(data: bytes) -> str | None:
 def _strict(data: bytes, codec: str) -> str | None:
     try:
         return data.decode(codec)
-    except (UnicodeDecodeError, LookupError):
+    except (UnicodeError, LookupError):
         return None
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO, TextIO
 
@@ -83,16 +84,69 @@ def expand(inputs: Iterable[str]) -> Iterator[str]:
         elif os.path.isdir(item):
             yield from walk(item)
         elif not os.path.lexists(item) and GLOB_CHARS & set(item):
-            matches = sorted(glob.glob(item, recursive=True))
-            if not matches:
+            found = False
+            for match in glob_files(item):
+                found = True
+                yield match
+            if not found:
                 yield item  # reported as not found
-            for match in matches:
-                if os.path.isdir(match):
-                    yield from walk(match)
-                else:
-                    yield match
         else:
             yield item
+
+
+def glob_files(pattern: str) -> Iterator[str]:
+    """Files matching a glob pattern, sorted; matched directories are walked.
+    `**` (any depth) is matched against our own loop-safe, sorted walk rather
+    than glob's, which follows symlink loops and reports a file once per level."""
+    if "**" not in pattern:
+        for match in sorted(glob.glob(pattern)):
+            if os.path.isdir(match):
+                yield from walk(match)
+            else:
+                yield match
+        return
+    parts = pattern.split(os.sep)
+    static = []
+    for part in parts:
+        if GLOB_CHARS & set(part):
+            break
+        static.append(part)
+    base = os.sep.join(static)
+    regex = re.compile(_translate(pattern))
+    root = base or os.curdir
+    for path in walk(root):
+        shown = path if base else os.path.relpath(path, os.curdir)
+        if regex.fullmatch(shown):
+            yield shown
+
+
+def _translate(pattern: str) -> str:
+    """A glob pattern as a regular expression: `**` spans directories, `*` and
+    `?` do not, `[...]` is a character class."""
+    sep = re.escape(os.sep)
+    out, i = [], 0
+    while i < len(pattern):
+        if pattern.startswith("**" + os.sep, i):
+            out.append(f"(?:.*{sep})?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append(f"[^{sep}]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append(f"[^{sep}]")
+            i += 1
+        elif pattern[i] == "[" and "]" in pattern[i + 2:]:
+            end = pattern.index("]", i + 2)
+            body = pattern[i + 1:end].replace("\\", "\\\\")
+            out.append("[" + ("^" + body[1:] if body.startswith("!") else body) + "]")
+            i = end + 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return "".join(out)
 
 
 def paths_from(stream: TextIO) -> Iterator[str]:

@@ -13,6 +13,7 @@ import os
 import re
 import sys
 import tempfile
+import unicodedata
 from typing import IO, Any
 
 from ..document import Document
@@ -21,7 +22,9 @@ STDOUT = "-"
 # Names Windows reserves whatever the extension: never produce them.
 RESERVED_NAMES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
                   *(f"lpt{i}" for i in range(10))}
-MAX_NAME_CHARS = 120
+# File names are limited to 255 bytes on common file systems: keep the stem well
+# under that, leaving room for a hash suffix, ".txt" and a temporary name.
+MAX_NAME_BYTES = 180
 
 
 class AtomicFile:
@@ -30,7 +33,8 @@ class AtomicFile:
     def __init__(self, path: str, encoding: str = "utf-8") -> None:
         self.path = path
         directory = os.path.dirname(os.path.abspath(path))
-        fd, self._tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.",
+        short = _truncate_bytes(os.path.basename(path), 100)  # temp name must fit too
+        fd, self._tmp = tempfile.mkstemp(prefix=f".{short}.",
                                          suffix=".tmp", dir=directory)
         self.handle: IO[str] = os.fdopen(fd, "w", encoding=encoding, newline="\n")
 
@@ -84,14 +88,23 @@ class JsonlWriter:
 def safe_filename(name: str) -> str:
     """A file name that stays inside its directory on any system: no separators,
     no leading dots, no control characters or reserved device names, bounded
-    length (a hash of the full name keeps long names distinct)."""
+    length in bytes (a hash of the full name keeps altered names distinct)."""
     cleaned = re.sub(r"[^\w.\-]+", "_", name, flags=re.UNICODE).strip("._") or "doc"
-    if cleaned.split(".")[0].lower() in RESERVED_NAMES:
+    device = unicodedata.normalize("NFKC", cleaned.split(".")[0]).lower()
+    if device in RESERVED_NAMES:  # NFKC: Windows also reserves COM¹, LPT² ...
         cleaned = f"_{cleaned}"
-    if len(cleaned) > MAX_NAME_CHARS or cleaned != name:
+    if cleaned != name or len(cleaned.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES:
         digest = hashlib.sha1(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
-        cleaned = f"{cleaned[:MAX_NAME_CHARS]}-{digest}"
+        cleaned = f"{_truncate_bytes(cleaned, MAX_NAME_BYTES)}-{digest}"
     return cleaned
+
+
+def _truncate_bytes(text: str, limit: int) -> str:
+    """The longest prefix of `text` whose UTF-8 form fits in `limit` bytes."""
+    encoded = text.encode("utf-8", "surrogatepass")
+    if len(encoded) <= limit:
+        return text
+    return encoded[:limit].decode("utf-8", "ignore")
 
 
 class TextDirWriter:

@@ -1,0 +1,303 @@
+"""Tests for cleaner.encoding: how bytes become NFC text, and why."""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import struct
+import sys
+import unicodedata
+import zlib
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cleaner import encoding
+from cleaner.encoding import (
+    DECLARATION_WINDOW,
+    codec_name,
+    declared_charset,
+    decode,
+    is_probably_binary,
+    web_codec,
+)
+
+METHODS = {"bom", "utf8", "declared", "detected", "fallback"}
+
+# A realistic Vietnamese news paragraph (several sentences, ~550 bytes in cp1258).
+VI_TEXT = (
+    "Từ ngày 1/4, hành khách có thể đi xe buýt điện từ trung tâm Hà Nội đến sân bay "
+    "Nội Bài với giá vé 45.000 đồng một lượt. Sở Giao thông vận tải Hà Nội cho biết "
+    "tuyến mới dài 35 km, xuất phát từ bến xe Kim Mã, đi qua cầu Nhật Tân và dừng ở cả "
+    "hai nhà ga hành khách của sân bay. Mỗi ngày tuyến có 120 chuyến, chạy từ 5 giờ "
+    "sáng đến 23 giờ, giãn cách 15 phút vào giờ cao điểm. Theo Sở, sau một năm thí "
+    "điểm các tuyến xe buýt điện, số hành khách tăng gần 30%, trong khi lượng khí thải "
+    "của đội xe giảm đáng kể."
+)
+VI_TEXT_2 = (
+    "Mùa mưa năm nay đến sớm hơn mọi năm, khiến nhiều tuyến phố ở trung tâm thành phố "
+    "bị ngập sâu vào giờ tan tầm. Người dân phải dắt xe máy qua những đoạn đường ngập "
+    "quá bánh xe. Công ty thoát nước cho biết đã huy động hàng trăm công nhân túc trực "
+    "tại các điểm ngập và sẽ lắp thêm trạm bơm dã chiến trong tuần tới. Theo dự báo, "
+    "mưa lớn còn kéo dài đến cuối tháng."
+)
+# Short (< 100 bytes in cp1258) but still detected reliably.
+VI_SHORT = "Xin chào, tôi tên là Minh. Hôm nay trời đẹp quá!"
+
+TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
+
+
+def cp1258_bytes(text: str) -> bytes:
+    """Encode NFC text the way Windows-1258 stores Vietnamese: precomposed
+    letters where the code page has them, otherwise base letter + tone mark."""
+    out = bytearray()
+    for char in unicodedata.normalize("NFC", text):
+        try:
+            out += char.encode("cp1258")
+            continue
+        except UnicodeEncodeError:
+            pass
+        parts = unicodedata.normalize("NFD", char)
+        base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in TONE_MARKS))
+        out += base.encode("cp1258")
+        out += "".join(c for c in parts if c in TONE_MARKS).encode("cp1258")
+    return bytes(out)
+
+
+def html(body: str, head: str = "") -> str:
+    return f"<!DOCTYPE html>\n<html><head>{head}<title>Tin</title></head>\n<body><p>{body}</p></body></html>\n"
+
+
+def png_bytes() -> bytes:
+    """A small but complete PNG image."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    rows = b"".join(b"\x00" + bytes((x * 40 + y * 20) % 256 for x in range(12)) for y in range(4))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 4, 4, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def test_cp1258_helper_splits_tone_marks():
+    # "ệ" is not in cp1258: ê (0xEA) + combining dot below (0xF2); "ã" is a + tilde (0xDE).
+    assert cp1258_bytes("ệ") == b"\xea\xf2"
+    assert cp1258_bytes("ã") == b"a\xde"
+    assert cp1258_bytes("đ") == b"\xf0"
+    with pytest.raises(UnicodeDecodeError):
+        cp1258_bytes(VI_TEXT).decode("utf-8")
+
+
+# --- byte-order marks ---------------------------------------------------------
+
+@pytest.mark.parametrize("bom, codec", [
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+])
+def test_bom_decides_and_is_stripped(bom, codec):
+    result = decode(bom + VI_TEXT.encode(codec))
+    assert (result.encoding, result.method, result.confidence) == (codec, "bom", 1.0)
+    assert result.text == VI_TEXT
+    assert "\ufeff" not in result.text
+
+
+ENDIAN = "le" if sys.byteorder == "little" else "be"
+
+
+@pytest.mark.parametrize("python_codec, expected", [
+    ("utf-8-sig", "utf-8"),
+    ("utf-16", f"utf-16-{ENDIAN}"),  # Python writes a native-order BOM
+    ("utf-32", f"utf-32-{ENDIAN}"),  # UTF-32 LE must not be mistaken for UTF-16 LE
+])
+def test_bom_from_python_codecs(python_codec, expected):
+    result = decode(VI_SHORT.encode(python_codec))
+    assert (result.encoding, result.method) == (expected, "bom")
+    assert result.text == VI_SHORT
+
+
+# --- UTF-8 versus declared labels -------------------------------------------------
+
+def test_utf8_beats_stale_meta_label():
+    page = html(VI_TEXT, '<meta charset="windows-1252">')
+    result = decode(page.encode("utf-8"))
+    assert (result.encoding, result.method) == ("utf-8", "utf8")
+    assert result.text == page
+    assert result.repairs == []
+
+
+def test_declared_windows_1258_is_used():
+    page = html(VI_TEXT, '<meta charset="windows-1258">')
+    result = decode(cp1258_bytes(page))
+    assert (result.encoding, result.method, result.confidence) == ("cp1258", "declared", 1.0)
+    assert result.text == page
+    assert "nfc" in result.repairs
+
+
+def test_declared_http_equiv_form_is_used():
+    page = html(VI_TEXT_2, '<meta http-equiv="Content-Type" content="text/html; charset=windows-1258">')
+    result = decode(cp1258_bytes(page))
+    assert (result.encoding, result.method) == ("cp1258", "declared")
+    assert result.text == page
+
+
+def test_declared_label_that_does_not_decode_is_ignored():
+    # Declared as UTF-8 (skipped: strict UTF-8 already failed) on a cp1258 body.
+    page = html(VI_TEXT, '<meta charset="utf-8">')
+    result = decode(cp1258_bytes(page))
+    assert result.method == "detected"
+    assert result.text == page
+
+
+# --- detection without a label ------------------------------------------------
+
+@pytest.mark.parametrize("text", [VI_TEXT, VI_TEXT_2, VI_TEXT + "\n\n" + VI_TEXT_2],
+                         ids=["bus", "rain", "both"])
+def test_windows_1258_without_meta_is_detected(text):
+    data = cp1258_bytes(text)
+    assert declared_charset(data) is None
+    result = decode(data)
+    assert (result.encoding, result.method) == ("cp1258", "detected")
+    assert 0.0 < result.confidence <= 1.0
+    assert result.text == text
+    assert unicodedata.is_normalized("NFC", result.text)
+    assert "nfc" in result.repairs
+
+
+def test_short_windows_1258_is_detected():
+    data = cp1258_bytes(VI_SHORT)
+    assert len(data) < 100
+    result = decode(data)
+    assert (result.encoding, result.method) == ("cp1258", "detected")
+    assert result.text == VI_SHORT
+    assert "nfc" in result.repairs
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_bom_is_detected(codec):
+    result = decode(VI_TEXT.encode(codec))
+    assert (result.encoding, result.method) == (codec, "detected")
+    assert result.text == VI_TEXT
+
+
+def test_line_endings_are_normalised():
+    result = decode(b"one\r\ntwo\rthree\n")
+    assert result.text == "one\ntwo\nthree\n"
+
+
+# --- chardet candidates and the fallback ----------------------------------------
+
+def test_candidate_is_widened_to_its_web_superset(monkeypatch):
+    # ascii fails on 0xE9; its web superset cp1252 decodes it.
+    monkeypatch.setattr(encoding, "_chardet_candidates", lambda data: [("ascii", 0.42)])
+    result = decode(b"caf\xe9 cr\xe8me")
+    assert (result.encoding, result.method, result.confidence) == ("cp1252", "detected", 0.42)
+    assert result.text == "café crème"
+
+
+def test_fallback_when_no_candidate_decodes(monkeypatch):
+    # 0x81 and 0x8D are undefined in cp1252, and neither candidate is strict-decodable.
+    monkeypatch.setattr(encoding, "_chardet_candidates",
+                        lambda data: [("utf-8", 0.99), ("ascii", 0.5)])
+    result = decode(b"Gi\xe1 v\xe9 \x81\x8d")
+    assert (result.encoding, result.method, result.confidence) == ("cp1252", "fallback", 0.0)
+    assert result.text == "Giá vé \ufffd\ufffd"
+    assert "replacement" in result.repairs
+
+
+def test_fallback_on_binary_like_bytes():
+    # Every byte value: not UTF-8, no label, not UTF-16, and chardet has no answer.
+    data = bytes(range(256)) * 4
+    result = decode(data)
+    assert (result.encoding, result.method) == ("cp1252", "fallback")
+    expected = data.decode("cp1252", "replace").replace("\r\n", "\n").replace("\r", "\n")
+    assert result.text == unicodedata.normalize("NFC", expected)
+    assert "replacement" in result.repairs
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(st.binary(max_size=2048))
+def test_decode_never_raises(data):
+    result = decode(data)
+    assert isinstance(result.text, str)
+    assert result.method in METHODS
+    assert "\r" not in result.text
+    assert unicodedata.is_normalized("NFC", result.text)
+
+
+def test_meta_charset_undefined_does_not_crash():
+    # charset="undefined" is a common artefact of JavaScript-built pages.
+    page = html(VI_TEXT, '<meta charset="undefined">')
+    result = decode(cp1258_bytes(page))
+    assert result.text == page
+
+
+# --- declared_charset / web_codec / codec_name ------------------------------------
+
+def _head(tag: bytes) -> bytes:
+    return b"<!DOCTYPE html><html><head>" + tag + b"<title>x</title></head><body>x</body></html>"
+
+
+@pytest.mark.parametrize("data, label", [
+    (_head(b'<meta charset="windows-1258">'), "windows-1258"),
+    (_head(b"<meta charset='ISO-8859-1'>"), "ISO-8859-1"),
+    (_head(b"<META CHARSET=koi8-r>"), "koi8-r"),
+    (_head(b'<meta http-equiv="Content-Type" content="text/html; charset=windows-1258">'),
+     "windows-1258"),
+    (_head(b"<meta http-equiv='content-type' content='text/html;charset=Shift_JIS'/>"), "Shift_JIS"),
+    (b'<?xml version="1.0" encoding="ISO-8859-1"?>\n<rss/>', "ISO-8859-1"),
+    (b"  <?xml version='1.0' encoding='windows-1258' standalone='yes'?><html/>", "windows-1258"),
+])
+def test_declared_charset_forms(data, label):
+    assert declared_charset(data) == label
+
+
+def test_declared_charset_absent_or_too_far():
+    assert declared_charset(b"<html><head><title>x</title></head></html>") is None
+    assert declared_charset(b"") is None
+    late = b" " * DECLARATION_WINDOW + b'<meta charset="koi8-r">'
+    assert declared_charset(late) is None
+
+
+@pytest.mark.parametrize("label, codec", [
+    ("latin-1", "cp1252"),
+    ("iso-8859-1", "cp1252"),
+    ("ISO-8859-1", "cp1252"),
+    ("latin1", "cp1252"),
+    ("gb2312", "gb18030"),
+    ("GB2312", "gb18030"),
+    ("euc-kr", "cp949"),
+    ("windows-1258", "cp1258"),
+    (" utf-8 ", "utf-8"),
+])
+def test_web_codec(label, codec):
+    assert web_codec(label) == codec
+
+
+@pytest.mark.parametrize("label", ["x-no-such-charset", "", "windows-9999"])
+def test_unknown_label(label):
+    assert codec_name(label) is None
+    assert web_codec(label) is None
+
+
+# --- is_probably_binary ---------------------------------------------------------
+
+def test_binary_headers_are_binary():
+    assert is_probably_binary(png_bytes())
+    assert is_probably_binary(gzip.compress(VI_TEXT.encode("utf-8")))
+
+
+@pytest.mark.parametrize("data", [
+    VI_TEXT.encode("utf-8"),
+    cp1258_bytes(VI_TEXT),
+    html(VI_TEXT).encode("utf-8"),
+    VI_TEXT.encode("utf-16-le"),
+    VI_TEXT.encode("utf-16-be"),
+    VI_TEXT.encode("utf-16"),
+    b"",
+], ids=["utf8", "cp1258", "html", "utf16le", "utf16be", "utf16bom", "empty"])
+def test_text_is_not_binary(data):
+    assert not is_probably_binary(data)
