@@ -3,52 +3,64 @@
 trafilatura cannot help with naive text dumps of pages (no markup left), and it
 lets some chrome through on HTML. This module decides, line by line, what is
 article and what is site chrome, and says why (rule + evidence), so that
-`explain` views and tests can show each decision.
+`cleaner explain` and tests can show each decision.
 
 Rules, in the order they apply:
-  * per line, from the lexicon: counters, date lines, action-link lines
-    (share/print/login...), widget labels, footers, comment-form notices,
-    relative dates, breadcrumbs and menus (including menus glued together);
-  * navigation: the run of short lines before the first content line;
-  * tail blocks: a block heading ("Tin liên quan", "Most read", "Comments")
-    opens a block whose list-like lines are chrome until prose resumes;
-  * repetition: an exact repeat keeps its first copy; a line contained in a
-    longer line (a truncated copy) goes; an ASCII-folded copy of a line with
-    diacritics (image alt text such as "... hinh anh 1") goes;
-  * edits: a trailing action link is cut off a title ("... In trang"), a
-    glued metadata prefix ("date 2024-12 ...") is cut off a paragraph.
+  * per line, from the lexicon (cleaner/data/lexicon.json): counters, date
+    lines, lines made only of action links (share/print/login...) and widget
+    labels, footers, comment-form notices, lone relative dates, breadcrumbs and
+    menus (including menus whose items lost their spaces);
+  * site boilerplate: a line that recurs in many documents of the same site
+    (when the caller gives site statistics, see `sites.py`);
+  * navigation: a run of short lines before the first content line (dumps);
+  * tail blocks: a block heading ("Tin liên quan", "Most read", "Bình
+    luận") opens a block whose list-like lines (titles, names and times,
+    short comments) are chrome until prose resumes;
+  * repetition: an exact repeat keeps its first copy; the truncated start of a
+    longer line goes; an ASCII-folded copy of a line written with diacritics
+    (image alt text such as "... hinh anh 1") goes;
+  * edits: a print/send link glued to a headline is cut off ("... In trang"),
+    a glued metadata prefix is cut off a paragraph ("date 2024-12 ...").
+Lines that are prose (long, ending like a sentence) are never taken by the
+structural rules, whatever words they contain.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .lexicon import Lexicon, default_lexicon, normalise
 
 WORD = re.compile(r"\w+")
-SENTENCE_END = re.compile(r"[.!?…:;\"”»)]\s*$")
-FULL_STOP = re.compile(r"[.!?…][\"”»']?\s*$")
-BULLETS = "•·●○◦▪▫■□►▸»›>-–—*+~|"
-NUMBERISH = re.compile(r"^[\W\d_]*$")
+SENTENCE_END = re.compile(r"[.!?…:;\"”»)。！？]\s*$")
+# Prose ends with a full stop; headlines in related lists often end with ! or ?.
+FULL_STOP = re.compile(r"[.…。][\"”»')]?\s*$")
 DATE_NUMERIC = r"\d{1,4}[/.-]\d{1,2}(?:[/.-]\d{2,4})?"
 TIME = r"\d{1,2}[:h]\d{2}(?::\d{2})?"
+# Scripts written without spaces between words: count characters, not tokens.
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\u0e00-\u0e7f]")
 
-# Lines at most this long (in words) count as list-like inside a tail block.
-LIST_ITEM_MAX_WORDS = 40
-# A line of prose: at least this many words and ends like a sentence.
+# Prose: at least this many words, ending with a full stop. Only prose ends a
+# tail block; headlines in related lists may hold short sentences.
 PROSE_MIN_WORDS = 25
-# A truncated copy must have at least this many words to be judged one, and
-# start within this many words of the start of the fuller line (room for a
-# source prefix such as "TTXVN -").
+# Lines at most this long count as list-like inside a tail block.
+LIST_ITEM_MAX_WORDS = 40
+# A truncated copy has at least this many words and is the start of the
+# fuller line, or of what follows its source prefix ("TTXVN - ", "(TBS) - ").
 REPEAT_MIN_WORDS = 6
-REPEAT_MAX_OFFSET = 4
+SOURCE_PREFIX = re.compile(r"^\s*\(?[\w.]{2,20}\)?\s*[-–—]\s+")
+# An ASCII-folded copy must cover at least this share of the line it copies.
+FOLDED_MIN_COVER = 0.6
 # Leading lines with at most this many words, before content starts, are navigation.
 NAV_MAX_WORDS = 3
-# Footer lines longer than this are not judged by their prefix.
-FOOTER_MAX_CHARS = 300
+# Footers, notices and menus are short: longer lines are never judged by those rules.
+SHORT_LINE_MAX_WORDS = 40
+# A lone number is a counter when it has at least this many digits.
+COUNTER_MIN_DIGITS = 5
 
 
 @dataclass
@@ -71,15 +83,22 @@ class Cleaned:
     title: str | None = None
 
 
+# Given a normalised line, how many documents of its site contain it, of how
+# many: (k, n); None when the line is not site boilerplate.
+SiteFrequency = Callable[[str], "tuple[int, int] | None"]
+
+
 @dataclass(frozen=True)
 class _Patterns:
     action_only: re.Pattern
-    trailing_action: re.Pattern
+    title_suffix: re.Pattern
     counter: re.Pattern
     date_line: re.Pattern
     date_prefix: re.Pattern
     block_heading: re.Pattern
+    heading_start: re.Pattern
     footer: re.Pattern
+    footer_anywhere: re.Pattern
     notice: re.Pattern
     relative_only: re.Pattern
     relative_tail: re.Pattern
@@ -90,26 +109,32 @@ class _Patterns:
 @lru_cache(maxsize=4)
 def _patterns(lexicon: Lexicon) -> _Patterns:
     p = lexicon.pattern
-    chrome_words = f"(?:{p('action')}|{p('widget')})"
     sep = r"[\s\W_]*"
-    weekday = p("weekday")
-    date_piece = rf"(?:{DATE_NUMERIC}|{TIME}|{weekday}|\d{{1,4}}|[,|/.:\-–—()]|\s)"
+    date_piece = rf"(?:{DATE_NUMERIC}|{TIME}|(?:{p('weekday')})\b|\d{{1,4}}|[,|/.:\-–—()]|\s)"
     counter = rf"(?:(?:{p('counter_label')})\s*[:：]?\s*)?\(?\d[\d.,\s]*\)?"
     relative = p("relative_time")
+    heading_tail = r"\s*(?:\(\d+\))?\s*[:：]?" + sep + "$"
     return _Patterns(
-        action_only=re.compile(rf"^{sep}(?:{chrome_words}{sep})+$"),
-        trailing_action=re.compile(rf"(?:\s+[\[(|-]?\s*(?:{p('action')})\s*[\])]?)+\s*$",
-                                   re.IGNORECASE),
+        # Action links and widget labels, maybe with the date they sit beside.
+        action_only=re.compile(
+            rf"^{sep}(?:(?:{DATE_NUMERIC}|{TIME}|(?:{p('weekday')})\b){sep})*"
+            rf"(?:(?:{p('action')}|{p('widget')}){sep})+"
+            rf"(?:(?:{p('action')}|{p('widget')}|{DATE_NUMERIC}|{TIME}|(?:{p('weekday')})\b){sep})*$"),
+        title_suffix=re.compile(rf"(?:\s+[\[(|-]?\s*(?:{p('title_suffix')})\s*[\])]?)+\s*$", re.IGNORECASE),
         counter=re.compile(rf"^{sep}(?:{counter}{sep})+$"),
         date_line=re.compile(
             rf"^{sep}(?:(?:{p('date_label')})\s*[:：]?\s*)?(?:{date_piece})*?"
             rf"(?:{DATE_NUMERIC}|{TIME})(?:{date_piece})*"
             rf"(?:(?:{p('counter_label')})?\s*[:：]?\s*[\d.,]+\s*)*$"),
+        # A metadata prefix glued to a paragraph: "date 2024-12 ...", "Updated: 3/1/2024 ...".
+        # "Ngày 1/6 năm nay, ..." is a sentence: a label needs a colon or an ISO date.
         date_prefix=re.compile(
-            rf"^\s*(?:{p('date_label')})\s*[:：]?\s*(?:\d{{4}}-\d{{2}}(?:-\d{{2}})?|{DATE_NUMERIC})"
+            rf"^\s*(?:{p('date_label')})\s*(?:[:：]\s*{DATE_NUMERIC}|[:：]?\s*\d{{4}}-\d{{2}}(?:-\d{{2}})?)"
             rf"(?:\s*{TIME})?\s+(?=\w)"),
-        block_heading=re.compile(rf"^{sep}(?:{p('block_heading')})\s*(?:\(\d+\))?\s*[:：]?{sep}$"),
-        footer=re.compile(rf"^{sep}(?:©|\(c\)|{p('footer_prefix')})"),
+        block_heading=re.compile(rf"^{sep}(?:{p('block_heading')}){heading_tail}"),
+        heading_start=re.compile(rf"^{sep}(?:{p('block_heading')})\b"),
+        footer=re.compile(rf"^{sep}(?:©|\(c\)\s|{p('footer')})"),
+        footer_anywhere=re.compile(rf"©|{p('footer_anywhere')}"),
         notice=re.compile(p("notice")),
         relative_only=re.compile(rf"^{sep}(?:{relative}){sep}$"),
         relative_tail=re.compile(rf"(?:{relative})\)?\s*$"),
@@ -125,8 +150,32 @@ def fold_ascii(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+def has_diacritics(text: str) -> bool:
+    """Letters with accents or tone marks (not merely non-ASCII punctuation)."""
+    return "đ" in text or "Đ" in text or any(
+        unicodedata.combining(ch) for ch in unicodedata.normalize("NFD", text))
+
+
 def words(text: str) -> list[str]:
     return WORD.findall(normalise(text))
+
+
+def word_count(text: str, tokens: list[str]) -> int:
+    """Words, with unspaced scripts (CJK, Thai) counted as two characters a word."""
+    unspaced = len(_UNSPACED.findall(text))
+    return len(tokens) + unspaced // 2 if unspaced else len(tokens)
+
+
+def glued_menu(text: str) -> bool:
+    """Menu items that lost the spaces between them ("Thể thaoGiải tríChính trị"):
+    at least four pieces split where a lower-case letter runs into an upper-case
+    one, each piece at most three words. Brand names (YouTube, McDonald's) sit in
+    longer pieces and do not qualify."""
+    cuts = [i + 1 for i, (a, b) in enumerate(zip(text, text[1:])) if a.islower() and b.isupper()]
+    if len(cuts) < 3:
+        return False
+    pieces = [text[i:j] for i, j in zip([0, *cuts], [*cuts, len(text)])]
+    return all(len(WORD.findall(piece)) <= NAV_MAX_WORDS for piece in pieces)
 
 
 def _find_date(text: str) -> str | None:
@@ -145,7 +194,7 @@ def _find_date(text: str) -> str | None:
 class _Line:
     """A line with the features the rules look at, computed once."""
 
-    __slots__ = ("index", "raw", "text", "norm", "words", "blank")
+    __slots__ = ("index", "raw", "text", "norm", "words", "size", "blank")
 
     def __init__(self, index: int, raw: str) -> None:
         self.index = index
@@ -153,42 +202,47 @@ class _Line:
         self.text = raw.strip().strip("\u200b\ufeff")
         self.norm = normalise(self.text)
         self.words = WORD.findall(self.norm)
+        self.size = word_count(self.text, self.words)
         self.blank = not self.words
 
     @property
+    def sentence(self) -> bool:
+        return bool(FULL_STOP.search(self.text))
+
+    @property
     def is_prose(self) -> bool:
-        """A sentence-like paragraph: long enough and ending with a full stop."""
-        return len(self.words) >= PROSE_MIN_WORDS and bool(FULL_STOP.search(self.text))
-
-
-def glued_words(text: str) -> int:
-    """How many times a lower-case letter runs straight into an upper-case one
-    ("Thể thaoGiải trí"): menus whose items lost the spaces between them."""
-    return sum(1 for a, b in zip(text, text[1:]) if a.islower() and b.isupper())
+        """A paragraph of running text: long and ending with a full stop."""
+        return self.size >= PROSE_MIN_WORDS and self.sentence
 
 
 def _line_rule(line: _Line, pats: _Patterns) -> tuple[str, str] | None:
     """The per-line rule that marks this line as chrome, with its evidence."""
     norm, text = line.norm, line.text
+    if line.is_prose:
+        return None
     if pats.date_line.match(norm):
         return "date_line", norm
-    if NUMBERISH.match(norm):
-        return "counter", "numbers only"
-    if pats.counter.match(norm):
+    digits = sum(ch.isdigit() for ch in norm)
+    if not any(ch.isalpha() for ch in norm) and digits >= COUNTER_MIN_DIGITS:
+        return "counter", "number only"
+    if any(ch.isalpha() for ch in norm) and pats.counter.match(norm):
         return "counter", norm
     if pats.block_heading.match(norm):
         return "block_heading", norm
     if pats.action_only.match(norm):
-        return "action_links", norm
-    if len(text) <= FOOTER_MAX_CHARS and pats.footer.match(norm):
+        # "Ý kiến bạn đọc Gửi ý kiến In trang": links that also head a block
+        return ("block_heading" if pats.heading_start.match(norm) else "action_links"), norm
+    if line.size > SHORT_LINE_MAX_WORDS:
+        return None
+    if pats.footer.match(norm) or pats.footer_anywhere.search(norm):
         return "footer", norm[:60]
     m = pats.notice.search(norm)
     if m:
         return "notice", m.group(0)
     if pats.relative_only.match(norm):
         return "relative_date", norm
-    if glued_words(text) >= 3 and not SENTENCE_END.search(text):
-        return "menu", "words glued together"
+    if not SENTENCE_END.search(text) and glued_menu(text):
+        return "menu", "menu items glued together"
     segments = [s for s in re.split(r"\s[|/>»›]\s|\s[|]|[|]\s", text) if s.strip()]
     if len(segments) >= 2 and not SENTENCE_END.search(text) and all(
             len(WORD.findall(s)) <= NAV_MAX_WORDS for s in segments):
@@ -197,19 +251,23 @@ def _line_rule(line: _Line, pats: _Patterns) -> tuple[str, str] | None:
     return None
 
 
-def _is_block_item(line: _Line, pats: _Patterns) -> bool:
-    """Inside a tail block: short list-like lines (titles, names, comments) are chrome."""
+def _in_block(line: _Line, pats: _Patterns) -> bool:
+    """Does a line inside a tail block belong to it (and so go)?"""
     if pats.relative_tail.search(line.norm):
         return True  # "Title of another story (5 tháng trước)"
-    return not line.is_prose and len(line.words) <= LIST_ITEM_MAX_WORDS
+    return line.size <= LIST_ITEM_MAX_WORDS and not line.is_prose
 
 
-def clean_text(text: str, *, lexicon: Lexicon | None = None,
-               leading_nav: bool = True) -> Cleaned:
+def clean_text(text: str, *, lexicon: Lexicon | None = None, leading_nav: bool = True,
+               site_frequency: SiteFrequency | None = None,
+               title: str | None = None) -> Cleaned:
     """Remove chrome lines from `text`; return the article and every decision.
 
     `leading_nav` drops short lines before the content starts (menus in text
     dumps); HTML extracted by trafilatura has none, so it passes False.
+    `site_frequency` reports lines that recur across the document's site.
+    `title`, when the caller keeps the headline apart (HTML), removes the
+    headline where it opens the text.
     """
     pats = _patterns(lexicon or default_lexicon())
     lines = [_Line(i, raw) for i, raw in enumerate(text.split("\n"))]
@@ -220,55 +278,46 @@ def clean_text(text: str, *, lexicon: Lexicon | None = None,
         d = decisions[line.index]
         d.keep, d.rule, d.evidence = False, rule, evidence
 
-    # Per-line rules and tail blocks.
-    in_block: str | None = None
+    block: str | None = None  # heading of the open tail block
     for line in lines:
         if line.blank:
             continue
         hit = _line_rule(line, pats)
+        if hit is None and site_frequency is not None and not line.is_prose:
+            seen = site_frequency(line.norm)
+            if seen is not None:
+                hit = "site_boilerplate", f"in {seen[0]} of {seen[1]} documents of this site"
         if hit:
             rule, evidence = hit
             if rule == "date_line" and found_date is None:
                 found_date = _find_date(line.text)
             if rule == "block_heading":
-                in_block = line.norm
+                block = line.norm
             remove(line, rule, evidence)
             continue
-        if in_block is not None:
-            if _is_block_item(line, pats):
-                remove(line, "tail_block", f"after '{in_block}'")
+        if block is not None:
+            if _in_block(line, pats):
+                remove(line, "tail_block", f"under '{block}'")
                 continue
-            in_block = None
+            block = None
 
-    # Navigation before the content starts: several short lines in a row.
     if leading_nav:
-        lead: list[_Line] = []
-        content_follows = False
-        for line in lines:
-            if line.blank or not decisions[line.index].keep:
-                continue
-            if len(line.words) > NAV_MAX_WORDS or SENTENCE_END.search(line.text):
-                content_follows = True
-                break
-            lead.append(line)
-        removed_before = any(not d.keep and d.rule for d in decisions[: lead[-1].index]) if lead else False
-        if content_follows and (len(lead) >= 2 or (lead and removed_before)):
-            for line in lead:
-                remove(line, "navigation", "short line before the content")
-
+        _drop_leading_navigation(lines, decisions, remove)
+    if title:
+        _drop_leading_title(lines, decisions, words(title), remove)
     _drop_repeats(lines, decisions, remove)
     _drop_folded_copies(lines, decisions, pats, remove)
 
-    # Edits on kept lines: trailing action links, glued metadata prefixes.
+    # Edits on kept lines: a print link glued to a headline, a metadata prefix.
     for line in lines:
         d = decisions[line.index]
         if not d.keep:
             continue
         out = line.text
         if not SENTENCE_END.search(out):
-            cut = pats.trailing_action.sub("", out)
+            cut = pats.title_suffix.sub("", out)
             if cut != out and WORD.search(cut):
-                d.rule, d.evidence, out = "trailing_action", out[len(cut):].strip(), cut
+                d.rule, d.evidence, out = "title_suffix", out[len(cut):].strip(), cut
         m = pats.date_prefix.match(normalise(out))
         if m and len(out) > m.end():
             prefix_len = _prefix_length(out, m.end())
@@ -278,8 +327,41 @@ def clean_text(text: str, *, lexicon: Lexicon | None = None,
         if not WORD.search(d.output):
             d.keep = False
 
-    return Cleaned(text=_join(lines, decisions), decisions=decisions, date=found_date,
-                   title=_guess_title(lines, decisions))
+    return Cleaned(text="\n\n".join(d.output for d in decisions if d.keep), decisions=decisions,
+                   date=found_date, title=_guess_title(lines, decisions))
+
+
+def _drop_leading_navigation(lines: list[_Line], decisions: list[LineDecision], remove) -> None:
+    """Short lines before the first content line are a menu when there are
+    several of them, or when navigation chrome sits beside them."""
+    lead: list[_Line] = []
+    content_index = -1
+    for line in lines:
+        if line.blank or not decisions[line.index].keep:
+            continue
+        if len(line.words) > NAV_MAX_WORDS or SENTENCE_END.search(line.text):
+            content_index = line.index
+            break
+        lead.append(line)
+    if not lead or content_index < 0:
+        return
+    # A lone short line counts when navigation chrome surrounds it (a site
+    # name above a menu); a short headline followed by its date does not.
+    navigation = ("menu", "breadcrumb", "action_links")
+    chrome_near = any(not d.keep and d.rule in navigation for d in decisions[: content_index])
+    if len(lead) >= 2 or chrome_near:
+        for line in lead:
+            remove(line, "navigation", "short line before the content")
+
+
+def _drop_leading_title(lines: list[_Line], decisions: list[LineDecision],
+                        title_words: list[str], remove) -> None:
+    """The headline opening the text, when it is kept in the title field."""
+    for line in lines:
+        if decisions[line.index].keep:
+            if title_words and line.words == title_words:
+                remove(line, "title", "kept in the title field")
+            return
 
 
 def _prefix_length(original: str, normalised_len: int) -> int:
@@ -294,7 +376,8 @@ def _prefix_length(original: str, normalised_len: int) -> int:
 
 
 def _drop_repeats(lines: list[_Line], decisions: list[LineDecision], remove) -> None:
-    """Exact repeats keep the first copy; a truncated copy inside a longer line goes."""
+    """Exact repeats keep the first copy; a truncated copy of the start of a
+    longer line goes (the fuller line stays)."""
     kept = [l for l in lines if decisions[l.index].keep]
     seen: dict[str, int] = {}
     for line in kept:
@@ -304,46 +387,48 @@ def _drop_repeats(lines: list[_Line], decisions: list[LineDecision], remove) -> 
         else:
             seen[key] = line.index
     kept = [l for l in kept if decisions[l.index].keep]
-    # Only the head of each line matters: a truncated copy is the start of a line.
-    heads = [(" " + " ".join(l.words) + " ", l) for l in kept]
+    starts = []
+    for l in kept:
+        starts.append((l, " ".join(l.words) + " "))
+        prefix = SOURCE_PREFIX.match(l.text)
+        if prefix:
+            starts.append((l, " ".join(words(l.text[prefix.end():])) + " "))
     for line in kept:
         if len(line.words) < REPEAT_MIN_WORDS:
             continue
-        needle = " " + " ".join(line.words) + " "
-        for hay, other in heads:
-            if other is line or len(other.words) <= len(line.words) \
-                    or not decisions[other.index].keep:
-                continue
-            at = hay.find(needle)
-            if at >= 0 and hay.count(" ", 0, at) <= REPEAT_MAX_OFFSET:
+        needle = " ".join(line.words) + " "
+        for other, start in starts:
+            if other is not line and len(other.words) > len(line.words) \
+                    and decisions[other.index].keep and start.startswith(needle):
                 remove(line, "truncated_repeat", f"start of line {other.index + 1}")
                 break
 
 
 def _drop_folded_copies(lines: list[_Line], decisions: list[LineDecision],
                         pats: _Patterns, remove) -> None:
-    """ASCII-only lines that fold-match a line with diacritics: image alt text."""
-    accented = [l for l in lines if decisions[l.index].keep and not l.norm.isascii()]
+    """ASCII-only lines that repeat, folded, most of a line written with
+    diacritics: image alt text of a title or caption."""
+    accented = [l for l in lines if decisions[l.index].keep and has_diacritics(l.text)]
     if not accented:
         return
-    folded = [(" " + " ".join(WORD.findall(fold_ascii(l.norm))) + " ", l) for l in accented]
+    folded = [WORD.findall(fold_ascii(l.norm)) for l in accented]
     for line in lines:
         d = decisions[line.index]
         if not d.keep or not line.norm.isascii() or len(line.words) < 3:
             continue
-        base = pats.alt_suffix.sub("", line.norm)
-        needle = " " + " ".join(WORD.findall(base)) + " "
-        if len(needle.split()) < 3:
+        copy = WORD.findall(pats.alt_suffix.sub("", line.norm))
+        if len(copy) < 3:
             continue
-        for hay, other in folded:
-            if needle in hay:
+        for other, tokens in zip(accented, folded):
+            if len(copy) >= FOLDED_MIN_COVER * len(tokens) and _starts_near(copy, tokens):
                 remove(line, "folded_copy", f"ASCII copy of line {other.index + 1}")
                 break
 
 
-def _join(lines: list[_Line], decisions: list[LineDecision]) -> str:
-    """Kept lines, each a paragraph (a dump has one paragraph per line)."""
-    return "\n\n".join(d.output for d in decisions if d.keep)
+def _starts_near(needle: list[str], hay: list[str], max_offset: int = 2) -> bool:
+    """Is `needle` a run of `hay` starting within its first few words?"""
+    n = len(needle)
+    return any(hay[i:i + n] == needle for i in range(min(max_offset, len(hay) - n) + 1))
 
 
 def _guess_title(lines: list[_Line], decisions: list[LineDecision]) -> str | None:
@@ -351,7 +436,7 @@ def _guess_title(lines: list[_Line], decisions: list[LineDecision]) -> str | Non
     for line, d in zip(lines, decisions):
         if d.keep:
             title = d.output
-            if len(title.split()) <= 30 and not title.rstrip().endswith((".", "。")):
+            if len(title.split()) <= 30 and not FULL_STOP.search(title):
                 return title
             return None
     return None

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-KINDS = ("action", "widget", "block_heading", "counter_label", "date_label", "weekday",
-         "footer_prefix", "notice", "relative_time", "alt_suffix", "home")
+KINDS = ("action", "title_suffix", "widget", "block_heading", "counter_label",
+         "date_label", "weekday", "footer", "footer_anywhere", "notice", "relative_time",
+         "alt_suffix", "home", "caption_credit")
 
 
 def normalise(text: str) -> str:

@@ -56,7 +56,7 @@ def extract_stage(doc: Document, options: Options) -> Document:
         doc.format = "html"
         page = extract.extract_html(doc.text, favor_precision=options.favor_precision,
                                     favor_recall=options.favor_recall)
-        cleaned = chrome.clean_text(page.text, leading_nav=False)
+        cleaned = chrome.clean_text(page.text, leading_nav=False, title=page.title)
         doc.title = page.title or cleaned.title
         doc.date = page.date or cleaned.date
         doc.url, doc.site, doc.language = page.url, page.site, page.language

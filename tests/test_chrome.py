@@ -57,12 +57,49 @@ def test_date_lines_are_removed_and_the_date_kept(line: str, date: str) -> None:
     "Chia sẻ Facebook Zalo In trang Gửi bài viết",
     "[In trang] [Gửi bài viết] [Về đầu trang]",
     "Chia sẻGửi bài viếtIn trang",
-    "Ý kiến bạn đọc Gửi ý kiến In trang này",
     "Share Tweet Print Email",
     "Tìm kiếm:",
+    "Thứ ba, 27/06/2017 Đăng nhập Đăng ký",
 ])
 def test_lines_of_action_links_are_removed(line: str) -> None:
     assert removed(f"{PROSE}\n{line}\n{PROSE_2}") == {line: "action_links"}
+
+
+def test_action_links_that_start_with_a_heading_open_a_comment_block() -> None:
+    text = "\n".join([PROSE, "Ý kiến bạn đọc Gửi ý kiến In trang này", "Khách Dũng (08:35 28/04/2017)",
+                      "Rất mong nhận được phản hồi từ cơ quan chức năng. Hoan nghênh các anh!"])
+    assert kept(text) == [PROSE]
+
+
+@pytest.mark.parametrize("line", [
+    "McDonald's and YouTube partner with PlayStation on iPhone games",  # CamelCase brands
+    "Copyright law protects the expression of ideas, not the ideas themselves",
+    "How to share",  # a headline ending in an action word
+    "2017",  # a year alone is not a counter
+    "Ngày 1/6 năm nay, thời tiết Hà Nội nắng nóng nên các bé đi chơi sớm.",
+    "Người dân được hướng dẫn cách chia sẻ.",
+])
+def test_ordinary_lines_that_look_a_little_like_chrome_stay(line: str) -> None:
+    assert kept(f"{PROSE}\n{line}\n{PROSE_2}") == [PROSE, line, PROSE_2]
+
+
+@pytest.mark.parametrize("paragraph", [
+    ("Bình luận của ông về dự án đã gây nhiều tranh cãi trong giới chuyên gia, những người cho rằng "
+     "các con số được đưa ra chưa phản ánh đúng thực tế, đặc biệt là ở khu vực nông thôn."),
+    ("Related research published last year found that visitors who read the comments section spent "
+     "more time on the page, but shared fewer articles and were less likely to subscribe."),
+    ("Tin liên quan đến vụ việc đã được cơ quan chức năng xác minh và công bố vào chiều qua, sau khi "
+     "nhiều người dân phản ánh về tình trạng ô nhiễm kéo dài suốt nhiều tháng qua ở khu vực."),
+])
+def test_prose_containing_chrome_words_survives(paragraph: str) -> None:
+    text = f"{PROSE}\n{paragraph}\nBình luận\n{paragraph.replace('qua', 'nay')}"
+    assert paragraph in kept(text)
+    assert kept(paragraph) == [paragraph]
+
+
+def test_curly_quotes_do_not_make_an_english_line_look_accented() -> None:
+    lines = ["The new plan for the city", "He said “the new plan for the city” would cost more than expected."]
+    assert kept("\n".join(lines)) == lines
 
 
 def test_title_loses_a_trailing_print_link_and_keeps_its_words() -> None:
@@ -170,6 +207,7 @@ def test_lexicon_is_data_per_language() -> None:
     lexicon = default_lexicon()
     assert {"vi", "en"} <= set(lexicon.languages)
     assert "tin liên quan" in lexicon.kind("block_heading")
+    assert "most read" in lexicon.kind("block_heading")
     extra = load_lexicon({"block_heading": {"de": ["Ähnliche Artikel"]}})
     assert extra.kind("block_heading") == ("ähnliche artikel",)
     text = f"{PROSE}\nÄhnliche Artikel\nEin anderer Titel hier\n"

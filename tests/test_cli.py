@@ -107,7 +107,7 @@ def test_glob_and_txt_output(tmp_path: Path) -> None:
     names = sorted(p.name for p in out_dir.iterdir())
     assert names == sorted(p.stem + ".txt" for p in SAMPLES.glob("*.html"))
     text = (out_dir / "vi-bus-windows-1258.txt").read_text(encoding="utf-8")
-    assert text.startswith("Hà Nội mở thêm tuyến xe buýt điện")
+    assert text.startswith("Từ ngày 1/4, hành khách có thể đi xe buýt điện")
 
 
 def test_failed_and_dropped_documents_go_to_errors_and_exit_1(tmp_path: Path) -> None:

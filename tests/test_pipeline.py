@@ -55,7 +55,8 @@ def test_record_fields_and_sizes() -> None:
     assert tuple(record) == RECORD_FIELDS
     assert record["bytes_in"] == (SAMPLES / "bridge-1-valley-courier.html").stat().st_size
     assert record["chars_out"] == len(record["text"]) < record["chars_in"]
-    assert record["text"].startswith("River town reopens bridge after flood repairs\n\n")
+    assert record["title"] == "River town reopens bridge after flood repairs"
+    assert record["text"].startswith("The only road bridge into Millbrook reopened on Monday")
     for chrome in ("Share", "Related articles", "Most read", "Finally!", "All rights reserved"):
         assert chrome not in record["text"]
     json.dumps(record)  # serialisable as is

@@ -1,0 +1,188 @@
+"""HTML as a sequence of text blocks, and recovery of the article parts that
+trafilatura drops.
+
+trafilatura finds the article body well, but on news pages it regularly drops
+two things that belong to the article: the lead (the bold summary paragraph
+between the headline and the body, "sapo" in Vietnamese newsrooms) and photo
+captions printed with a credit ("... (Ảnh: TTXVN)"). The page is cut into
+blocks (paragraphs, list items, cells, captions) in document order; the blocks
+trafilatura kept anchor the article; a bold lead just before the first anchor
+and credited captions between the anchors are put back in place.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .lexicon import Lexicon, default_lexicon, normalise
+
+WORD = re.compile(r"\w+")
+BLOCK_TAGS = frozenset({
+    "p", "div", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6",
+    "table", "tr", "td", "th", "caption", "blockquote", "figure", "figcaption", "section",
+    "article", "header", "footer", "aside", "nav", "main", "pre", "address", "form", "center",
+})
+SKIP_TAGS = frozenset({
+    "script", "style", "noscript", "template", "svg", "head", "iframe", "textarea", "select",
+    "option", "button", "input", "object", "embed", "canvas", "audio", "video", "map",
+})
+BOLD_TAGS = frozenset({"b", "strong"})
+HEADINGS = frozenset({"h1", "h2", "h3"})
+_CAPTION_HINT = re.compile(r"cap|desc|legend|credit", re.IGNORECASE)
+
+# An anchor (a block trafilatura kept) must have this many words to place the article.
+ANCHOR_MIN_WORDS = 5
+# ... and cover at least this share of the extracted paragraph that holds it.
+ANCHOR_MIN_COVER = 0.5
+# A lead has at least this many words and few links.
+LEAD_MIN_WORDS = 10
+MAX_LINK_SHARE = 0.3
+# How many blocks before the first anchor are searched for the lead.
+LEAD_WINDOW = 6
+
+
+@dataclass
+class Block:
+    """Text of one block element, with what its markup says about it."""
+
+    text: str
+    tag: str
+    bold: bool = False
+    caption: bool = False
+    link_chars: int = 0
+    words: list[str] = field(default_factory=list)
+
+    @property
+    def link_share(self) -> float:
+        return self.link_chars / max(1, len(self.text))
+
+
+def _tokens(text: str) -> list[str]:
+    return WORD.findall(normalise(text))
+
+
+def segment(tree) -> list[Block]:
+    """The page's visible text as blocks, in document order."""
+    blocks: list[Block] = []
+    parts: list[str] = []
+    state = {"bold_chars": 0, "chars": 0, "link_chars": 0}
+
+    def flush(tag: str, caption: bool) -> None:
+        text = " ".join("".join(parts).split())
+        if text:
+            blocks.append(Block(text=text, tag=tag, caption=caption,
+                                bold=state["bold_chars"] >= 0.9 * state["chars"] > 0,
+                                link_chars=state["link_chars"], words=_tokens(text)))
+        parts.clear()
+        state.update(bold_chars=0, chars=0, link_chars=0)
+
+    def add(text: str | None, bold: bool, link: bool) -> None:
+        if text:
+            parts.append(text)
+            size = len(text.strip())
+            state["chars"] += size
+            state["bold_chars"] += size if bold else 0
+            state["link_chars"] += size if link else 0
+
+    def walk(element, block_tag: str, caption: bool, bold: bool, link: bool) -> None:
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if tag in SKIP_TAGS:
+            add(element.tail, bold, link)  # the tail belongs to the parent
+            return
+        is_block = tag in BLOCK_TAGS
+        hint = f"{element.get('class', '')} {element.get('id', '')}"
+        inner_caption = caption or tag in ("figcaption", "caption") or bool(_CAPTION_HINT.search(hint))
+        if is_block:
+            flush(block_tag, caption)
+        elif tag == "br":
+            parts.append(" ")
+        inner_tag = tag if is_block else block_tag
+        inner_bold = bold or tag in BOLD_TAGS
+        inner_link = link or tag == "a"
+        add(element.text, inner_bold, inner_link)
+        for child in element:
+            walk(child, inner_tag, inner_caption, inner_bold, inner_link)
+        if is_block:
+            flush(inner_tag, inner_caption)
+        add(element.tail, bold, link)
+
+    body = tree.find(".//body")
+    walk(body if body is not None else tree, "body", False, False, False)
+    flush("body", False)
+    return blocks
+
+
+@dataclass
+class Recovered:
+    lead: list[str] = field(default_factory=list)
+    # (index of the trafilatura line after which to insert, caption text)
+    captions: list[tuple[int, str]] = field(default_factory=list)
+
+
+def recover(blocks: list[Block], extracted_lines: list[str], title: str | None,
+            lexicon: Lexicon | None = None) -> Recovered:
+    """The lead and credited captions that the extracted lines lack."""
+    lexicon = lexicon or default_lexicon()
+    line_tokens = [" " + " ".join(_tokens(line)) + " " for line in extracted_lines]
+    joined = "".join(line_tokens)
+
+    def anchored(block: Block) -> bool:
+        return bool(block.words) and (" " + " ".join(block.words) + " ") in joined
+
+    def anchor(block: Block) -> bool:
+        """Kept by trafilatura as (most of) one of its paragraphs, not merely
+        quoted inside one (a summary that the body repeats)."""
+        if len(block.words) < ANCHOR_MIN_WORDS:
+            return False
+        at = _line_of(block, line_tokens)
+        return at >= 0 and len(block.words) >= ANCHOR_MIN_COVER * (line_tokens[at].count(" ") - 1)
+
+    anchors = [i for i, b in enumerate(blocks) if anchor(b)]
+    found = Recovered()
+    if not anchors:
+        return found
+    first, last = anchors[0], anchors[-1]
+    anchor_set = set(anchors)
+
+    # The lead: a bold paragraph after the headline, just before the body.
+    title_words = _tokens(title or "")
+    start = max(0, first - LEAD_WINDOW)
+    for i in range(first - 1, start - 1, -1):
+        block = blocks[i]
+        if block.tag in HEADINGS or (title_words and block.words == title_words):
+            break
+        if block.bold and len(block.words) >= LEAD_MIN_WORDS and block.link_share <= MAX_LINK_SHARE \
+                and not anchored(block):
+            found.lead.insert(0, block.text)
+            break
+
+    # Credited captions inside the article.
+    credit = re.compile(lexicon.pattern("caption_credit"))
+    for i in range(first + 1, last):
+        block = blocks[i]
+        if block.caption and not anchored(block) and credit.search(normalise(block.text)):
+            previous = next((blocks[j] for j in range(i - 1, first - 1, -1) if j in anchor_set), None)
+            at = _line_of(previous, line_tokens) if previous else -1
+            found.captions.append((at, block.text))
+    return found
+
+
+def _line_of(block: Block, line_tokens: list[str]) -> int:
+    needle = " " + " ".join(block.words) + " "
+    for i, tokens in enumerate(line_tokens):
+        if needle in tokens:
+            return i
+    return -1
+
+
+def merge(extracted_lines: list[str], recovered: Recovered) -> list[str]:
+    """The extracted lines with the lead in front and captions in place."""
+    after: dict[int, list[str]] = {}
+    for at, text in recovered.captions:
+        after.setdefault(at, []).append(text)
+    out = list(recovered.lead) + after.get(-1, [])
+    for i, line in enumerate(extracted_lines):
+        out.append(line)
+        out.extend(after.get(i, []))
+    return out

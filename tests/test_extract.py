@@ -1,0 +1,110 @@
+"""HTML extraction: sniffing, layout tables, headline choice, and the recovery
+of leads and credited captions that trafilatura drops."""
+
+from __future__ import annotations
+
+from lxml import html as lxml_html
+
+from cleaner import blocks
+from cleaner.extract import extract_html, is_html, unwrap_layout_tables
+
+BODY = [
+    "Sở Giao thông vận tải Hà Nội cho biết tuyến xe buýt mới dài 35 km, xuất phát từ bến xe Kim Mã, "
+    "đi qua cầu Nhật Tân và dừng ở cả hai nhà ga hành khách của sân bay quốc tế Nội Bài.",
+    "Mỗi ngày tuyến có 120 chuyến, chạy từ 5 giờ sáng đến 23 giờ, giãn cách 15 phút vào giờ cao điểm, "
+    "xe được trang bị wifi, cổng sạc điện thoại và chỗ để hành lý cho khách đi máy bay.",
+    "Theo Sở, sau một năm thí điểm các tuyến xe buýt điện, số hành khách tăng gần 30%, trong khi lượng "
+    "khí thải của đội xe giảm đáng kể so với các tuyến xe buýt chạy dầu diesel trước đây.",
+]
+LEAD = ("Từ ngày 1/4, hành khách có thể đi xe buýt điện từ trung tâm Hà Nội đến sân bay Nội Bài "
+        "với giá vé 45.000 đồng một lượt.")
+CAPTION = "Xe buýt điện đón khách tại bến Kim Mã. (Ảnh: Minh Anh)"
+TITLE = "Hà Nội mở thêm tuyến xe buýt điện nối sân bay Nội Bài"
+
+
+def page(article: str, head: str = "") -> str:
+    nav = "".join(f'<li><a href="/{i}">Mục {i}</a></li>' for i in range(8))
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{TITLE} - Tin Phố</title>{head}"
+            f"</head><body><nav><ul>{nav}</ul></nav>{article}"
+            "<footer><p>Bản quyền thuộc về Tin Phố.</p></footer></body></html>")
+
+
+def test_sniffing_is_by_content() -> None:
+    assert is_html("<!DOCTYPE html><html><body>x</body></html>")
+    assert is_html("  <?xml version='1.0'?>\n<html><body>x</body></html>")
+    assert is_html("<div><p>a</p><p>b</p><p>c</p><br><a href=x>d</a><span>e</span><p>f</p><p>g</p></div>")
+    assert not is_html("Tiêu đề\n\nMột đoạn văn bản <b>không</b> phải HTML, dù có 1 < 2.")
+    assert not is_html("")
+
+
+def test_headline_goes_to_title_and_lead_and_caption_come_back() -> None:
+    article = (f"<article><h1>{TITLE}</h1><div class='date'>18/03/2024 08:30</div>"
+               f"<p class='sapo'><strong>{LEAD}</strong></p><div class='body'>"
+               f"<p>{BODY[0]}</p><figure><img src='a.jpg'><figcaption>{CAPTION}</figcaption></figure>"
+               f"<p>{BODY[1]}</p><p>{BODY[2]}</p></div></article>")
+    from cleaner.chrome import clean_text
+
+    result = extract_html(page(article))
+    lines = clean_text(result.text, leading_nav=False, title=result.title).text.split("\n\n")
+    assert result.title == TITLE
+    assert TITLE not in lines
+    assert lines[0] == LEAD
+    assert lines.index(CAPTION) == lines.index(BODY[0]) + 1
+    assert BODY[2] in lines
+
+
+def test_a_lead_that_is_not_bold_is_left_to_trafilatura() -> None:
+    dek = "A short standfirst that English sites print in grey under the headline, not in bold."
+    article = (f"<article><h1>{TITLE}</h1><p class='dek'>{dek}</p><div class='body'>"
+               + "".join(f"<p>{p}</p>" for p in BODY) + "</div></article>")
+    recovered = blocks.recover(blocks.segment(lxml_html.fromstring(page(article))), BODY, TITLE)
+    assert recovered.lead == []
+
+
+def test_a_summary_repeated_by_the_body_does_not_hide_the_lead() -> None:
+    summary = BODY[0].split(",")[0] + "..."
+    article = (f"<div><h2>{TITLE}</h2><div class='smr'>{summary}</div><div class='lead'><b>{LEAD}</b></div>"
+               + "".join(f"<p>{p}</p>" for p in BODY) + "</div>")
+    recovered = blocks.recover(blocks.segment(lxml_html.fromstring(page(article))), BODY, TITLE)
+    assert recovered.lead == [LEAD]
+
+
+def test_captions_need_a_credit_to_come_back() -> None:
+    article = ("<div>" + f"<p>{BODY[0]}</p><figure><figcaption>Xe buýt điện đón khách</figcaption></figure>"
+               + f"<p>{BODY[1]}</p><p>{BODY[2]}</p></div>")
+    recovered = blocks.recover(blocks.segment(lxml_html.fromstring(page(article))), BODY, None)
+    assert recovered.captions == []
+
+
+def test_layout_tables_become_blocks_and_data_tables_stay() -> None:
+    tree = lxml_html.fromstring(
+        "<html><body><table><tr><td><div>menu</div></td><td>" + "x" * 300 + "</td></tr></table>"
+        "<table><tr><td>1</td><td>2</td></tr></table></body></html>")
+    assert unwrap_layout_tables(tree) == 1
+    assert len(tree.xpath("//table")) == 1 and tree.xpath("//td/text()") == ["1", "2"]
+
+
+def test_a_page_laid_out_in_one_table_yields_the_article_without_its_chrome() -> None:
+    cells = "".join(f"<div>» Mục {i}</div>" for i in range(10))
+    article = (f"<table width='1000'><tr><td width='200'><div><b>DANH MỤC</b></div>{cells}"
+               "<div><b>Thống kê truy cập</b></div><div>Đang online: 452</div></td>"
+               f"<td><div><span style='font-size:18px'>{TITLE}</span></div><div>01/02/2017 | 2972</div>"
+               f"<div><b>{LEAD}</b></div>" + "".join(f"<div>{p}</div>" for p in BODY) +
+               "<div><b>Ý kiến bạn đọc</b></div><div><b>Ngô Ngọc Bình</b> - hôm qua<br>Bài viết rất hay.</div>"
+               "</td></tr></table>")
+    from cleaner.chrome import clean_text
+
+    result = extract_html(page(article))
+    text = clean_text(result.text, leading_nav=False, title=result.title).text
+    for paragraph in [LEAD, *BODY]:
+        assert paragraph in text
+    for chrome in ("DANH MỤC", "Đang online", "Bài viết rất hay", "Mục 3"):
+        assert chrome not in text
+
+
+def test_unparseable_markup_gives_no_text() -> None:
+    assert extract_html("").text == ""
+
+
+def test_a_page_without_an_article_gives_empty_text() -> None:
+    assert extract_html("<html><head><title>x</title></head><body></body></html>").text.strip() == ""
