@@ -5,13 +5,14 @@ lets some chrome through on HTML. This module decides, line by line, what is
 article and what is site chrome, and says why (rule + evidence), so that
 `cleaner explain` and tests can show each decision.
 
+Site boilerplate (lines recurring across a site's documents) is removed
+afterwards, with corpus statistics: see sites.py.
+
 Rules, in the order they apply:
   * per line, from the lexicon (cleaner/data/lexicon.json): counters, date
     lines, lines made only of action links (share/print/login...) and widget
     labels, footers, comment-form notices, lone relative dates, breadcrumbs and
     menus (including menus whose items lost their spaces);
-  * site boilerplate: a line that recurs in many documents of the same site
-    (when the caller gives site statistics, see `sites.py`);
   * navigation: a run of short lines before the first content line (dumps);
   * tail blocks: a block heading ("Tin liên quan", "Most read", "Bình
     luận") opens a block whose list-like lines (titles, names and times,
@@ -29,7 +30,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -81,11 +81,6 @@ class Cleaned:
     decisions: list[LineDecision] = field(default_factory=list)
     date: str | None = None
     title: str | None = None
-
-
-# Given a normalised line, how many documents of its site contain it, of how
-# many: (k, n); None when the line is not site boilerplate.
-SiteFrequency = Callable[[str], "tuple[int, int] | None"]
 
 
 @dataclass(frozen=True)
@@ -259,13 +254,11 @@ def _in_block(line: _Line, pats: _Patterns) -> bool:
 
 
 def clean_text(text: str, *, lexicon: Lexicon | None = None, leading_nav: bool = True,
-               site_frequency: SiteFrequency | None = None,
                title: str | None = None) -> Cleaned:
     """Remove chrome lines from `text`; return the article and every decision.
 
     `leading_nav` drops short lines before the content starts (menus in text
     dumps); HTML extracted by trafilatura has none, so it passes False.
-    `site_frequency` reports lines that recur across the document's site.
     `title`, when the caller keeps the headline apart (HTML), removes the
     headline where it opens the text.
     """
@@ -283,10 +276,6 @@ def clean_text(text: str, *, lexicon: Lexicon | None = None, leading_nav: bool =
         if line.blank:
             continue
         hit = _line_rule(line, pats)
-        if hit is None and site_frequency is not None and not line.is_prose:
-            seen = site_frequency(line.norm)
-            if seen is not None:
-                hit = "site_boilerplate", f"in {seen[0]} of {seen[1]} documents of this site"
         if hit:
             rule, evidence = hit
             if rule == "date_line" and found_date is None:

@@ -104,7 +104,23 @@ def main() -> None:
               help="Leave near-duplicates out of the output (they are listed by --errors with "
                    "reason duplicate_dropped) instead of flagging them.")
 @click.option("--no-dedup", is_flag=True, envvar="CLEANER_NO_DEDUP",
-              help="Skip near-duplicate detection; records then stream out as they are cleaned.")
+              help="Skip near-duplicate detection; with --no-site-learning too, records "
+                   "stream out as they are cleaned.")
+@click.option("--site-learning/--no-site-learning", default=True, show_default=True,
+              envvar="CLEANER_SITE_LEARNING",
+              help="Remove short lines that recur across many documents of the same site "
+                   "(site = URL host, else input directory). Needs a pass over the corpus.")
+@click.option("--site-min-docs", type=click.IntRange(2), default=Options.site_min_docs,
+              show_default=True, envvar="CLEANER_SITE_MIN_DOCS",
+              help="A line is site boilerplate when it recurs in at least this many documents "
+                   "of its site (near-duplicates count once). Example: --site-min-docs 5")
+@click.option("--site-min-share", type=click.FloatRange(0, 1), default=Options.site_min_share,
+              show_default=True, envvar="CLEANER_SITE_MIN_SHARE",
+              help="... and in at least this share of the site's documents. "
+                   "Example: --site-min-share 0.1")
+@click.option("--explain", "explain", is_flag=True, envvar="CLEANER_EXPLAIN",
+              help="Add an `explain` field to each record: every line with keep, rule and "
+                   "evidence (as `cleaner explain` shows).")
 @click.option("--favor-precision", is_flag=True, envvar="CLEANER_FAVOR_PRECISION",
               help="HTML: ask trafilatura for less text, less chrome.")
 @click.option("--favor-recall", is_flag=True, envvar="CLEANER_FAVOR_RECALL",
@@ -118,8 +134,9 @@ def main() -> None:
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar (default: only when stderr is a terminal).")
 def clean_command(inputs, output, output_format, out_dir, files_from, errors_path, report_path,
-                  threshold, num_perm, ngram, drop_duplicates, no_dedup, favor_precision,
-                  favor_recall, max_bytes, quiet, progress) -> None:
+                  threshold, num_perm, ngram, drop_duplicates, no_dedup, site_learning,
+                  site_min_docs, site_min_share, explain, favor_precision, favor_recall,
+                  max_bytes, quiet, progress) -> None:
     if not inputs and files_from is None:
         raise click.UsageError("give at least one INPUT (file, directory, glob or -) "
                                "or --files-from FILE")
@@ -139,6 +156,8 @@ def clean_command(inputs, output, output_format, out_dir, files_from, errors_pat
 
     options = Options(threshold=threshold, num_perm=num_perm, ngram=ngram,
                       drop_duplicates=drop_duplicates, dedup=not no_dedup,
+                      site_learning=site_learning, site_min_docs=site_min_docs,
+                      site_min_share=site_min_share, explain=explain,
                       favor_precision=favor_precision, favor_recall=favor_recall,
                       max_bytes=max_bytes)
     sources = list(inputs)
@@ -149,6 +168,53 @@ def clean_command(inputs, output, output_format, out_dir, files_from, errors_pat
     code = _run(sources, options, output, output_format, out_dir, errors_path, report_path,
                 quiet, show_progress)
     sys.exit(code)
+
+
+EXPLAIN_HELP = """Show how cleaner cleans FILE, line by line: kept or removed, and why.
+
+Each line of the document (for HTML: of the text trafilatura extracted, with
+the lead and captions cleaner put back) is shown with the rule that removed
+or edited it and the evidence: the lexicon entry, the tail block it sits in,
+the line it repeats, or how often it recurs on its site. Give CORPUS paths
+(other pages of the same site) to learn site boilerplate from them.
+
+Output is coloured on a terminal, plain tab-separated text when piped
+(keep|drop, line, rule: evidence, text), and JSON with --json.
+
+\b
+Examples:
+  cleaner explain samples/000_b2d4cadf0807df7d.txt
+  cleaner explain crawl/site/page12.html crawl/site/ --json | jq '.lines[] | select(.keep|not)'
+"""
+
+
+@main.command("explain", help=EXPLAIN_HELP)
+@click.argument("file", metavar="FILE")
+@click.argument("corpus", nargs=-1, metavar="[CORPUS]...")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object: the document and its lines.")
+@click.option("--color/--no-color", default=None,
+              help="Colour the view (default: only when stdout is a terminal).")
+def explain_command(file: str, corpus: tuple[str, ...], as_json: bool, color: bool | None) -> None:
+    from . import explain as view
+
+    if file == "-":
+        raise click.UsageError("explain needs a FILE path (stdin is not supported)")
+    if not os.path.isfile(file):
+        raise click.UsageError(f"no such file: {file}")
+    target = os.path.abspath(file)
+    options = Options(explain=True, site_learning=bool(corpus), dedup=bool(corpus))
+    doc = None
+    for candidate in clean([*corpus, file], options):
+        if os.path.abspath(candidate.source) == target:
+            doc = candidate  # the last one: FILE itself, even if CORPUS holds it too
+    assert doc is not None
+    if as_json:
+        view.write_json(doc, sys.stdout)
+    elif color if color is not None else sys.stdout.isatty():
+        view.write_rich(doc)
+    else:
+        view.write_plain(doc, sys.stdout)
+    sys.exit(EXIT_FAILED if doc.status == "failed" else EXIT_OK)
 
 
 def _path_list(files_from: str):

@@ -101,6 +101,10 @@ class NearDuplicateIndex:
     def signature_of(self, key: int) -> np.ndarray:
         return self._signatures[key]
 
+    def get(self, key: int) -> np.ndarray | None:
+        """The signature added under `key`, or None."""
+        return self._signatures.get(key)
+
 
 class UnionFind:
     """Groups of document keys; the smallest key of a group is its root."""

@@ -65,6 +65,8 @@ class Document:
     status: str = OK
     reason: str | None = None
     message: str | None = None
+    # Every line's decision (with --explain): dicts of line, text, keep, rule, evidence, output.
+    explain: list[dict[str, Any]] | None = field(default=None, repr=False)
     # MinHash signature (uint32 values) of the clean text; not written out.
     signature: Any = field(default=None, repr=False)
 
@@ -83,8 +85,12 @@ class Document:
         return self
 
     def record(self) -> dict[str, Any]:
-        """The output record: the fields of RECORD_FIELDS, in order."""
-        return {name: getattr(self, name) for name in RECORD_FIELDS}
+        """The output record: the fields of RECORD_FIELDS, in order, and the
+        line decisions when they were asked for."""
+        out = {name: getattr(self, name) for name in RECORD_FIELDS}
+        if self.explain is not None:
+            out["explain"] = self.explain
+        return out
 
     def error_record(self) -> dict[str, Any]:
         """What `--errors` receives for a document that is not written."""
@@ -112,9 +118,16 @@ class Options:
     seed: int = 1
     drop_duplicates: bool = False
     dedup: bool = True
+    # Site-level learning: a short line in at least `site_min_docs` near-duplicate
+    # clusters of a site, and in at least `site_min_share` of them, is boilerplate.
+    site_learning: bool = True
+    site_min_docs: int = 3
+    site_min_share: float = 0.05
     # Extraction.
     favor_precision: bool = False
     favor_recall: bool = False
+    # Keep every line's decision in the record ("explain" field).
+    explain: bool = False
     # Input limits.
     max_bytes: int = 64 * 1024 * 1024
     # Documents per batch handed to a stage function.
@@ -127,6 +140,10 @@ class Options:
             raise ValueError(f"num_perm must be at least 16, got {self.num_perm}")
         if self.ngram < 1:
             raise ValueError(f"ngram must be at least 1, got {self.ngram}")
+        if self.site_min_docs < 2:
+            raise ValueError(f"site_min_docs must be at least 2, got {self.site_min_docs}")
+        if not 0.0 <= self.site_min_share <= 1.0:
+            raise ValueError(f"site_min_share must be in [0, 1], got {self.site_min_share}")
         if self.max_bytes < 1:
             raise ValueError(f"max_bytes must be positive, got {self.max_bytes}")
         if self.favor_precision and self.favor_recall:

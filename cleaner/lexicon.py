@@ -14,7 +14,7 @@ from importlib import resources
 
 KINDS = ("action", "title_suffix", "widget", "block_heading", "counter_label",
          "date_label", "weekday", "footer", "footer_anywhere", "notice", "relative_time",
-         "alt_suffix", "home", "caption_credit")
+         "alt_suffix", "home", "caption_credit", "source_line")
 
 
 def normalise(text: str) -> str:

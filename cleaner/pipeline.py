@@ -21,6 +21,7 @@ from typing import BinaryIO
 
 from . import chrome, encoding, extract
 from .dedup import Deduplicator, Grouping, signature
+from .sites import SiteStats, paragraph_keys, site_of
 from .document import (DUPLICATE_DROPPED, EMPTY_AFTER_CLEANING, EMPTY_INPUT, INTERNAL_ERROR,
                        NOT_TEXT, Document, Options)
 from .io import readers
@@ -66,6 +67,10 @@ def extract_stage(doc: Document, options: Options) -> Document:
         doc.title, doc.date = cleaned.title, cleaned.date
     doc.text = cleaned.text
     doc.chars_out = len(doc.text)
+    if options.explain:
+        doc.explain = [{"line": d.index + 1, "text": d.text, "keep": d.keep, "rule": d.rule,
+                        "evidence": d.evidence, "output": d.output}
+                       for d in cleaned.decisions if d.text.strip()]
     if not doc.text.strip():
         return doc.drop(EMPTY_AFTER_CLEANING, "no article text left after removing chrome")
     return doc
@@ -125,9 +130,38 @@ def _batched(items: Iterable[Document], size: int) -> Iterator[list[Document]]:
         yield batch
 
 
+class _Spool:
+    """Processed documents in a temporary file, read back in input order: the
+    corpus-wide passes keep only signatures and line hashes in memory."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile("w+", encoding="utf-8")
+
+    def write(self, doc: Document) -> None:
+        self._file.write(json.dumps(doc.spool_record(), ensure_ascii=False) + "\n")
+
+    def __iter__(self) -> Iterator[Document]:
+        self._file.seek(0)
+        for line in self._file:
+            yield Document.from_spool(json.loads(line))
+
+    def __enter__(self) -> "_Spool":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._file.close()
+
+
 class CleanRun:
     """An iterable over every input document, in input order, each one kept,
-    flagged, dropped or failed; `stats` holds the run's figures."""
+    flagged, dropped or failed; `stats` holds the run's figures.
+
+    Passes: (A) the per-document stages, spooled, with a first near-duplicate
+    grouping; (B) site statistics counted per cluster, site boilerplate
+    removed, the final near-duplicate grouping on the final text; (C) records
+    read back with their duplicate fields. With neither site learning nor
+    dedup, documents stream straight through.
+    """
 
     def __init__(self, inputs: Iterable[Input], options: Options | None = None, *,
                  stdin: BinaryIO | None = None,
@@ -148,32 +182,75 @@ class CleanRun:
                 self.on_progress(self.stats.read, self.stats.bytes_in)
 
     def __iter__(self) -> Iterator[Document]:
-        if self.options.dedup:
-            yield from self._grouped()
-        else:
+        options = self.options
+        if not (options.dedup or options.site_learning):
             for doc in self._processed():
                 self.stats.count_result(doc)
                 yield doc
+        else:
+            yield from self._corpus_passes()
         self.stats.finish()
 
-    def _grouped(self) -> Iterator[Document]:
+    def _deduplicator(self) -> Deduplicator:
+        o = self.options
+        return Deduplicator(o.threshold, o.num_perm, o.seed)
+
+    def _corpus_passes(self) -> Iterator[Document]:
         options = self.options
-        dedup = Deduplicator(options.threshold, options.num_perm, options.seed)
+        first_grouping = self._deduplicator()
         ids: list[str] = []
-        with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
+        with _Spool() as first:
             for doc in self._processed():
                 if doc.ok:
-                    dedup.add(len(ids), doc.signature)
+                    first_grouping.add(len(ids), doc.signature)
                 ids.append(doc.id)
-                spool.write(json.dumps(doc.spool_record(), ensure_ascii=False) + "\n")
-            grouping = dedup.grouping()
-            self.stats.clusters = _clusters(grouping, ids)
-            spool.seek(0)
-            for key, line in enumerate(spool):
-                doc = Document.from_spool(json.loads(line))
-                _mark_duplicate(doc, key, grouping, ids, options)
-                self.stats.count_result(doc)
-                yield doc
+                first.write(doc)
+            if not options.site_learning:
+                yield from self._finish(first, first_grouping.grouping(), ids)
+                return
+            site_stats = self._site_stats(first, first_grouping.grouping())
+            final = self._deduplicator() if options.dedup else None
+            with _Spool() as second:
+                for key, doc in enumerate(first):
+                    if doc.ok and _remove_site_boilerplate(doc, site_stats, options) and final:
+                        final.add(key, signature(doc.text, options.num_perm, options.ngram, options.seed))
+                    elif doc.ok and final:
+                        final.add(key, first_grouping.index.get(key))
+                    second.write(doc)
+                yield from self._finish(second, final.grouping() if final else Grouping(), ids)
+
+    def _site_stats(self, spool: _Spool, grouping: Grouping) -> SiteStats:
+        stats = SiteStats(self.options.site_min_docs, self.options.site_min_share)
+        for key, doc in enumerate(spool):
+            if doc.ok:
+                stats.add(site_of(doc.url, doc.source), grouping.root_of.get(key, key),
+                          paragraph_keys(doc.text))
+        return stats
+
+    def _finish(self, spool: _Spool, grouping: Grouping, ids: list[str]) -> Iterator[Document]:
+        self.stats.clusters = _clusters(grouping, ids)
+        for key, doc in enumerate(spool):
+            _mark_duplicate(doc, key, grouping, ids, self.options)
+            self.stats.count_result(doc)
+            yield doc
+
+
+def _remove_site_boilerplate(doc: Document, site_stats: SiteStats, options: Options) -> bool:
+    """Drop the paragraphs that recur across the document's site; True if any went."""
+    text, removed = site_stats.filter(site_of(doc.url, doc.source), doc.text)
+    if not removed:
+        return False
+    doc.text, doc.chars_out = text, len(text)
+    if doc.explain is not None:
+        verdicts = {paragraph: (k, n) for paragraph, k, n in removed}
+        for decision in doc.explain:
+            if decision["keep"] and decision["output"] in verdicts:
+                k, n = verdicts[decision["output"]]
+                decision.update(keep=False, rule="site_boilerplate",
+                                evidence=f"site frequency {k}/{n} (near-duplicates counted once)")
+    if not doc.text.strip():
+        doc.drop(EMPTY_AFTER_CLEANING, "only site boilerplate left")
+    return True
 
 
 def _mark_duplicate(doc: Document, key: int, grouping: Grouping, ids: list[str],

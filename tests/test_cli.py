@@ -173,3 +173,58 @@ def test_real_process_exit_codes_and_streams(tmp_path: Path) -> None:
     missing = subprocess.run([*cleaner_command(), "clean", "nope.html", "-q"], cwd=ROOT,
                              capture_output=True, text=True, timeout=60)
     assert missing.returncode == 1 and missing.stdout == "" and "Traceback" not in missing.stderr
+
+
+# --- explain ---
+
+def test_explain_plain_when_piped() -> None:
+    result = invoke("explain", str(SAMPLES / "000_b2d4cadf0807df7d.txt"))
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("# ") and "text, utf-8 (utf8), ok" in lines[0]
+    rows = [line.split("\t") for line in lines if not line.startswith("#")]
+    verdicts = {(r[0], r[2].split(":")[0]) for r in rows}
+    for expected in [("drop", "date_line"), ("drop", "truncated_repeat"), ("drop", "folded_copy"),
+                     ("drop", "counter"), ("keep", "title_suffix"), ("keep", "")]:
+        assert expected in verdicts
+    assert "\x1b[" not in result.stdout  # no colour when not a terminal
+
+
+def test_explain_json_and_site_corpus(tmp_path: Path) -> None:
+    stories = ["Sở Giao thông vận tải Hà Nội mở thêm tuyến xe buýt điện nối sân bay Nội Bài từ tháng tư.",
+               "Đội tuyển bóng đá nữ giành vé dự vòng chung kết châu Á sau chiến thắng ba bàn không gỡ.",
+               "Giá vàng trong nước tăng mạnh phiên sáng nay, vượt mốc tám mươi triệu đồng mỗi lượng.",
+               "Nông dân miền Tây bắt đầu thu hoạch lúa đông xuân với năng suất cao hơn năm ngoái."]
+    for i, story in enumerate(stories):
+        (tmp_path / f"p{i}.txt").write_text(f"{story}\n\nNeuer Kommentar schreiben\n\nA\n\nB\n\nC\n",
+                                            encoding="utf-8")
+    result = invoke("explain", str(tmp_path / "p0.txt"), str(tmp_path), "--json")
+    info = json.loads(result.stdout)
+    by_text = {line["text"]: line for line in info["lines"]}
+    assert by_text["Neuer Kommentar schreiben"]["rule"] == "site_boilerplate"
+    assert by_text["Neuer Kommentar schreiben"]["evidence"].startswith("site frequency 4/4")
+    alone = json.loads(invoke("explain", str(tmp_path / "p0.txt"), "--json").stdout)
+    assert all(line["keep"] for line in alone["lines"])
+
+
+def test_explain_escapes_terminal_control_sequences(tmp_path: Path) -> None:
+    page = tmp_path / "evil.txt"
+    page.write_text("Một tiêu đề bình thường\n\nNội dung \x1b[31mđỏ\x1b[0m và \x07 chuông, đủ dài để giữ.\n",
+                    encoding="utf-8")
+    for args in ([], ["--color"]):
+        result = invoke("explain", str(page), *args)
+        assert "\x1b[31m" not in result.stdout and "\x07" not in result.stdout
+        assert "\\x1b" in result.stdout
+
+
+def test_explain_usage_errors() -> None:
+    assert CliRunner().invoke(main, ["explain", "no/such/file.html"]).exit_code == 2
+    assert CliRunner().invoke(main, ["explain", "-"]).exit_code == 2
+
+
+def test_clean_explain_field(tmp_path: Path) -> None:
+    result = invoke("clean", str(SAMPLES / "000_b2d4cadf0807df7d.txt"), "-q", "--explain")
+    (row,) = records(result.stdout)
+    assert any(e["rule"] == "counter" and not e["keep"] for e in row["explain"])
+    plain = records(invoke("clean", str(SAMPLES / "000_b2d4cadf0807df7d.txt"), "-q").stdout)[0]
+    assert "explain" not in plain

@@ -1,0 +1,82 @@
+"""`cleaner explain`: a document line by line, kept or removed, with the rule and
+the evidence. Coloured on a terminal, plain text when piped, JSON for tools.
+
+Page text is untrusted: control characters and terminal escape sequences are
+made visible, never written raw to the terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import IO, Any
+
+from .document import Document
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """Text safe to print on a terminal: control characters shown as \\xNN."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
+
+
+def summary(doc: Document) -> dict[str, Any]:
+    """What explain reports about a document, JSON-ready."""
+    return {
+        "id": doc.id, "source": doc.source, "status": doc.status, "reason": doc.reason,
+        "message": doc.message, "format": doc.format, "title": doc.title, "date": doc.date,
+        "encoding": doc.encoding, "encoding_method": doc.encoding_method,
+        "confidence": doc.confidence, "repairs": doc.repairs,
+        "duplicate_of": doc.duplicate_of, "chars_in": doc.chars_in, "chars_out": doc.chars_out,
+        "lines": doc.explain or [],
+    }
+
+
+def write_json(doc: Document, out: IO[str]) -> None:
+    out.write(json.dumps(summary(doc), ensure_ascii=False) + "\n")
+
+
+def write_plain(doc: Document, out: IO[str]) -> None:
+    """One line per input line: `keep` or `drop`, line number, rule, evidence, text."""
+    info = summary(doc)
+    out.write(printable(f"# {info['source']}: {info['format'] or '-'}, {info['encoding'] or '-'} "
+                        f"({info['encoding_method'] or '-'}), {doc.status}"
+                        + (f" ({doc.reason}: {doc.message})" if doc.reason else "")) + "\n")
+    if doc.title:
+        out.write(printable(f"# title: {doc.title}") + "\n")
+    for line in info["lines"]:
+        verdict = "keep" if line["keep"] else "drop"
+        why = f"{line['rule']}: {line['evidence']}" if line["rule"] else ""
+        out.write(printable(f"{verdict}\t{line['line']}\t{why}\t{line['text'].strip()}") + "\n")
+
+
+def write_rich(doc: Document) -> None:
+    """Coloured view on stderr-free stdout: kept lines plain, removed ones dimmed
+    with their rule, edits (a cut suffix or prefix) marked."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console(highlight=False)
+    head = Text(printable(f"{doc.source}"), style="bold")
+    head.append(printable(f"  {doc.format or '-'} · {doc.encoding or '-'} ({doc.encoding_method or '-'})"
+                          f" · {doc.status}" + (f" ({doc.reason})" if doc.reason else "")), style="dim")
+    console.print(head)
+    if doc.title:
+        console.print(Text(printable(f"title: {doc.title}"), style="cyan"))
+    table = Table(show_header=True, header_style="bold", box=None, padding=(0, 1), expand=True)
+    table.add_column("#", justify="right", style="dim", no_wrap=True)
+    table.add_column("", no_wrap=True)
+    table.add_column("rule", style="yellow", no_wrap=True, max_width=18)
+    table.add_column("evidence", style="dim", max_width=36, overflow="ellipsis", no_wrap=True)
+    table.add_column("text", ratio=1, overflow="fold")
+    for line in doc.explain or []:
+        kept = line["keep"]
+        text = Text(printable(line["text"].strip()), style=None if kept else "dim strike")
+        mark = Text("✓", style="green") if kept else Text("✗", style="red")
+        if kept and line["rule"]:
+            mark = Text("~", style="yellow")  # kept, edited
+        table.add_row(str(line["line"]), mark, printable(line["rule"]),
+                      printable(line["evidence"]), text)
+    console.print(table)

@@ -1,0 +1,93 @@
+"""Site-level learning: lines recurring across a site's documents go, unless
+they are prose, source lines, bylines, or shared only by near-duplicates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cleaner import Options, clean
+from cleaner.sites import SiteStats, line_key, paragraph_keys, site_of
+
+STORIES = [
+    "Die Stadtverwaltung hat am Montag einen neuen Radweg entlang des Flusses eröffnet, der den "
+    "Norden der Stadt mit dem Bahnhof verbindet und täglich von Tausenden genutzt werden soll.",
+    "Nach einem langen Rechtsstreit darf das alte Kino am Marktplatz wieder öffnen, teilte der "
+    "neue Besitzer mit, der das Gebäude in den vergangenen zwei Jahren aufwendig renoviert hat.",
+    "Der örtliche Fußballverein hat seinen Trainer entlassen, nachdem die Mannschaft sechs Spiele "
+    "in Folge verloren hatte und auf den vorletzten Tabellenplatz abgerutscht war.",
+    "Im Stadtpark wurden am Wochenende mehr als zweihundert neue Bäume gepflanzt, eine Aktion, an "
+    "der sich nach Angaben der Organisatoren über fünfhundert Freiwillige beteiligt haben.",
+    "Die Bibliothek verlängert ihre Öffnungszeiten im Winter bis zweiundzwanzig Uhr, weil die "
+    "Lesesäle in den Prüfungswochen regelmäßig überfüllt waren, hieß es aus dem Rathaus.",
+]
+
+
+def write_site(directory: Path, stories: list[str], chrome: list[str]) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    for i, story in enumerate(stories):
+        body = "\n\n".join([f"Meldung Nummer {i + 1} aus der Stadt", story, *chrome, "Theo TTXVN"])
+        (directory / f"page{i}.txt").write_text(body, encoding="utf-8")
+
+
+def test_site_of() -> None:
+    assert site_of("https://www.example.org/a/b.html", "x/y.html") == "example.org"
+    assert site_of(None, "/data/crawl/site/page.html") == "/data/crawl/site"
+    assert site_of(None, "<stdin>") is None
+
+
+def test_line_keys_skip_prose_sources_and_bylines() -> None:
+    assert line_key(STORIES[0]) is None  # prose
+    assert line_key("Theo TTXVN") is None and line_key("Source: Reuters") is None
+    assert line_key("Weitere Artikel") is not None
+    keys = paragraph_keys("Weitere Artikel\n\nEins\n\nZwei\n\nDrei\n\nAnna Schmidt")
+    assert keys[0] is not None and keys[-1] is None  # a name at the end is a byline
+
+
+def test_boilerplate_in_an_unknown_language_goes(tmp_path: Path) -> None:
+    """German chrome is not in the lexicon: the site statistics find it."""
+    write_site(tmp_path / "site", STORIES, ["Weitere Artikel zum Thema", "Newsletter bestellen"])
+    run = clean([tmp_path / "site"], Options(explain=True))
+    docs = list(run)
+    for doc, story in zip(docs, STORIES):
+        assert story in doc.text
+        assert "Weitere Artikel" not in doc.text and "Newsletter bestellen" not in doc.text
+        assert "Theo TTXVN" in doc.text  # a source line is never boilerplate
+        dropped = {e["text"]: e for e in doc.explain if e["rule"] == "site_boilerplate"}
+        assert dropped["Weitere Artikel zum Thema"]["evidence"].startswith("site frequency 5/5")
+    off = list(clean([tmp_path / "site"], Options(site_learning=False)))
+    assert all("Weitere Artikel" in d.text for d in off)
+
+
+def test_lines_shared_by_near_duplicates_only_stay(tmp_path: Path) -> None:
+    """Three copies of one report share a caption: it is one cluster, not three documents."""
+    copies = [STORIES[0]] * 3 + STORIES[1:3]
+    write_site(tmp_path / "site", copies, [])
+    for i in range(3):
+        path = tmp_path / "site" / f"page{i}.txt"
+        path.write_text(path.read_text(encoding="utf-8").replace(
+            "Theo TTXVN", "Das neue Radwegnetz im Überblick\n\nTheo TTXVN"), encoding="utf-8")
+    docs = list(clean([tmp_path / "site"], Options()))
+    assert all("Das neue Radwegnetz im Überblick" in d.text for d in docs[:3])
+
+
+def test_sites_are_kept_apart(tmp_path: Path) -> None:
+    for i, story in enumerate(STORIES[:4]):
+        write_site(tmp_path / f"site{i}", [story], ["Weitere Artikel zum Thema"])
+    docs = list(clean([tmp_path], Options()))
+    assert all("Weitere Artikel zum Thema" in d.text for d in docs)
+
+
+def test_thresholds() -> None:
+    stats = SiteStats(min_docs=3, min_share=0.5)
+    key = line_key("Weitere Artikel")
+    for cluster in range(3):
+        stats.add("s", cluster, [key])
+    for cluster in range(3, 8):
+        stats.add("s", cluster, [])
+    assert stats.frequency("s", key) is None  # 3 of 8 < half
+    stats.add("s", 8, [key])
+    assert stats.frequency("s", key) is None
+    for cluster in range(9, 12):
+        stats.add("s", cluster, [key])
+    assert stats.frequency("s", key) == (7, 12)
+    assert stats.frequency("other", key) is None
