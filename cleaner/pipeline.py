@@ -19,7 +19,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO
 
-from . import chrome, encoding, extract
+from . import chrome, encoding, extract, language
 from .dedup import Deduplicator, Grouping, signature
 from .sites import SiteStats, paragraph_keys, site_of
 from .document import (DUPLICATE_DROPPED, EMPTY_AFTER_CLEANING, EMPTY_INPUT, INTERNAL_ERROR,
@@ -67,6 +67,7 @@ def extract_stage(doc: Document, options: Options) -> Document:
         doc.title, doc.date = cleaned.title, cleaned.date
     doc.text = cleaned.text
     doc.chars_out = len(doc.text)
+    doc.language = doc.language or language.detect(doc.text)
     if options.explain:
         doc.explain = [{"line": d.index + 1, "text": d.text, "keep": d.keep, "rule": d.rule,
                         "evidence": d.evidence, "output": d.output}

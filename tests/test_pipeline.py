@@ -170,3 +170,14 @@ def test_any_mixture_never_crashes_accounts_for_everything_and_is_deterministic(
     assert stats.accounted
     assert stats.written + sum(stats.dropped.values()) + sum(stats.failed.values()) == len(payloads)
     assert not stats.failed  # in-memory inputs never fail: bad ones are dropped with a reason
+
+
+def test_language_of_the_clean_text() -> None:
+    from cleaner.language import detect
+
+    docs, _ = run_records([SAMPLES])
+    languages = {d.id: d.language for d in docs}
+    assert languages["bridge-1-valley-courier"] == "en"
+    assert languages["vi-bus-windows-1258"] == "vi" and languages["000_b2d4cadf0807df7d"] == "vi"
+    assert detect("Die Stadtverwaltung hat am Montag einen neuen Radweg entlang des Flusses eröffnet.") == "de"
+    assert detect("12 34") is None
