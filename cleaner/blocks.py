@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .chrome import date_of_line
 from .lexicon import Lexicon, default_lexicon, normalise
 
 WORD = re.compile(r"\w+")
@@ -116,6 +117,8 @@ def segment(tree) -> list[Block]:
 @dataclass
 class Recovered:
     lead: list[str] = field(default_factory=list)
+    # The date shown between the headline and the body, when there is one.
+    date: str | None = None
     # (index of the trafilatura line after which to insert, caption text)
     captions: list[tuple[int, str]] = field(default_factory=list)
 
@@ -152,10 +155,18 @@ def recover(blocks: list[Block], extracted_lines: list[str], title: str | None,
         block = blocks[i]
         if block.tag in HEADINGS or (title_words and block.words == title_words):
             break
-        if block.bold and len(block.words) >= LEAD_MIN_WORDS and block.link_share <= MAX_LINK_SHARE \
-                and not anchored(block):
-            found.lead.insert(0, block.text)
-            break
+        if not found.lead and block.bold and len(block.words) >= LEAD_MIN_WORDS \
+                and block.link_share <= MAX_LINK_SHARE and not anchored(block):
+            found.lead.append(block.text)
+
+    # The date printed just under the headline.
+    heads = [i for i, b in enumerate(blocks) if title_words and b.words == title_words] \
+        or [i for i, b in enumerate(blocks) if b.tag == "h1"]
+    if heads:
+        for block in blocks[heads[0] + 1: heads[0] + 1 + LEAD_WINDOW]:
+            found.date = date_of_line(block.text, lexicon)
+            if found.date or len(block.words) >= LEAD_MIN_WORDS * 2:
+                break
 
     # Credited captions inside the article.
     credit = re.compile(lexicon.pattern("caption_credit"))

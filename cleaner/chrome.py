@@ -186,6 +186,14 @@ def _find_date(text: str) -> str | None:
     return None
 
 
+def date_of_line(text: str, lexicon: Lexicon | None = None) -> str | None:
+    """The ISO date of a date line ("Thứ ba, 27/06/2017 - 07:47"), else None."""
+    line = _Line(0, text)
+    if line.blank or not _patterns(lexicon or default_lexicon()).date_line.match(line.norm):
+        return None
+    return _find_date(line.text)
+
+
 class _Line:
     """A line with the features the rules look at, computed once."""
 

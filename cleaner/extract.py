@@ -99,11 +99,14 @@ def extract_html(markup: str, favor_precision: bool = False,
     if result is None:
         return Extracted(text="", title=page_title)
     lines = [line for line in (result.text or "").split("\n") if line.strip()]
-    lines = blocks.merge(lines, blocks.recover(page_blocks, lines, page_title))
+    recovered = blocks.recover(page_blocks, lines, page_title)
+    lines = blocks.merge(lines, recovered)
     return Extracted(
         text="\n".join(lines),
         title=page_title or _clean_field(result.title),
-        date=_clean_field(result.date),
+        # The date printed under the headline beats a guess from the whole page
+        # (htmldate sometimes picks a comment's date).
+        date=recovered.date or _clean_field(result.date),
         url=_clean_field(result.url),
         site=_clean_field(result.sitename) or _clean_field(result.hostname),
         language=_clean_field(result.language),
@@ -124,9 +127,25 @@ def _page_title(tree) -> str | None:
     for heading in (" ".join(h.text_content().split()) for h in tree.iter("h1")):
         if heading and (not title or heading in title):
             return heading
-    if title:
-        return max(_TITLE_SEPARATORS.split(title), key=len).strip() or None
-    return None
+    return _strip_site_name(title, tree) if title else None
+
+
+def _strip_site_name(title: str, tree) -> str:
+    """<title> without the site name at its start or end ("Site - Headline"):
+    the version that some element of the page shows (maybe the whole title),
+    else the longer one.
+    Only one end is cut: headlines may hold the separator themselves."""
+    if not _TITLE_SEPARATORS.search(title):
+        return title
+    starts = [m.end() for m in _TITLE_SEPARATORS.finditer(title)]
+    ends = [m.start() for m in _TITLE_SEPARATORS.finditer(title)]
+    candidates = [title[starts[0]:], title[:ends[-1]]]  # without the first / last piece
+    shown = {" ".join(e.text_content().split()) for e in tree.iter("h1", "h2", "h3", "span", "div", "p", "b", "strong")
+             if len(e.text_content()) <= 2 * len(title)}
+    for candidate in [title, *candidates]:
+        if candidate.strip() in shown:
+            return candidate.strip()
+    return max(candidates, key=len).strip()
 
 
 def _clean_field(value: object) -> str | None:

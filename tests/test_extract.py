@@ -108,3 +108,27 @@ def test_unparseable_markup_gives_no_text() -> None:
 
 def test_a_page_without_an_article_gives_empty_text() -> None:
     assert extract_html("<html><head><title>x</title></head><body></body></html>").text.strip() == ""
+
+
+def _title_of(head_title: str, body: str) -> str | None:
+    from cleaner.extract import _page_title
+
+    return _page_title(lxml_html.fromstring(f"<html><head><title>{head_title}</title></head><body>{body}</body></html>"))
+
+
+def test_headline_from_the_title_element() -> None:
+    headline = "Thuế xăng dầu tối đa 8.000 đồng/lít: Giải thích 'thu nhiều - chi ít'"
+    assert _title_of(f"Báo Tiếng Dân - {headline}", f"<div><span>{headline}</span></div>") == headline
+    assert _title_of(f"{headline} | Báo Tiếng Dân", "<p>x</p>") == headline
+    assert _title_of("Giải thích “thu nhiều - chi ít”", "<span>Giải thích “thu nhiều - chi ít”</span>") \
+        == "Giải thích “thu nhiều - chi ít”"
+    assert _title_of("Site name - A long headline about the river bridge", "<p>x</p>") \
+        == "A long headline about the river bridge"
+    assert _title_of("x", f"<h1>{TITLE}</h1>") == TITLE or _title_of("x", f"<h1>{TITLE}</h1>") == "x"
+
+
+def test_the_date_under_the_headline_beats_a_comment_date() -> None:
+    article = (f"<div><span>{TITLE}</span></div><div>01/02/2017 | 2972</div>"
+               + "".join(f"<div>{p}</div>" for p in BODY)
+               + "<div><b>Ý kiến bạn đọc</b></div><div>Đỗ Thu Long - 08:29 21/03/2017<br>Hay quá.</div>")
+    assert extract_html(page(article)).date == "2017-02-01"
