@@ -114,8 +114,8 @@ def extract_html(markup: str, favor_precision: bool = False,
 
 
 def _page_title(tree) -> str | None:
-    """The headline: og:title, else an <h1> that <title> mentions, else the
-    longest part of <title> (site names are the shorter parts)."""
+    """The headline: og:title, else an <h1> that <title> mentions or the only
+    <h1>, else <title> without the site name."""
     def text_of(xpath: str) -> list[str]:
         return [" ".join(t.split()) for t in tree.xpath(xpath) if t and t.strip()]
 
@@ -124,9 +124,12 @@ def _page_title(tree) -> str | None:
         return og[0]
     titles = text_of("//title//text()")
     title = titles[0] if titles else ""
-    for heading in (" ".join(h.text_content().split()) for h in tree.iter("h1")):
-        if heading and (not title or heading in title):
+    headings = [h for h in (" ".join(e.text_content().split()) for e in tree.iter("h1")) if h]
+    for heading in headings:
+        if not title or heading in title:
             return heading
+    if len(headings) == 1:
+        return headings[0]  # one <h1> is the headline, whatever <title> says
     return _strip_site_name(title, tree) if title else None
 
 
