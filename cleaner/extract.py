@@ -125,9 +125,9 @@ def _page_title(tree) -> str | None:
     titles = text_of("//title//text()")
     title = titles[0] if titles else ""
     headings = [h for h in (" ".join(e.text_content().split()) for e in tree.iter("h1")) if h]
-    for heading in headings:
-        if not title or heading in title:
-            return heading
+    mentioned = [h for h in headings if not title or h in title]
+    if mentioned:
+        return max(mentioned, key=len)  # a site-name <h1> is mentioned too, but shorter
     if len(headings) == 1:
         return headings[0]  # one <h1> is the headline, whatever <title> says
     return _strip_site_name(title, tree) if title else None
