@@ -8,6 +8,7 @@ import struct
 import sys
 import unicodedata
 import zlib
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -192,7 +193,7 @@ def test_line_endings_are_normalised():
 
 def test_candidate_is_widened_to_its_web_superset(monkeypatch):
     # ascii fails on 0xE9; its web superset cp1252 decodes it.
-    monkeypatch.setattr(encoding, "_chardet_candidates", lambda data: [("ascii", 0.42)])
+    monkeypatch.setattr(encoding, "_chardet_candidates", lambda data: [("ascii", 0.42, None)])
     result = decode(b"caf\xe9 cr\xe8me")
     assert (result.encoding, result.method, result.confidence) == ("cp1252", "detected", 0.42)
     assert result.text == "café crème"
@@ -201,10 +202,10 @@ def test_candidate_is_widened_to_its_web_superset(monkeypatch):
 def test_fallback_when_no_candidate_decodes(monkeypatch):
     # 0x81 and 0x8D are undefined in cp1252, and neither candidate is strict-decodable.
     monkeypatch.setattr(encoding, "_chardet_candidates",
-                        lambda data: [("utf-8", 0.99), ("ascii", 0.5)])
-    result = decode(b"Gi\xe1 v\xe9 \x81\x8d")
+                        lambda data: [("utf-8", 0.99, None), ("ascii", 0.5, None)])
+    result = decode(b"caf\xe9 cr\xe8me \x81\x8d")
     assert (result.encoding, result.method, result.confidence) == ("cp1252", "fallback", 0.0)
-    assert result.text == "Giá vé \ufffd\ufffd"
+    assert result.text == "café crème \ufffd\ufffd"
     assert "replacement" in result.repairs
 
 
@@ -301,3 +302,66 @@ def test_binary_headers_are_binary():
 ], ids=["utf8", "cp1258", "html", "utf16le", "utf16be", "utf16bom", "empty"])
 def test_text_is_not_binary(data):
     assert not is_probably_binary(data)
+
+
+# --- fixtures made by glibc iconv (scripts/make_encoding_fixtures.py) ---------------------
+
+FIXTURES = Path(__file__).parent / "data" / "encodings"
+FIXTURE_NAMES = sorted(p.name for p in FIXTURES.iterdir() if not p.name.endswith(".expected.txt"))
+EXPECTED_METHOD = {
+    "cp1258-meta.html": ("cp1258", "declared"), "cp1258-no-meta.html": ("cp1258", "detected"),
+    "cp1258-stale-latin1-meta.html": ("cp1258", "detected"), "cp1258.txt": ("cp1258", "detected"),
+    "viscii.txt": ("viscii", "detected"), "viscii-no-meta.html": ("viscii", "detected"),
+    "short-viscii.txt": ("viscii", "detected"), "tcvn3.txt": ("tcvn3", "detected"),
+    "tcvn3-latin1-meta.html": ("tcvn3", "detected"), "short-cp1258.txt": ("cp1258", "detected"),
+    "utf16le-no-bom.txt": ("utf-16-le", "detected"), "utf16be-no-bom.txt": ("utf-16-be", "detected"),
+    "utf16-bom.txt": ("utf-16-le", "bom"), "utf8-bom.txt": ("utf-8", "bom"),
+    "utf8-stale-cp1258-meta.html": ("utf-8", "utf8"), "utf8-stale-latin1-meta.html": ("utf-8", "utf8"),
+    "mojibake.txt": ("utf-8", "utf8"), "short-mojibake.txt": ("utf-8", "utf8"),
+    "short-utf8.txt": ("utf-8", "utf8"), "lookalike.txt": ("utf-8", "utf8"),
+}
+
+
+def test_every_fixture_has_an_expectation():
+    assert set(FIXTURE_NAMES) == set(EXPECTED_METHOD)
+
+
+@pytest.mark.parametrize("name", FIXTURE_NAMES)
+def test_fixture_decodes_to_the_original_text(name):
+    from cleaner import Document, Options, clean
+
+    data = (FIXTURES / name).read_bytes()
+    expected = (FIXTURES / f"{name}.expected.txt").read_text(encoding="utf-8").strip()
+    result = decode(data)
+    assert (result.encoding, result.method) == EXPECTED_METHOD[name]
+    if name.endswith(".html"):
+        (doc,) = clean([Document(id="x", source=name, raw=data)], Options(dedup=False, site_learning=False))
+        assert f"{doc.title}\n{doc.text}" == expected
+    else:
+        assert result.text.strip() == expected
+    if "mojibake" in name:
+        assert "mojibake" in result.repairs
+    if name == "lookalike.txt":
+        assert "lookalike" in result.repairs and "Ð" not in result.text
+
+
+@pytest.mark.parametrize("text,codec", [
+    ("Le café est très apprécié à Paris. Déjà, les élèves préfèrent la crème brûlée et le thé.", "cp1252"),
+    ("El niño está en la cocina, más tarde irá a la playa con su mamá y comerá pastel.", "cp1252"),
+    ("Die Bürger müssen für die Straßen bezahlen, während die Gebühren für Häuser steigen.", "cp1252"),
+    ("Москва — столица России, крупнейший по численности населения город страны и Европы.", "cp1251"),
+    ("Η Αθήνα είναι η πρωτεύουσα της Ελλάδας και μία από τις αρχαιότερες πόλεις του κόσμου.", "cp1253"),
+])
+def test_other_languages_are_not_taken_for_vietnamese(text, codec):
+    result = decode(((text + " ") * 3).encode(codec))  # a few sentences' worth
+    assert result.encoding not in ("viscii", "tcvn3", "cp1258"), result
+    assert result.text.strip() == ((text + " ") * 3).strip()
+
+
+def test_vietnamese_score():
+    from cleaner.encoding import vietnamese_score
+
+    assert vietnamese_score("Hà Nội mở thêm tuyến xe buýt điện")[0] == 1.0
+    mojibake = "Hà Nội mở thêm tuyến xe buýt điện nối sân bay".encode().decode("cp1252", "replace")
+    assert vietnamese_score(mojibake)[0] < 0.5
+    assert vietnamese_score("plain ascii only") == (0.0, 0)
