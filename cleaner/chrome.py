@@ -138,17 +138,21 @@ def _patterns(lexicon: Lexicon) -> _Patterns:
     )
 
 
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_LETTER = re.compile(r"[^\W\d_]")
+_DIGIT = re.compile(r"\d")
+
+
 def fold_ascii(text: str) -> str:
     """Strip diacritics (and đ → d) the way image alt text and URLs do."""
     text = text.replace("đ", "d").replace("Đ", "D")
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text))
 
 
 def has_diacritics(text: str) -> bool:
     """Letters with accents or tone marks (not merely non-ASCII punctuation)."""
-    return "đ" in text or "Đ" in text or any(
-        unicodedata.combining(ch) for ch in unicodedata.normalize("NFD", text))
+    return not text.isascii() and ("đ" in text or "Đ" in text
+                                   or bool(_COMBINING.search(unicodedata.normalize("NFD", text))))
 
 
 def words(text: str) -> list[str]:
@@ -225,10 +229,10 @@ def _line_rule(line: _Line, pats: _Patterns) -> tuple[str, str] | None:
         return None
     if pats.date_line.match(norm):
         return "date_line", norm
-    digits = sum(ch.isdigit() for ch in norm)
-    if not any(ch.isalpha() for ch in norm) and digits >= COUNTER_MIN_DIGITS:
+    has_letters = bool(_LETTER.search(norm))
+    if not has_letters and len(_DIGIT.findall(norm)) >= COUNTER_MIN_DIGITS:
         return "counter", "number only"
-    if any(ch.isalpha() for ch in norm) and pats.counter.match(norm):
+    if has_letters and pats.counter.match(norm):
         return "counter", norm
     if pats.block_heading.match(norm):
         return "block_heading", norm
@@ -405,14 +409,15 @@ def _drop_folded_copies(lines: list[_Line], decisions: list[LineDecision],
                         pats: _Patterns, remove) -> None:
     """ASCII-only lines that repeat, folded, most of a line written with
     diacritics: image alt text of a title or caption."""
+    copies = [l for l in lines if decisions[l.index].keep and len(l.words) >= 3 and l.norm.isascii()]
+    if not copies:
+        return
     accented = [l for l in lines if decisions[l.index].keep and has_diacritics(l.text)]
     if not accented:
         return
     folded = [WORD.findall(fold_ascii(l.norm)) for l in accented]
-    for line in lines:
+    for line in copies:
         d = decisions[line.index]
-        if not d.keep or not line.norm.isascii() or len(line.words) < 3:
-            continue
         copy = WORD.findall(pats.alt_suffix.sub("", line.norm))
         if len(copy) < 3:
             continue

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -43,9 +44,19 @@ def signature(text: str, num_perm: int = 128, ngram: int = 3, seed: int = 1) -> 
     grams = shingles(text, ngram)
     if not grams:
         return None
-    minhash = MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME)
+    minhash = MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME,
+                      permutations=_permutations(num_perm, seed))
     minhash.update_batch(grams)
     return np.asarray(minhash.hashvalues, dtype=np.uint32)
+
+
+@lru_cache(maxsize=8)
+def _permutations(num_perm: int, seed: int):
+    """datasketch draws its permutations from a seeded generator on every
+    MinHash(); drawing them once per (num_perm, seed) gives the same values."""
+    from datasketch import MinHash
+
+    return MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
 
 
 def estimated_jaccard(a: np.ndarray, b: np.ndarray) -> float:

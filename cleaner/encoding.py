@@ -73,11 +73,17 @@ _XML_ENCODING = re.compile(
     rb"""^\s*<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9._:-]+)""", re.IGNORECASE)
 _HTTP_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.IGNORECASE)
 
-# A UTF-8 lead byte read as cp1252 followed by a continuation byte read as cp1252:
-# the mark of mojibake, cheap to look for before asking ftfy.
-_MOJIBAKE_HINT = re.compile(
-    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
-    "\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]")
+# Pairs that UTF-8 read as cp1252 leaves behind: "Ã©" (é), "á»" and "áº"
+# (Vietnamese letters U+1Exx), "Ä‘" (đ), "Æ°" (ư), "â€" (quotes, dashes),
+# "Ð"/"Ñ" (Cyrillic), "ã€"/"ï¼" (CJK punctuation). Substring tests are cheap;
+# only a document that has one is given to ftfy's badness check.
+_MOJIBAKE_MARKS = ("Ã", "á»", "áº", "Ä", "Æ", "â€", "Ð", "Ñ", "ã€", "ï¼")
+_MOJIBAKE_NBSP = re.compile("Â[\u0080-\u00bf]")
+
+
+def _maybe_mojibake(text: str) -> bool:
+    return any(mark in text for mark in _MOJIBAKE_MARKS) or ("Â" in text and bool(_MOJIBAKE_NBSP.search(text)))
+
 
 _EDGE_PUNCTUATION = ".,;:!?\"'()[]{}«»“”‘’…-–—/"
 TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
@@ -300,7 +306,8 @@ def decode(data: bytes, content_type: str | None = None) -> Decoded:
     text = decoded.text
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if _MOJIBAKE_HINT.search(text):
+    # Mojibake is UTF-8 read as cp1252 and saved again: the file is Unicode.
+    if decoded.encoding.startswith("utf") and _maybe_mojibake(text):
         fixed = _fix_mojibake(text)
         if fixed != text:
             decoded.repairs.append("mojibake")

@@ -228,3 +228,23 @@ def test_clean_explain_field(tmp_path: Path) -> None:
     assert any(e["rule"] == "counter" and not e["keep"] for e in row["explain"])
     plain = records(invoke("clean", str(SAMPLES / "000_b2d4cadf0807df7d.txt"), "-q").stdout)[0]
     assert "explain" not in plain
+
+
+# --- detect ---
+
+def test_detect_jsonl_when_piped() -> None:
+    data = Path(__file__).parent / "data" / "encodings"
+    result = invoke("detect", str(data / "viscii.txt"), str(data / "cp1258-meta.html"), str(data / "mojibake.txt"))
+    assert result.exit_code == 0
+    rows = {Path(r["file"]).name: r for r in records(result.stdout)}
+    assert (rows["viscii.txt"]["encoding"], rows["viscii.txt"]["method"]) == ("viscii", "detected")
+    assert rows["cp1258-meta.html"]["declared"] == "windows-1258"
+    assert rows["cp1258-meta.html"]["method"] == "declared"
+    assert "mojibake" in rows["mojibake.txt"]["repairs"]
+    assert all(r["evidence"] for r in rows.values())
+
+
+def test_detect_table_and_missing_file(tmp_path: Path) -> None:
+    result = invoke("detect", str(SAMPLES / "vi-bus-windows-1258.html"), str(tmp_path / "nope.txt"), "--table")
+    assert result.exit_code == 1
+    assert "cp1258" in result.stdout and "error" in result.stdout
