@@ -210,7 +210,7 @@ class _Line:
         self.norm = normalise(self.text)
         self.words = WORD.findall(self.norm)
         self.size = word_count(self.text, self.words)
-        self.blank = not self.words
+        self.blank = not self.words  # no word characters: the rules skip it
 
     @property
     def sentence(self) -> bool:
@@ -251,9 +251,11 @@ def _line_rule(line: _Line, pats: _Patterns) -> tuple[str, str] | None:
     if not SENTENCE_END.search(text) and glued_menu(text):
         return "menu", "menu items glued together"
     segments = [s for s in re.split(r"\s[|/>»›]\s|\s[|]|[|]\s", text) if s.strip()]
-    if len(segments) >= 2 and not SENTENCE_END.search(text) and all(
-            len(WORD.findall(s)) <= NAV_MAX_WORDS for s in segments):
-        if len(segments) >= 3 or pats.home.match(norm):
+    if len(segments) >= 2 and not SENTENCE_END.search(text):
+        short = [len(WORD.findall(s)) <= NAV_MAX_WORDS for s in segments]
+        # "Home > Section > Title of this page": the last piece may be long
+        if (all(short) and (len(segments) >= 3 or pats.home.match(norm))) or \
+                (pats.home.match(norm) and len(segments) >= 3 and all(short[:-1])):
             return "breadcrumb", " | ".join(s.strip() for s in segments[:4])
     return None
 
@@ -265,18 +267,24 @@ def _in_block(line: _Line, pats: _Patterns) -> bool:
     return line.size <= LIST_ITEM_MAX_WORDS and not line.is_prose
 
 
-def clean_text(text: str, *, lexicon: Lexicon | None = None, leading_nav: bool = True,
+def clean_text(text: str, *, lexicon: Lexicon | None = None, html: bool = False,
                title: str | None = None) -> Cleaned:
     """Remove chrome lines from `text`; return the article and every decision.
 
-    `leading_nav` drops short lines before the content starts (menus in text
-    dumps); HTML extracted by trafilatura has none, so it passes False.
-    `title`, when the caller keeps the headline apart (HTML), removes the
-    headline where it opens the text.
+    `html` says the text is what trafilatura extracted from a page rather than
+    a naive dump: there is no menu before the content to drop, a repeated line
+    goes only when it directly repeats the line before it (articles repeat
+    list items, labels and code lines on purpose), and lines of punctuation
+    (table rules, code elisions) stay. `title`, when the caller keeps the
+    headline apart, removes the headline where it opens the text.
     """
     pats = _patterns(lexicon or default_lexicon())
     lines = [_Line(i, raw) for i, raw in enumerate(text.split("\n"))]
-    decisions = [LineDecision(l.index, l.raw, keep=not l.blank, output=l.text) for l in lines]
+    decisions = [LineDecision(l.index, l.raw, keep=bool(l.text), output=l.text) for l in lines]
+    for line in lines:
+        if line.blank and line.text and not html:
+            decisions[line.index].keep = False
+            decisions[line.index].rule, decisions[line.index].evidence = "no_words", "nothing but punctuation"
     found_date: str | None = None
 
     def remove(line: _Line, rule: str, evidence: str) -> None:
@@ -302,11 +310,11 @@ def clean_text(text: str, *, lexicon: Lexicon | None = None, leading_nav: bool =
                 continue
             block = None
 
-    if leading_nav:
+    if not html:
         _drop_leading_navigation(lines, decisions, remove)
     if title:
         _drop_leading_title(lines, decisions, words(title), remove)
-    _drop_repeats(lines, decisions, remove)
+    _drop_repeats(lines, decisions, remove, adjacent_only=html)
     _drop_folded_copies(lines, decisions, pats, remove)
 
     # Edits on kept lines: a print link glued to a headline, a metadata prefix.
@@ -325,8 +333,8 @@ def clean_text(text: str, *, lexicon: Lexicon | None = None, leading_nav: bool =
             found_date = found_date or _find_date(out[:prefix_len])
             d.rule, d.evidence, out = "date_prefix", out[:prefix_len].strip(), out[prefix_len:]
         d.output = out.strip()
-        if not WORD.search(d.output):
-            d.keep = False
+        if not d.output or (not html and not WORD.search(d.output)):
+            d.keep, d.rule, d.evidence = False, "no_words", "nothing but punctuation"
 
     return Cleaned(text="\n\n".join(d.output for d in decisions if d.keep), decisions=decisions,
                    date=found_date, title=_guess_title(lines, decisions))
@@ -359,7 +367,7 @@ def _drop_leading_title(lines: list[_Line], decisions: list[LineDecision],
                         title_words: list[str], remove) -> None:
     """The headline opening the text, when it is kept in the title field."""
     for line in lines:
-        if decisions[line.index].keep:
+        if decisions[line.index].keep and not line.blank:
             if title_words and line.words == title_words:
                 remove(line, "title", "kept in the title field")
             return
@@ -376,17 +384,21 @@ def _prefix_length(original: str, normalised_len: int) -> int:
     return len(original)
 
 
-def _drop_repeats(lines: list[_Line], decisions: list[LineDecision], remove) -> None:
-    """Exact repeats keep the first copy; a truncated copy of the start of a
+def _drop_repeats(lines: list[_Line], decisions: list[LineDecision], remove,
+                  adjacent_only: bool = False) -> None:
+    """Exact repeats keep the first copy (with `adjacent_only`, only a repeat
+    of the kept line just before it); a truncated copy of the start of a
     longer line goes (the fuller line stays)."""
-    kept = [l for l in lines if decisions[l.index].keep]
+    kept = [l for l in lines if decisions[l.index].keep and not l.blank]
     seen: dict[str, int] = {}
+    previous = ""
     for line in kept:
         key = " ".join(line.words)
-        if key in seen:
+        if key in seen and (not adjacent_only or key == previous):
             remove(line, "repeat", f"repeat of line {seen[key] + 1}")
         else:
-            seen[key] = line.index
+            seen.setdefault(key, line.index)
+            previous = key
     kept = [l for l in kept if decisions[l.index].keep]
     starts = []
     for l in kept:
@@ -436,7 +448,7 @@ def _starts_near(needle: list[str], hay: list[str], max_offset: int = 2) -> bool
 def _guess_title(lines: list[_Line], decisions: list[LineDecision]) -> str | None:
     """The first kept line, when it looks like a headline (short, no full stop)."""
     for line, d in zip(lines, decisions):
-        if d.keep:
+        if d.keep and not line.blank:
             title = d.output
             if len(title.split()) <= 30 and not FULL_STOP.search(title):
                 return title

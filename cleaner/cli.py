@@ -95,6 +95,16 @@ def main() -> None:
               callback=_probability, envvar="CLEANER_THRESHOLD",
               help="Estimated Jaccard similarity (word n-grams) at or above which two documents "
                    "are near-duplicates. Example: --threshold 0.6")
+@click.option("--containment", type=float, default=Options.containment, show_default=True,
+              callback=_probability, envvar="CLEANER_CONTAINMENT",
+              help="Estimated share of a shorter document's shingles found in a longer one at "
+                   "or above which it is a shortened republication (contained_in). "
+                   "Example: --containment 0.9")
+@click.option("--keep", type=click.Choice(["first", "longest", "earliest-date"]), default=Options.keep,
+              show_default=True, envvar="CLEANER_KEEP",
+              help="Which document of a near-duplicate group is kept (the others point to it "
+                   "with duplicate_of): the first in input order, the longest, or the earliest "
+                   "dated. Example: --keep longest")
 @click.option("--num-perm", type=click.IntRange(16, 1024), default=Options.num_perm,
               show_default=True, envvar="CLEANER_NUM_PERM",
               help="MinHash permutations: more is more precise and slower. Example: --num-perm 256")
@@ -135,7 +145,7 @@ def main() -> None:
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar (default: only when stderr is a terminal).")
 def clean_command(inputs, output, output_format, out_dir, files_from, errors_path, report_path,
-                  threshold, num_perm, ngram, drop_duplicates, no_dedup, site_learning,
+                  threshold, containment, keep, num_perm, ngram, drop_duplicates, no_dedup, site_learning,
                   site_min_docs, site_min_share, explain, favor_precision, favor_recall,
                   max_bytes, quiet, progress) -> None:
     if not inputs and files_from is None:
@@ -155,7 +165,8 @@ def clean_command(inputs, output, output_format, out_dir, files_from, errors_pat
             if not os.path.isdir(parent):
                 raise click.UsageError(f"cannot write {path}: directory {parent} does not exist")
 
-    options = Options(threshold=threshold, num_perm=num_perm, ngram=ngram,
+    options = Options(threshold=threshold, containment=containment, keep=keep,
+                      num_perm=num_perm, ngram=ngram,
                       drop_duplicates=drop_duplicates, dedup=not no_dedup,
                       site_learning=site_learning, site_min_docs=site_min_docs,
                       site_min_share=site_min_share, explain=explain,

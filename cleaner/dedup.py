@@ -1,62 +1,73 @@
-"""Near-duplicate reports: MinHash signatures of the clean text, LSH candidates,
-verification, and groups.
+"""Near-duplicate reports: LSH candidates over MinHash signatures, every
+candidate verified, containment, groups, and the keep policy.
 
-Signatures are computed per document by a pure function (`signature`), so they
-can be made in worker processes; grouping needs the corpus and goes through a
-`NearDuplicateIndex` (add/query), kept in memory today. Signatures are exactly
-datasketch's `MinHash(num_perm, seed, scheme="affine32")` fed the word n-gram shingles, so they can
-be loaded into datasketch's own LSH and storage.
+Signatures come from `minhash.py` (vectorised, datasketch-compatible). The
+corpus index keeps, per document, only its LSH band hashes, its shingle-set
+size, length and date (about 180 bytes); signatures go to a temporary file
+and are read back only for the candidate pairs. Candidates are found by
+sorting each band's hashes (no per-document Python dicts), verified by the
+signatures' estimated Jaccard, grouped by union-find. A shortened
+republication (one report inside a longer one, low Jaccard but high
+containment) is linked to the longer one as `contained_in`.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
+import os
+import tempfile
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 
-WORD = re.compile(r"\w+")
-# datasketch's permutation scheme (its default since 2.0): 32-bit values.
+from . import minhash
+
 SCHEME = "affine32"
+KEEP_POLICIES = ("first", "longest", "earliest-date")
+# Candidates must be found for pairs this far below the threshold (they may
+# still be contained, or their estimate may be low by chance).
+CANDIDATE_MARGIN = 0.1
+# A group member must be this share of the threshold similar to the kept
+# document (or contained in it, or contain it): links between members alone
+# do not chain different stories into one group.
+MEMBER_SHARE = 0.9
+# A document is "contained" in another only when it is clearly shorter.
+SHORTER_SHARE = 0.9
+# In a bucket of many documents, each is compared with this many before it.
+BUCKET_NEIGHBOURS = 8
+NO_DATE = np.iinfo(np.int32).max
 
 
 def tokens(text: str) -> list[str]:
-    """Word tokens of NFC, casefolded text (the tokens the eval scorers use)."""
-    return WORD.findall(unicodedata.normalize("NFC", text).casefold())
+    return minhash.tokens(text)
 
 
-def shingles(text: str, ngram: int) -> list[bytes]:
-    """Word n-grams as UTF-8 bytes; a text shorter than n is one shingle."""
-    words = tokens(text)
-    if not words:
-        return []
-    if len(words) < ngram:
-        return [" ".join(words).encode("utf-8")]
-    return [" ".join(words[i:i + ngram]).encode("utf-8") for i in range(len(words) - ngram + 1)]
+def shingles(text: str, ngram: int) -> list[int]:
+    """The shingle hashes of one text (the values fed to MinHash)."""
+    batch = minhash.shingle_batch([text], ngram)
+    return [int(h) for h in batch.of(0)]
 
 
 def signature(text: str, num_perm: int = 128, ngram: int = 3, seed: int = 1) -> np.ndarray | None:
     """MinHash signature (uint32 per permutation) of `text`, or None for no words."""
-    from datasketch import MinHash
-
-    grams = shingles(text, ngram)
-    if not grams:
+    batch = minhash.shingle_batch([text], ngram)
+    if batch.starts[-1] == 0:
         return None
-    minhash = MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME,
-                      permutations=_permutations(num_perm, seed))
-    minhash.update_batch(grams)
-    return np.asarray(minhash.hashvalues, dtype=np.uint32)
+    return minhash.signatures(batch, num_perm, seed)[0]
 
 
-@lru_cache(maxsize=8)
-def _permutations(num_perm: int, seed: int):
-    """datasketch draws its permutations from a seeded generator on every
-    MinHash(); drawing them once per (num_perm, seed) gives the same values."""
-    from datasketch import MinHash
+def fingerprints(texts: list[str], num_perm: int, ngram: int, seed: int
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Signatures and distinct-shingle counts of a batch of texts."""
+    batch = minhash.shingle_batch(texts, ngram)
+    return minhash.signatures(batch, num_perm, seed), minhash.distinct_counts(batch)
 
-    return MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
+
+def to_datasketch(sig: np.ndarray, seed: int = 1):
+    """A datasketch LeanMinHash of a cleaner signature, for datasketch's own
+    LSH and storage."""
+    from datasketch import LeanMinHash
+
+    return LeanMinHash(seed=seed, hashvalues=sig, scheme=SCHEME)
 
 
 def estimated_jaccard(a: np.ndarray, b: np.ndarray) -> float:
@@ -64,57 +75,26 @@ def estimated_jaccard(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.count_nonzero(a == b)) / len(a)
 
 
-@dataclass
-class Match:
-    key: int
-    similarity: float
+def lsh_bands(threshold: float, num_perm: int) -> tuple[int, int]:
+    """(bands, rows): the most rows per band (fewest candidates) that still
+    propose a pair at `threshold - CANDIDATE_MARGIN` with probability 0.9."""
+    target = max(0.05, threshold - CANDIDATE_MARGIN)
+    best = (num_perm, 1)
+    for rows in range(1, 9):
+        bands = num_perm // rows
+        if 1 - (1 - target ** rows) ** bands >= 0.9:
+            best = (bands, rows)
+    return best
 
 
-class NearDuplicateIndex:
-    """In-memory LSH index over signatures, with verification of every candidate.
-
-    Interface (kept small so an on-disk or Redis index can stand in later):
-    `add(key, signature)`, `query(signature) -> [Match]`.
-    LSH bands are tuned to a lower threshold than the one verified, so that
-    pairs near the threshold are still proposed as candidates.
-    """
-
-    def __init__(self, threshold: float, num_perm: int, seed: int = 1) -> None:
-        from datasketch import MinHashLSH
-
-        self.threshold = threshold
-        self.num_perm = num_perm
-        self.seed = seed
-        self._lsh = MinHashLSH(threshold=max(0.05, threshold - 0.1), num_perm=num_perm)
-        self._signatures: dict[int, np.ndarray] = {}
-
-    def __len__(self) -> int:
-        return len(self._signatures)
-
-    def _minhash(self, sig: np.ndarray):
-        from datasketch import LeanMinHash
-
-        return LeanMinHash(seed=self.seed, hashvalues=sig, scheme=SCHEME)
-
-    def query(self, sig: np.ndarray) -> list[Match]:
-        """Verified near-duplicates of `sig` among the documents added so far."""
-        matches = []
-        for key in self._lsh.query(self._minhash(sig)):
-            similarity = estimated_jaccard(sig, self._signatures[key])
-            if similarity >= self.threshold:
-                matches.append(Match(key, similarity))
-        return sorted(matches, key=lambda m: m.key)
-
-    def add(self, key: int, sig: np.ndarray) -> None:
-        self._lsh.insert(key, self._minhash(sig))
-        self._signatures[key] = sig
-
-    def signature_of(self, key: int) -> np.ndarray:
-        return self._signatures[key]
-
-    def get(self, key: int) -> np.ndarray | None:
-        """The signature added under `key`, or None."""
-        return self._signatures.get(key)
+def band_hashes(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """One 32-bit hash per band of each signature (documents x bands)."""
+    used = sigs[:, : bands * rows].reshape(len(sigs), bands, rows).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        combined = np.zeros(used.shape[:2], dtype=np.uint64)
+        for r in range(rows):
+            combined = combined * np.uint64(0x100000001B3) + used[:, :, r]
+        return minhash._fold_array(combined.ravel()).reshape(len(sigs), bands)
 
 
 class UnionFind:
@@ -146,40 +126,223 @@ class UnionFind:
 
 @dataclass
 class Grouping:
-    """Outcome of deduplication for a run: for each document key, its group root
-    (the kept document) and its estimated similarity to it."""
+    """For each grouped document key: the kept document of its group, the
+    estimated similarity to it, and containment links."""
 
     root_of: dict[int, int] = field(default_factory=dict)
     similarity: dict[int, float] = field(default_factory=dict)
     members: dict[int, list[int]] = field(default_factory=dict)
+    contained_in: dict[int, tuple[int, float]] = field(default_factory=dict)
+    pairs: dict[int, list[tuple[int, float, str]]] = field(default_factory=dict)
 
 
-class Deduplicator:
-    """Feeds documents (in input order) through the index and groups them.
+@dataclass
+class CorpusIndex:
+    """The near-duplicate index of a run: add documents in input order, then
+    `grouping()`. Holds band hashes and three numbers per document in memory,
+    signatures in a temporary file."""
 
-    Keep policy: the first document of a group in input order is kept; the
-    others point to it with `duplicate_of`.
-    """
+    threshold: float = 0.5
+    num_perm: int = 128
+    containment: float = 0.8
+    keep: str = "first"
+    directory: str | None = None
 
-    def __init__(self, threshold: float, num_perm: int, seed: int = 1) -> None:
-        self.index = NearDuplicateIndex(threshold, num_perm, seed)
-        self.union = UnionFind()
+    def __post_init__(self) -> None:
+        self.bands, self.rows = lsh_bands(self.threshold, self.num_perm)
+        self._bands: list[np.ndarray] = []
+        self._meta: list[np.ndarray] = []  # (key, size, length, date) rows, int64
+        fd, self._path = tempfile.mkstemp(prefix="cleaner-signatures-", dir=self.directory)
+        self._file = os.fdopen(fd, "wb")
+        self._count = 0
 
-    def add(self, key: int, sig: np.ndarray | None) -> None:
-        if sig is None:
+    def __len__(self) -> int:
+        return self._count
+
+    def add(self, keys: np.ndarray, sigs: np.ndarray, sizes: np.ndarray,
+            lengths: np.ndarray, dates: np.ndarray) -> None:
+        """Documents with signatures (rows of `sigs`); keys ascending, in input order."""
+        if len(keys) == 0:
             return
-        for match in self.index.query(sig):
-            self.union.union(key, match.key)
-        self.index.add(key, sig)
+        self._bands.append(band_hashes(sigs, self.bands, self.rows))
+        self._meta.append(np.stack([keys, sizes, lengths, dates], axis=1).astype(np.int64))
+        self._file.write(np.ascontiguousarray(sigs, dtype=np.uint32).tobytes())
+        self._count += len(keys)
+
+    def close(self) -> None:
+        if not self._file.closed:
+            self._file.close()
+        if os.path.exists(self._path):
+            os.unlink(self._path)
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
 
     def grouping(self) -> Grouping:
-        result = Grouping()
-        for root, keys in self.union.groups().items():
-            result.members[root] = keys
-            root_sig = self.index.signature_of(root)
-            for key in keys:
-                result.root_of[key] = root
-                if key != root:
-                    result.similarity[key] = round(
-                        estimated_jaccard(self.index.signature_of(key), root_sig), 4)
-        return result
+        """Verified groups of the documents added so far."""
+        self._file.flush()
+        if self._count < 2:
+            return Grouping()
+        bands = np.concatenate(self._bands)
+        meta = np.concatenate(self._meta)
+        keys, sizes, lengths, dates = meta[:, 0], meta[:, 1], meta[:, 2], meta[:, 3]
+        sigs = np.memmap(self._path, dtype=np.uint32, mode="r", shape=(self._count, self.num_perm))
+        left, right = _candidates(bands)
+        jaccard = _agreement(sigs, left, right)
+        small = np.minimum(sizes[left], sizes[right]).astype(np.float64)
+        total = (sizes[left] + sizes[right]).astype(np.float64)
+        # |A ∩ B| = J (|A| + |B|) / (1 + J); containment of the smaller set in the larger.
+        contained = np.where(small > 0, jaccard * total / ((1 + jaccard) * np.maximum(small, 1)), 0.0)
+        similar = jaccard >= self.threshold
+        inside = ~similar & (contained >= self.containment)
+        union = UnionFind()
+        out = Grouping()
+        for i, j, score, kind in _links(left, right, jaccard, contained, similar, inside):
+            union.union(int(i), int(j))
+            out.pairs.setdefault(int(i), []).append((int(j), round(float(score), 4), kind))
+        # A shorter report inside a longer one: contained, whether or not the
+        # pair is also similar overall.
+        shorter = small < SHORTER_SHARE * np.maximum(sizes[left], sizes[right])
+        holds = (contained >= self.containment) & shorter & (similar | inside)
+        for i, j, c in zip(left[holds], right[holds], contained[holds]):
+            short, long_ = (i, j) if sizes[i] <= sizes[j] else (j, i)
+            previous = out.contained_in.get(int(keys[short]))
+            if previous is None or c > previous[1]:
+                out.contained_in[int(keys[short])] = (int(keys[long_]), round(float(min(c, 1.0)), 4))
+        linked: dict[int, set[int]] = {}
+        for i, j in zip(left[similar | inside], right[similar | inside]):
+            linked.setdefault(int(i), set()).add(int(j))
+            linked.setdefault(int(j), set()).add(int(i))
+        for _, rows in union.groups().items():
+            for kept, group in self._stars(rows, linked, sigs, sizes, lengths, dates):
+                kept_sig = np.asarray(sigs[kept])
+                out.members[int(keys[kept])] = [int(keys[r]) for r in group]
+                for r in group:
+                    out.root_of[int(keys[r])] = int(keys[kept])
+                    if r != kept:
+                        out.similarity[int(keys[r])] = round(estimated_jaccard(np.asarray(sigs[r]), kept_sig), 4)
+        out.contained_in = {k: v for k, v in out.contained_in.items() if k in out.root_of}
+        out.pairs = {int(keys[i]): [(int(keys[j]), s, kind) for j, s, kind in v] for i, v in out.pairs.items()}
+        del sigs
+        return out
+
+
+    def _stars(self, rows: list[int], linked: dict[int, set[int]], sigs, sizes, lengths, dates):
+        """Split a union-find group into groups around a kept document: a member
+        stays with the kept one when it is itself close to it (similar, or one
+        contains the other); the others form groups of their own, by the same
+        rule. Chains of links (A~B, B~C, C far from A) thus never put two
+        different stories together."""
+        pending = sorted(rows)
+        while pending:
+            component = _component(pending[0], set(pending), linked)
+            kept = _representative(sorted(component), self.keep, lengths, dates)
+            kept_sig = np.asarray(sigs[kept])
+            group = [kept]
+            for r in sorted(component):
+                if r == kept:
+                    continue
+                j = estimated_jaccard(np.asarray(sigs[r]), kept_sig)
+                small, large = sorted((int(sizes[r]), int(sizes[kept])))
+                contained = j * (small + large) / ((1 + j) * max(small, 1))
+                if j >= self.threshold * MEMBER_SHARE or contained >= self.containment:
+                    group.append(r)
+            group.sort()
+            if len(group) > 1:
+                yield kept, group
+            taken = set(group) if len(group) > 1 else {kept}
+            pending = [r for r in pending if r not in taken]
+
+
+def _component(start: int, allowed: set[int], linked: dict[int, set[int]]) -> set[int]:
+    seen, todo = {start}, [start]
+    while todo:
+        for other in linked.get(todo.pop(), ()):
+            if other in allowed and other not in seen:
+                seen.add(other)
+                todo.append(other)
+    return seen
+
+
+def _candidates(bands: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row pairs (left < right) that share a band hash, each once.
+
+    Per band, rows are sorted by hash; in a run of equal hashes each row is
+    paired with up to BUCKET_NEIGHBOURS rows before it (a bucket of a thousand
+    formulaic pages must not cost a million comparisons)."""
+    n = len(bands)
+    found = []
+    for b in range(bands.shape[1]):
+        column = bands[:, b]
+        order = np.argsort(column, kind="stable")
+        ordered = column[order]
+        for step in range(1, BUCKET_NEIGHBOURS + 1):
+            if step >= n:
+                break
+            same = ordered[step:] == ordered[:-step]
+            if not same.any():
+                break
+            a, c = order[step:][same], order[:-step][same]
+            found.append(np.minimum(a, c).astype(np.int64) * n + np.maximum(a, c))
+    if not found:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    pairs = np.unique(np.concatenate(found))
+    return pairs // n, pairs % n
+
+
+_VERIFY_CHUNK = 65536
+
+
+def _agreement(sigs: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Estimated Jaccard of each candidate pair, read from the signature file."""
+    out = np.zeros(len(left), dtype=np.float64)
+    for lo in range(0, len(left), _VERIFY_CHUNK):
+        hi = lo + _VERIFY_CHUNK
+        out[lo:hi] = (np.asarray(sigs[left[lo:hi]]) == np.asarray(sigs[right[lo:hi]])).mean(axis=1)
+    return out
+
+
+def _links(left, right, jaccard, contained, similar, inside):
+    for i, j, s in zip(left[similar], right[similar], jaccard[similar]):
+        yield i, j, s, "similar"
+    for i, j, c in zip(left[inside], right[inside], contained[inside]):
+        yield i, j, min(c, 1.0), "contained"
+
+
+def _representative(rows: list[int], keep: str, lengths: np.ndarray, dates: np.ndarray) -> int:
+    """The row a group keeps: the first in input order, the longest, or the
+    earliest dated (ties, and undated documents, fall back to input order)."""
+    if keep == "longest":
+        return min(rows, key=lambda r: (-int(lengths[r]), r))
+    if keep == "earliest-date":
+        return min(rows, key=lambda r: (int(dates[r]), r))
+    return min(rows)
+
+
+def date_number(date: str | None) -> int:
+    """Days since 1970-01-01 of an ISO date (YYYY-MM-DD or YYYY-MM), else NO_DATE."""
+    import datetime as dt
+
+    if not date:
+        return int(NO_DATE)
+    parts = date.split("-")
+    try:
+        day = dt.date(int(parts[0]), int(parts[1]) if len(parts) > 1 else 1,
+                      int(parts[2][:2]) if len(parts) > 2 else 1)
+    except (ValueError, IndexError):
+        return int(NO_DATE)
+    return (day - dt.date(1970, 1, 1)).days
+
+
+def collision_probability(jaccard: float, bands: int, rows: int) -> float:
+    """How likely LSH proposes a pair of this Jaccard similarity."""
+    return 1 - (1 - jaccard ** rows) ** bands
+
+
+__all__ = ["CorpusIndex", "Grouping", "KEEP_POLICIES", "UnionFind", "collision_probability",
+           "date_number", "estimated_jaccard", "fingerprints", "lsh_bands", "shingles", "signature",
+           "to_datasketch", "tokens"]

@@ -32,7 +32,8 @@ INTERNAL_ERROR = "internal_error"
 RECORD_FIELDS = (
     "id", "source", "url", "title", "date", "site", "language", "format",
     "text", "encoding", "encoding_method", "confidence", "repairs",
-    "duplicate_of", "cluster", "similarity", "bytes_in", "chars_in", "chars_out",
+    "duplicate_of", "cluster", "similarity", "contained_in", "containment",
+    "bytes_in", "chars_in", "chars_out",
 )
 
 
@@ -59,6 +60,8 @@ class Document:
     duplicate_of: str | None = None
     cluster: str | None = None
     similarity: float | None = None
+    contained_in: str | None = None
+    containment: float | None = None
     bytes_in: int = 0
     chars_in: int = 0
     chars_out: int = 0
@@ -67,8 +70,10 @@ class Document:
     message: str | None = None
     # Every line's decision (with --explain): dicts of line, text, keep, rule, evidence, output.
     explain: list[dict[str, Any]] | None = field(default=None, repr=False)
-    # MinHash signature (uint32 values) of the clean text; not written out.
+    # MinHash signature (uint32 values) of the clean text and its number of
+    # distinct shingles; not written out.
     signature: Any = field(default=None, repr=False)
+    shingle_count: int = field(default=0, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -99,7 +104,7 @@ class Document:
 
     def spool_record(self) -> dict[str, Any]:
         """Everything but the raw bytes and signature, for the on-disk spool."""
-        skip = {"raw", "signature", "path"}
+        skip = {"raw", "signature", "path", "shingle_count"}
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
 
     @classmethod
@@ -111,8 +116,12 @@ class Document:
 class Options:
     """Every knob of a cleaning run. Defaults serve news text (see README)."""
 
-    # Near-duplicates: word n-gram MinHash + LSH.
-    threshold: float = 0.5
+    # Near-duplicates: word n-gram MinHash + LSH; `containment` links a shorter
+    # report to a longer one holding this share of its shingles; `keep` picks
+    # each group's representative (first | longest | earliest-date).
+    threshold: float = 0.45
+    containment: float = 0.8
+    keep: str = "first"
     num_perm: int = 128
     ngram: int = 3
     seed: int = 1
@@ -136,6 +145,10 @@ class Options:
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold <= 1.0:
             raise ValueError(f"threshold must be in (0, 1], got {self.threshold}")
+        if not 0.0 < self.containment <= 1.0:
+            raise ValueError(f"containment must be in (0, 1], got {self.containment}")
+        if self.keep not in ("first", "longest", "earliest-date"):
+            raise ValueError(f"keep must be first, longest or earliest-date, got {self.keep}")
         if self.num_perm < 16:
             raise ValueError(f"num_perm must be at least 16, got {self.num_perm}")
         if self.ngram < 1:

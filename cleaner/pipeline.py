@@ -19,8 +19,10 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO
 
+import numpy as np
+
 from . import chrome, encoding, extract, language
-from .dedup import Deduplicator, Grouping, signature
+from .dedup import CorpusIndex, Grouping, date_number, fingerprints
 from .sites import SiteStats, paragraph_keys, site_of
 from .document import (DUPLICATE_DROPPED, EMPTY_AFTER_CLEANING, EMPTY_INPUT, INTERNAL_ERROR,
                        NOT_TEXT, Document, Options)
@@ -57,7 +59,7 @@ def extract_stage(doc: Document, options: Options) -> Document:
         doc.format = "html"
         page = extract.extract_html(doc.text, favor_precision=options.favor_precision,
                                     favor_recall=options.favor_recall)
-        cleaned = chrome.clean_text(page.text, leading_nav=False, title=page.title)
+        cleaned = chrome.clean_text(page.text, html=True, title=page.title)
         doc.title = page.title or cleaned.title
         doc.date = page.date or cleaned.date
         doc.url, doc.site, doc.language = page.url, page.site, page.language
@@ -77,10 +79,15 @@ def extract_stage(doc: Document, options: Options) -> Document:
     return doc
 
 
-def fingerprint_stage(doc: Document, options: Options) -> Document:
-    if options.dedup:
-        doc.signature = signature(doc.text, options.num_perm, options.ngram, options.seed)
-    return doc
+def fingerprint_batch(docs: list[Document], options: Options) -> list[Document]:
+    """MinHash signatures of a batch's clean texts, in one vectorised pass
+    (site learning uses them too: near-duplicates count once per site)."""
+    ready = [d for d in docs if d.ok]
+    if (options.dedup or options.site_learning) and ready:
+        sigs, counts = fingerprints([d.text for d in ready], options.num_perm, options.ngram, options.seed)
+        for doc, sig, count in zip(ready, sigs, counts):
+            doc.signature, doc.shingle_count = sig, int(count)
+    return docs
 
 
 def process_document(doc: Document, options: Options) -> Document:
@@ -91,8 +98,6 @@ def process_document(doc: Document, options: Options) -> Document:
             doc = decode_stage(doc)
         if doc.ok:
             doc = extract_stage(doc, options)
-        if doc.ok:
-            doc = fingerprint_stage(doc, options)
     except Exception as exc:  # one broken document must never stop a run
         doc.fail(INTERNAL_ERROR, f"{type(exc).__name__}: {exc}")
     doc.raw = None
@@ -100,8 +105,9 @@ def process_document(doc: Document, options: Options) -> Document:
 
 
 def process_batch(docs: list[Document], options: Options) -> list[Document]:
-    """The per-document stages over a batch: the unit a worker process runs."""
-    return [process_document(doc, options) for doc in docs]
+    """The per-document stages over a batch, then its signatures: the unit a
+    worker process runs."""
+    return fingerprint_batch([process_document(doc, options) for doc in docs], options)
 
 
 def _documents(inputs: Iterable[Input], stdin: BinaryIO | None,
@@ -192,33 +198,46 @@ class CleanRun:
             yield from self._corpus_passes()
         self.stats.finish()
 
-    def _deduplicator(self) -> Deduplicator:
+    def _index(self) -> CorpusIndex:
         o = self.options
-        return Deduplicator(o.threshold, o.num_perm, o.seed)
+        return CorpusIndex(o.threshold, o.num_perm, o.containment, o.keep)
 
     def _corpus_passes(self) -> Iterator[Document]:
         options = self.options
-        first_grouping = self._deduplicator()
         ids: list[str] = []
-        with _Spool() as first:
-            for doc in self._processed():
-                if doc.ok:
-                    first_grouping.add(len(ids), doc.signature)
-                ids.append(doc.id)
-                first.write(doc)
-            if not options.site_learning:
-                yield from self._finish(first, first_grouping.grouping(), ids)
-                return
-            site_stats = self._site_stats(first, first_grouping.grouping())
-            final = self._deduplicator() if options.dedup else None
-            with _Spool() as second:
-                for key, doc in enumerate(first):
-                    if doc.ok and _remove_site_boilerplate(doc, site_stats, options) and final:
-                        final.add(key, signature(doc.text, options.num_perm, options.ngram, options.seed))
-                    elif doc.ok and final:
-                        final.add(key, first_grouping.index.get(key))
-                    second.write(doc)
-                yield from self._finish(second, final.grouping() if final else Grouping(), ids)
+        first_index = self._index()
+        try:
+            with _Spool() as first:
+                for batch in _chunks(self._processed(), options.batch_size):
+                    _add(first_index, batch, len(ids))
+                    for doc in batch:
+                        ids.append(doc.id)
+                        first.write(doc)
+                if not options.site_learning:
+                    yield from self._finish(first, first_index.grouping(), ids)
+                    return
+                site_stats = self._site_stats(first, first_index.grouping())
+                first_index.close()
+                final = self._index() if options.dedup else None
+                try:
+                    with _Spool() as second:
+                        key = 0
+                        for batch in _chunks(iter(first), options.batch_size):
+                            for doc in batch:
+                                if doc.ok:
+                                    _remove_site_boilerplate(doc, site_stats, options)
+                            if final is not None:
+                                fingerprint_batch(batch, options)
+                                _add(final, batch, key)
+                            for doc in batch:
+                                second.write(doc)
+                            key += len(batch)
+                        yield from self._finish(second, final.grouping() if final else Grouping(), ids)
+                finally:
+                    if final is not None:
+                        final.close()
+        finally:
+            first_index.close()
 
     def _site_stats(self, spool: _Spool, grouping: Grouping) -> SiteStats:
         stats = SiteStats(self.options.site_min_docs, self.options.site_min_share)
@@ -234,6 +253,24 @@ class CleanRun:
             _mark_duplicate(doc, key, grouping, ids, self.options)
             self.stats.count_result(doc)
             yield doc
+
+
+def _chunks(docs: Iterator[Document], size: int) -> Iterator[list[Document]]:
+    while batch := list(itertools.islice(docs, size)):
+        yield batch
+
+
+def _add(index: CorpusIndex, batch: list[Document], first_key: int) -> None:
+    """The batch's documents that have signatures, under their input-order keys."""
+    rows = [(first_key + i, d) for i, d in enumerate(batch) if d.ok and d.signature is not None
+            and d.shingle_count > 0]
+    if not rows:
+        return
+    index.add(np.array([k for k, _ in rows], dtype=np.int64),
+              np.stack([d.signature for _, d in rows]),
+              np.array([d.shingle_count for _, d in rows], dtype=np.int64),
+              np.array([d.chars_out for _, d in rows], dtype=np.int64),
+              np.array([date_number(d.date) for _, d in rows], dtype=np.int64))
 
 
 def _remove_site_boilerplate(doc: Document, site_stats: SiteStats, options: Options) -> bool:
@@ -260,6 +297,9 @@ def _mark_duplicate(doc: Document, key: int, grouping: Grouping, ids: list[str],
     if root is None:
         return
     doc.cluster = ids[root]
+    if key in grouping.contained_in:
+        container, score = grouping.contained_in[key]
+        doc.contained_in, doc.containment = ids[container], score
     if root != key:
         doc.duplicate_of = ids[root]
         doc.similarity = grouping.similarity[key]
@@ -268,14 +308,21 @@ def _mark_duplicate(doc: Document, key: int, grouping: Grouping, ids: list[str],
 
 
 def _clusters(grouping: Grouping, ids: list[str]) -> list[dict]:
+    """Each group: members with their similarity to the kept one, how they
+    were linked (similar or contained, with the score), and which was kept."""
     clusters = []
-    for root, members in sorted(grouping.members.items()):
+    for root, members in sorted(grouping.members.items(), key=lambda item: min(item[1])):
+        links = [{"a": ids[a], "b": ids[b], "score": score, "kind": kind}
+                 for a in members for b, score, kind in grouping.pairs.get(a, [])]
         clusters.append({
             "cluster": ids[root],
             "kept": ids[root],
             "size": len(members),
-            "members": [{"id": ids[k], "similarity": grouping.similarity.get(k, 1.0)}
+            "members": [{"id": ids[k], "similarity": grouping.similarity.get(k, 1.0),
+                         **({"contained_in": ids[grouping.contained_in[k][0]],
+                             "containment": grouping.contained_in[k][1]} if k in grouping.contained_in else {})}
                         for k in members],
+            "links": links,
         })
     return clusters
 

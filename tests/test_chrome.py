@@ -188,7 +188,7 @@ def test_leading_navigation_goes_but_a_lone_short_title_stays() -> None:
     assert kept(nav + f"Còn gần 40% phương tiện không truyền dữ liệu\n{PROSE}") == [
         "Còn gần 40% phương tiện không truyền dữ liệu", PROSE]
     assert kept(f"Bão số 10\n{PROSE}") == ["Bão số 10", PROSE]
-    assert kept("Bão số 10\n" + PROSE, leading_nav=False) == ["Bão số 10", PROSE]
+    assert kept("Bão số 10\n" + PROSE, html=True) == ["Bão số 10", PROSE]
 
 
 def test_glued_menu_goes() -> None:
@@ -262,3 +262,32 @@ def test_golden_output_of_the_seeds(seed_files: list[Path], update_golden: bool)
 
 def test_a_document_of_short_lines_only_is_not_taken_for_navigation() -> None:
     assert kept("Phan Ngọc Bình\nHà Nội") == ["Phan Ngọc Bình", "Hà Nội"]
+
+
+def test_html_keeps_repeated_labels_list_items_and_code() -> None:
+    """Articles repeat on purpose: a Pros/Cons heading per section, the same
+    list item under two tools, the same decorator in two code snippets."""
+    lines = ["Pipenv", "Pros:", "- single tool for environments", "Cons:", "- slow to resolve",
+             "Poetry", "Pros:", "- single tool for environments", "Cons:", "- slow to resolve",
+             "@classmethod", "def setUpClass(cls):", "...", "@classmethod", "def tearDownClass(cls):",
+             "|---|---|"]
+    assert kept("\n".join(lines), html=True) == lines
+
+
+def test_html_still_drops_a_caption_printed_twice_in_a_row() -> None:
+    caption = "Đặc biệt, một số nơi ở Bắc bộ đã ghi nhận nhiệt độ cao. (Ảnh: Thành Đạt)"
+    result = clean_text(f"{PROSE}\n{caption}\n{caption}\n{PROSE_2}", html=True)
+    assert result.text.split("\n\n") == [PROSE, caption, PROSE_2]
+
+
+def test_punctuation_only_lines_are_dropped_with_a_reason_in_dumps() -> None:
+    result = clean_text(f"{PROSE}\n• • •\n{PROSE_2}")
+    assert [(d.rule, d.keep) for d in result.decisions if d.text == "• • •"] == [("no_words", False)]
+
+
+@pytest.mark.parametrize("line", [
+    "Accueil > Actualités et humeurs > Une très longue question sur l'université et la recherche",
+    "Home > World > Europe > Floods leave thousands without power across the region",
+])
+def test_a_breadcrumb_may_end_with_the_page_title(line: str) -> None:
+    assert removed(f"{PROSE}\n{line}\n{PROSE_2}") == {line: "breadcrumb"}

@@ -128,7 +128,7 @@ def test_drop_duplicates_and_options_from_the_environment(tmp_path: Path) -> Non
     ids = [r["id"] for r in records(result.stdout)]
     assert "bridge-2-county-times" not in ids and len(ids) == N_SAMPLES - 1
     assert records(errors.read_text())[0]["reason"] == "duplicate_dropped"
-    strict = invoke("clean", str(SAMPLES), "-q", env={"CLEANER_THRESHOLD": "0.95"})
+    strict = invoke("clean", str(SAMPLES), "-q", env={"CLEANER_THRESHOLD": "0.95", "CLEANER_CONTAINMENT": "1.0"})
     assert all(r["duplicate_of"] is None for r in records(strict.stdout))
 
 

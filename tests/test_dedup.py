@@ -1,4 +1,5 @@
-"""Tests for cleaner.dedup: shingles, MinHash signatures, LSH grouping."""
+"""Tests for cleaner.minhash and cleaner.dedup: tokens, shingle hashes, MinHash
+signatures (datasketch-compatible), the corpus index and its groups."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from datasketch import MinHash
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cleaner.dedup import Deduplicator, UnionFind, estimated_jaccard, shingles, signature, tokens
+from cleaner import minhash
+from cleaner.dedup import (CorpusIndex, UnionFind, band_hashes, date_number, estimated_jaccard,
+                           fingerprints, lsh_bands, shingles, signature, to_datasketch, tokens)
 
 # ~150 words of news text, and a near-duplicate: 3 words changed, a source line appended.
 ARTICLE = (
@@ -54,16 +57,31 @@ def test_tokens_casefold_and_nfc():
     assert tokens("... --- !!!") == []
 
 
-def test_shingles_are_utf8_word_ngrams():
-    assert shingles("A b, C d", 3) == [b"a b c", b"b c d"]
-    assert shingles("Hà Nội mở", 2) == ["hà nội".encode("utf-8"), "nội mở".encode("utf-8")]
-    assert shingles("one two three", 1) == [b"one", b"two", b"three"]
+def test_unspaced_scripts_are_cut_into_characters():
+    assert tokens("東京都は新しい計画 Tokyo") == ["東", "京", "都", "は", "新", "し", "い", "計", "画", "tokyo"]
+    assert tokens("กรุงเทพมหานคร")[:3] == ["ก", "ร", "ุ"] or len(tokens("กรุงเทพมหานคร")) >= 8
 
 
-def test_shingles_short_and_empty_text():
-    assert shingles("Xin chào", 3) == ["xin chào".encode("utf-8")]
-    assert shingles("", 3) == []
-    assert shingles("?! -", 3) == []
+def test_shingles_match_the_scalar_reference():
+    for text in ["A b, C d", "Hà Nội mở thêm tuyến xe buýt", "東京都は新しい", "one", "", "?! -"]:
+        words = tokens(text)
+        expected = ([minhash.shingle_hash(words[i:i + 3]) for i in range(len(words) - 2)]
+                    if len(words) >= 3 else ([minhash.shingle_hash(words)] if words else []))
+        assert shingles(text, 3) == expected, text
+
+
+def test_shingle_hashes_depend_on_order_and_words():
+    assert shingles("a b c", 3) != shingles("c b a", 3)
+    assert shingles("a b c", 3) != shingles("a b d", 3)
+    assert shingles("Xin chào", 3) == [minhash.shingle_hash(["xin", "chào"])]
+
+
+def test_batches_give_the_same_shingles_as_single_texts():
+    texts = [ARTICLE, "", UNRELATED, "x", NEAR_COPY, "東京都は新しい計画"]
+    batch = minhash.shingle_batch(texts, 3)
+    for i, text in enumerate(texts):
+        assert [int(h) for h in batch.of(i)] == shingles(text, 3)
+    assert list(minhash.distinct_counts(batch)) == [len(set(shingles(t, 3))) for t in texts]
 
 
 def test_signature_none_for_no_words():
@@ -76,8 +94,7 @@ def test_signature_shape_dtype_and_determinism():
     assert sig.dtype == np.uint32 and sig.shape == (64,)
     assert np.array_equal(sig, signature(ARTICLE, num_perm=64, ngram=3, seed=7))
     assert not np.array_equal(sig, signature(ARTICLE, num_perm=64, ngram=3, seed=8))
-    # NFD input, different case: same tokens, same signature.
-    variant = unicodedata.normalize("NFD", ARTICLE.upper())
+    variant = unicodedata.normalize("NFD", ARTICLE.upper())  # same tokens, same signature
     assert np.array_equal(sig, signature(variant, num_perm=64, ngram=3, seed=7))
 
 
@@ -88,21 +105,31 @@ def test_signature_shape_dtype_and_determinism():
        seed=st.integers(min_value=0, max_value=2**31 - 1))
 def test_signature_matches_datasketch(words, num_perm, ngram, seed):
     text = " ".join(words)
-    expected = MinHash(num_perm=num_perm, seed=seed, scheme="affine32")
+    expected = MinHash(num_perm=num_perm, seed=seed, scheme="affine32", hashfunc=int)
     expected.update_batch(shingles(text, ngram))
     sig = signature(text, num_perm=num_perm, ngram=ngram, seed=seed)
     assert sig.dtype == np.uint32
     assert sig.tobytes() == np.asarray(expected.hashvalues, dtype=np.uint32).tobytes()
-    assert np.array_equal(sig.astype(np.uint64), np.asarray(expected.hashvalues, dtype=np.uint64))
 
 
-def test_signature_matches_datasketch_seeded_corpus():
+def test_batch_signatures_match_datasketch_on_random_documents():
     rng = random.Random(1234)
-    for _ in range(20):
-        text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 300)))
-        expected = MinHash(num_perm=128, seed=1, scheme="affine32")
+    texts = [" ".join(rng.choice(WORDS) for _ in range(rng.randint(0, 300))) for _ in range(40)]
+    sigs, counts = fingerprints(texts, 128, 3, 1)
+    for text, sig, count in zip(texts, sigs, counts):
+        expected = MinHash(num_perm=128, seed=1, scheme="affine32", hashfunc=int)
         expected.update_batch(shingles(text, 3))
-        assert np.array_equal(signature(text), expected.hashvalues)
+        assert np.array_equal(sig, expected.hashvalues)
+        assert count == len(set(shingles(text, 3)))
+
+
+def test_signatures_go_into_datasketch_lsh():
+    from datasketch import MinHashLSH
+
+    lsh = MinHashLSH(threshold=0.5, num_perm=128)
+    lsh.insert("article", to_datasketch(signature(ARTICLE)))
+    assert lsh.query(to_datasketch(signature(NEAR_COPY))) == ["article"]
+    assert lsh.query(to_datasketch(signature(UNRELATED))) == []
 
 
 def test_estimated_jaccard():
@@ -112,45 +139,87 @@ def test_estimated_jaccard():
     assert 0.6 < estimated_jaccard(a, signature(NEAR_COPY)) < 1.0
 
 
-def grouping_of(texts: dict[int, str], order, threshold: float = 0.5):
-    dedup = Deduplicator(threshold=threshold, num_perm=128, seed=1)
-    for key in order:
-        dedup.add(key, signature(texts[key]))
-    return dedup.grouping()
+def test_lsh_bands_favour_recall_below_the_threshold():
+    bands, rows = lsh_bands(0.45, 128)
+    assert bands * rows <= 128
+    from cleaner.dedup import collision_probability
+    assert collision_probability(0.35, bands, rows) >= 0.9
+    assert collision_probability(0.1, bands, rows) < 0.5
+    sigs, _ = fingerprints([ARTICLE, ARTICLE], 128, 3, 1)
+    hashes = band_hashes(sigs, bands, rows)
+    assert hashes.shape == (2, bands) and np.array_equal(hashes[0], hashes[1])
+
+
+def grouping_of(texts: list[str], threshold: float = 0.45, keep: str = "first", lengths=None, dates=None):
+    index = CorpusIndex(threshold=threshold, num_perm=128, keep=keep)
+    try:
+        sigs, counts = fingerprints(texts, 128, 3, 1)
+        present = [i for i, c in enumerate(counts) if c > 0]
+        index.add(np.array(present), sigs[present], counts[present],
+                  np.array([len(texts[i]) if lengths is None else lengths[i] for i in present]),
+                  np.array([date_number(None if dates is None else dates[i]) for i in present]))
+        return index.grouping()
+    finally:
+        index.close()
 
 
 def test_near_duplicate_grouped_with_first_as_root():
-    result = grouping_of({0: ARTICLE, 1: NEAR_COPY, 2: UNRELATED}, [0, 1, 2])
+    result = grouping_of([ARTICLE, NEAR_COPY, UNRELATED])
     assert result.members == {0: [0, 1]}
     assert result.root_of == {0: 0, 1: 0}
-    assert 2 not in result.root_of
-    assert 0.6 < result.similarity[1] < 1.0
-    assert set(result.similarity) == {1}
+    assert 0.6 < result.similarity[1] < 1.0 and set(result.similarity) == {1}
 
 
 def test_unrelated_texts_stay_apart():
-    result = grouping_of({0: ARTICLE, 1: UNRELATED}, [0, 1])
+    result = grouping_of([ARTICLE, UNRELATED])
     assert (result.members, result.root_of, result.similarity) == ({}, {}, {})
 
 
 def test_documents_without_words_are_ignored():
-    dedup = Deduplicator(threshold=0.5, num_perm=128)
-    dedup.add(0, signature(ARTICLE))
-    dedup.add(1, None)
-    dedup.add(2, signature(ARTICLE))
-    assert dedup.grouping().members == {0: [0, 2]}
+    assert grouping_of([ARTICLE, "", ARTICLE]).members == {0: [0, 2]}
 
 
-def test_grouping_does_not_depend_on_insertion_order():
-    texts = {0: ARTICLE, 1: NEAR_COPY, 2: OTHER_COPY, 3: UNRELATED}
-    reference = grouping_of(texts, [0, 1, 2, 3])
-    assert reference.members == {0: [0, 1, 2]}
-    assert reference.root_of == {0: 0, 1: 0, 2: 0}
-    for order in itertools.permutations(texts):
-        result = grouping_of(texts, order)
-        assert result.members == reference.members, order
-        assert result.root_of == reference.root_of, order
-        assert result.similarity == reference.similarity, order
+def test_keep_policies():
+    texts = [ARTICLE, NEAR_COPY, OTHER_COPY]
+    assert grouping_of(texts, keep="first").root_of == {0: 0, 1: 0, 2: 0}
+    longest = grouping_of(texts, keep="longest", lengths=[10, 30, 20])
+    assert set(longest.root_of.values()) == {1} and longest.members == {1: [0, 1, 2]}
+    earliest = grouping_of(texts, keep="earliest-date", dates=["2024-05-02", None, "2024-05-01"])
+    assert set(earliest.root_of.values()) == {2}
+
+
+def test_a_shortened_republication_is_contained_in_the_longer_report():
+    long_report = ARTICLE + " " + UNRELATED + " " + ARTICLE.replace("bus", "tram").replace("city", "town")
+    short = ARTICLE
+    result = grouping_of([long_report, short])
+    assert result.contained_in == {1: (0, pytest.approx(result.contained_in[1][1]))}
+    assert result.contained_in[1][1] >= 0.8
+    assert result.root_of == {0: 0, 1: 0}
+
+
+def test_a_chain_of_links_does_not_make_one_group_of_different_stories():
+    """A~B and B~C, but A and C share little: C does not join A's group."""
+    words = ARTICLE.split()
+    half = len(words) // 2
+    other = UNRELATED.split() * 2
+    a = " ".join(words)
+    b = " ".join(words[half:] + other[: half])
+    c = " ".join(other[: half] + other[half: 2 * half])
+    result = grouping_of([a, b, c], threshold=0.3)
+    for root, members in result.members.items():
+        assert not ({0, 2} <= set(members)), result.members
+
+
+def test_grouping_does_not_depend_on_the_order_documents_arrive_in_batches():
+    texts = [ARTICLE, NEAR_COPY, OTHER_COPY, UNRELATED]
+    index = CorpusIndex(threshold=0.45, num_perm=128)
+    try:
+        sigs, counts = fingerprints(texts, 128, 3, 1)
+        for i in range(len(texts)):  # one batch per document
+            index.add(np.array([i]), sigs[i:i + 1], counts[i:i + 1], np.array([1]), np.array([0]))
+        assert index.grouping().members == grouping_of(texts).members == {0: [0, 1, 2]}
+    finally:
+        index.close()
 
 
 def test_union_find_root_is_smallest_key():

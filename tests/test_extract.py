@@ -45,7 +45,7 @@ def test_headline_goes_to_title_and_lead_and_caption_come_back() -> None:
     from cleaner.chrome import clean_text
 
     result = extract_html(page(article))
-    lines = clean_text(result.text, leading_nav=False, title=result.title).text.split("\n\n")
+    lines = clean_text(result.text, html=True, title=result.title).text.split("\n\n")
     assert result.title == TITLE
     assert TITLE not in lines
     assert lines[0] == LEAD
@@ -95,7 +95,7 @@ def test_a_page_laid_out_in_one_table_yields_the_article_without_its_chrome() ->
     from cleaner.chrome import clean_text
 
     result = extract_html(page(article))
-    text = clean_text(result.text, leading_nav=False, title=result.title).text
+    text = clean_text(result.text, html=True, title=result.title).text
     for paragraph in [LEAD, *BODY]:
         assert paragraph in text
     for chrome in ("DANH MỤC", "Đang online", "Bài viết rất hay", "Mục 3"):

@@ -43,10 +43,14 @@ def test_samples_end_to_end() -> None:
     assert by_id["bridge-1-valley-courier"].duplicate_of is None
     assert by_id["bridge-1-valley-courier"].cluster == "bridge-1-valley-courier"
     assert [d.id for d in docs if d.duplicate_of] == ["bridge-2-county-times"]
-    assert stats.clusters == [{
-        "cluster": "bridge-1-valley-courier", "kept": "bridge-1-valley-courier", "size": 2,
-        "members": [{"id": "bridge-1-valley-courier", "similarity": 1.0},
-                    {"id": "bridge-2-county-times", "similarity": repost.similarity}]}]
+    (cluster,) = stats.clusters
+    assert (cluster["cluster"], cluster["kept"], cluster["size"]) == ("bridge-1-valley-courier",) * 2 + (2,)
+    assert [m["id"] for m in cluster["members"]] == ["bridge-1-valley-courier", "bridge-2-county-times"]
+    assert cluster["members"][1]["similarity"] == repost.similarity
+    assert cluster["links"] == [{"a": "bridge-1-valley-courier", "b": "bridge-2-county-times",
+                                 "score": repost.similarity, "kind": "similar"}]
+    # The republication drops the last paragraph: it is contained in the original.
+    assert repost.contained_in == "bridge-1-valley-courier" and repost.containment >= 0.9
 
 
 def test_record_fields_and_sizes() -> None:
@@ -82,7 +86,7 @@ def test_without_dedup_records_are_the_same_minus_duplicate_fields() -> None:
     with_dedup, _ = run_records([SAMPLES])
     without, _ = run_records([SAMPLES], Options(dedup=False))
     strip = lambda d: {k: v for k, v in d.record().items()
-                       if k not in ("duplicate_of", "cluster", "similarity")}
+                       if k not in ("duplicate_of", "cluster", "similarity", "contained_in", "containment")}
     assert [strip(d) for d in with_dedup] == [strip(d) for d in without]
     assert all(d.duplicate_of is None and d.cluster is None for d in without)
 

@@ -1,0 +1,278 @@
+"""MinHash signatures for batches of documents, vectorised with numpy.
+
+Tokens are the `\\w+` runs of the NFC, casefolded text (the tokens the eval
+scorers count), except that characters of scripts written without spaces
+(Chinese, Japanese, Korean, Thai...) are tokens on their own, so that word
+n-grams become character n-grams there. Nothing runs per token in Python:
+  * code points come from one `encode("utf-32-le")`, word characters from a
+    lookup table;
+  * a token's hash is a polynomial over its code points (mod 2^64), read off
+    prefix sums;
+  * a shingle's hash combines n token hashes, folded to 32 bits;
+  * signatures are datasketch's "affine32" permutations of those hashes
+    (`fmix32`, then `a*h + b mod 2^32`), minimised per document with
+    `np.minimum.reduceat`.
+`datasketch.MinHash(num_perm, seed, scheme="affine32", hashfunc=int)` fed the
+same shingle hashes gives bit-identical signatures (tests/test_minhash.py), so
+signatures can go into datasketch's own LSH and storage.
+`shingle_hash` is the scalar reference of the same hash, for one shingle.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+# Odd multipliers for the polynomial hashes (mod 2^64) and their inverses.
+_P = 0x9E3779B97F4A7C15  # token hash: code points
+_Q = 0xC2B2AE3D27D4EB4F  # shingle hash: token hashes
+_P_INV = pow(_P, -1, 1 << 64)
+_MASK64 = (1 << 64) - 1
+_MASK32 = (1 << 32) - 1
+SEPARATOR = "\n"
+UINT32_MAX = np.uint32(_MASK32)
+
+# Scripts written without spaces: each character is a token.
+_UNSPACED_RANGES = (
+    (0x0E00, 0x0EFF),  # Thai, Lao
+    (0x1000, 0x109F),  # Myanmar
+    (0x1780, 0x17FF),  # Khmer
+    (0x3040, 0x30FF),  # Hiragana, Katakana
+    (0x3400, 0x4DBF),  # CJK extension A
+    (0x4E00, 0x9FFF),  # CJK unified ideographs
+    (0xF900, 0xFAFF),  # CJK compatibility ideographs
+    (0x20000, 0x3134F),  # CJK extensions B-G
+)
+
+
+_WORD, _UNSPACED = 1, 2
+
+
+@lru_cache(maxsize=1)
+def _flags() -> np.ndarray:
+    r"""Per code point: bit 1 set for word characters (`\w`: str.isalnum() or
+    "_"), bit 2 for characters of unspaced scripts."""
+    size = 0x110000
+    flags = np.zeros(size, dtype=np.uint8)
+    codes = [cp for cp in range(size) if not 0xD800 <= cp <= 0xDFFF and (chr(cp).isalnum() or cp == 0x5F)]
+    flags[codes] = _WORD
+    for low, high in _UNSPACED_RANGES:
+        flags[low:high + 1] |= (flags[low:high + 1] & _WORD) << 1
+    return flags
+
+
+@lru_cache(maxsize=1)
+def _bmp_flags() -> np.ndarray:
+    """The flags of the Basic Multilingual Plane alone: 64 KB, stays in cache."""
+    return _flags()[:0x10000].copy()
+
+
+def _lookup(cps: np.ndarray) -> np.ndarray:
+    if len(cps) and int(cps.max()) > 0xFFFF:
+        return _flags()[cps]
+    return _bmp_flags()[cps]
+
+
+def normalise(text: str) -> str:
+    """The form shingles are taken from: casefolded, then NFC."""
+    return unicodedata.normalize("NFC", text.casefold())
+
+
+def tokens(text: str) -> list[str]:
+    """The tokens of one text, as the vectorised path cuts them (for tests and views)."""
+    flags = _flags()
+    out, current = [], []
+    for ch in normalise(text):
+        cp = ord(ch)
+        word, unspaced = bool(flags[cp] & _WORD), bool(flags[cp] & _UNSPACED)
+        if word and not unspaced:
+            current.append(ch)
+            continue
+        if current:
+            out.append("".join(current))
+            current = []
+        if unspaced:
+            out.append(ch)
+    if current:
+        out.append("".join(current))
+    return out
+
+
+def token_hash(token: str) -> int:
+    """Scalar reference: polynomial hash of a token's code points, mod 2^64."""
+    h, power = 0, 1
+    for ch in token:
+        h = (h + ord(ch) * power) & _MASK64
+        power = (power * _P) & _MASK64
+    return h
+
+
+def _fold(value: int) -> int:
+    """fmix64 (MurmurHash3's finaliser), then the low 32 bits."""
+    value ^= value >> 33
+    value = (value * 0xFF51AFD7ED558CCD) & _MASK64
+    value ^= value >> 33
+    value = (value * 0xC4CEB9FE1A85EC53) & _MASK64
+    value ^= value >> 33
+    return value & _MASK32
+
+
+def shingle_hash(shingle_tokens: list[str]) -> int:
+    """Scalar reference: the 32-bit hash of one shingle (its tokens in order)."""
+    h, power = 0, 1
+    for token in shingle_tokens:
+        h = (h + token_hash(token) * power) & _MASK64
+        power = (power * _Q) & _MASK64
+    return _fold(h)
+
+
+@dataclass
+class Shingles:
+    """Shingle hashes of a batch: `hashes[starts[i]:starts[i+1]]` belong to document i."""
+
+    hashes: np.ndarray  # uint32
+    starts: np.ndarray  # int64, len = documents + 1
+
+    def of(self, i: int) -> np.ndarray:
+        return self.hashes[self.starts[i]:self.starts[i + 1]]
+
+
+_POWERS: dict[int, np.ndarray] = {}
+
+
+def _powers(base: int, count: int) -> np.ndarray:
+    """base^0 .. base^(count-1) mod 2^64, cached and grown as batches need."""
+    have = _POWERS.get(base)
+    if have is None or len(have) < count:
+        size = max(count, 2 * len(have) if have is not None else 1 << 16)
+        out = np.full(size, base, dtype=np.uint64)
+        out[0] = 1
+        with np.errstate(over="ignore"):
+            have = _POWERS[base] = np.cumprod(out, dtype=np.uint64)
+    return have[:count]
+
+
+def _fold_array(values: np.ndarray) -> np.ndarray:
+    v = values.copy()
+    v ^= v >> np.uint64(33)
+    v *= np.uint64(0xFF51AFD7ED558CCD)
+    v ^= v >> np.uint64(33)
+    v *= np.uint64(0xC4CEB9FE1A85EC53)
+    v ^= v >> np.uint64(33)
+    return (v & np.uint64(_MASK32)).astype(np.uint32)
+
+
+def shingle_batch(texts: list[str], ngram: int) -> Shingles:
+    """Shingle hashes of every text, in one vectorised pass over the batch."""
+    normalised = [normalise(t) for t in texts]
+    joined = SEPARATOR.join(normalised) + SEPARATOR
+    cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    flags = _lookup(cps)
+    word = (flags & _WORD).astype(bool)
+    unspaced = (flags & _UNSPACED).astype(bool)
+    # A token starts at a word character after a non-word one, and at every
+    # unspaced character; it ends likewise. Separators end every document.
+    previous_word = np.concatenate(([False], word[:-1]))
+    previous_unspaced = np.concatenate(([False], unspaced[:-1]))
+    starts_mask = word & (~previous_word | unspaced | previous_unspaced)
+    next_word = np.concatenate((word[1:], [False]))
+    next_unspaced = np.concatenate((unspaced[1:], [False]))
+    ends_mask = word & (~next_word | unspaced | next_unspaced)
+    token_starts = np.flatnonzero(starts_mask)
+    token_ends = np.flatnonzero(ends_mask) + 1
+
+    with np.errstate(over="ignore"):
+        power = _powers(_P, len(cps) + 1)
+        inverse = _powers(_P_INV, len(cps) + 1)
+        prefix = np.zeros(len(cps) + 1, dtype=np.uint64)
+        np.cumsum(cps.astype(np.uint64) * power[:-1], dtype=np.uint64, out=prefix[1:])
+        token_hashes = (prefix[token_ends] - prefix[token_starts]) * inverse[token_starts]
+
+    # Tokens per document: documents are separated by one separator each.
+    text_ends = np.cumsum([len(t) + 1 for t in normalised])  # position after each separator
+    token_doc = np.searchsorted(text_ends, token_starts, side="right")
+    counts = np.bincount(token_doc, minlength=len(texts))
+    first = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    return _shingles(token_hashes, first, counts, ngram)
+
+
+def _shingles(token_hashes: np.ndarray, first: np.ndarray, counts: np.ndarray, n: int) -> Shingles:
+    """n-gram hashes per document; a document shorter than n is one shingle."""
+    per_doc = np.where(counts >= n, counts - n + 1, np.minimum(counts, 1))
+    starts = np.concatenate(([0], np.cumsum(per_doc)))
+    total = int(starts[-1])
+    doc_of = np.repeat(np.arange(len(counts)), per_doc)
+    offset_in_doc = np.arange(total) - starts[:-1][doc_of]
+    begin = first[doc_of] + offset_in_doc
+    width = np.minimum(counts[doc_of], n)
+    combined = np.zeros(total, dtype=np.uint64)
+    if len(token_hashes):
+        with np.errstate(over="ignore"):
+            q_power = 1
+            for t in range(n):
+                use = width > t
+                term = token_hashes[np.where(use, begin + t, 0)] * np.uint64(q_power)
+                term[~use] = 0
+                combined += term
+                q_power = (q_power * _Q) & _MASK64
+    return Shingles(_fold_array(combined), starts.astype(np.int64))
+
+
+@lru_cache(maxsize=8)
+def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's affine32 permutation parameters (a odd, b), drawn as it draws them."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a, b
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
+
+
+# Shingles permuted at once: a (permutations x shingles) uint32 buffer of 8 MB.
+_CHUNK = 16384
+
+
+def signatures(shingles: Shingles, num_perm: int, seed: int) -> np.ndarray:
+    """One signature row (uint32 x num_perm) per document; a document without
+    shingles gets the all-0xFFFFFFFF row (datasketch's empty MinHash)."""
+    a, b = permutations(num_perm, seed)
+    a, b = a[:, None], b[:, None]
+    docs = len(shingles.starts) - 1
+    out = np.full((docs, num_perm), UINT32_MAX, dtype=np.uint32)
+    buffer = np.empty((num_perm, _CHUNK), dtype=np.uint32)
+    with np.errstate(over="ignore"):
+        mixed = _fmix32(shingles.hashes)
+        doc_of = np.repeat(np.arange(docs), np.diff(shingles.starts))
+        for lo in range(0, len(mixed), _CHUNK):
+            hi = min(lo + _CHUNK, len(mixed))
+            # permutations x shingles, so that the minimum runs along contiguous memory
+            permuted = buffer[:, : hi - lo]
+            np.multiply(a, mixed[None, lo:hi], out=permuted)
+            np.add(permuted, b, out=permuted)
+            owners = doc_of[lo:hi]
+            segment_starts = np.concatenate(([0], np.flatnonzero(np.diff(owners)) + 1))
+            minima = np.minimum.reduceat(permuted, segment_starts, axis=1)
+            rows = owners[segment_starts]
+            out[rows] = np.minimum(out[rows], minima.T)
+    return out
+
+
+def distinct_counts(shingles: Shingles) -> np.ndarray:
+    """Distinct shingles per document (set sizes, for containment estimates)."""
+    docs = len(shingles.starts) - 1
+    doc_of = np.repeat(np.arange(docs), np.diff(shingles.starts))
+    order = np.lexsort((shingles.hashes, doc_of))
+    h, d = shingles.hashes[order], doc_of[order]
+    new = np.ones(len(h), dtype=bool)
+    new[1:] = (h[1:] != h[:-1]) | (d[1:] != d[:-1])
+    return np.bincount(d[new], minlength=docs).astype(np.uint32)
