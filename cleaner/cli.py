@@ -13,6 +13,7 @@ import json
 import os
 import signal
 import sys
+import time
 import click
 
 from . import __version__
@@ -114,6 +115,9 @@ def main() -> None:
 @click.option("--drop-duplicates", is_flag=True, envvar="CLEANER_DROP_DUPLICATES",
               help="Leave near-duplicates out of the output (they are listed by --errors with "
                    "reason duplicate_dropped) instead of flagging them.")
+@click.option("--stream", is_flag=True, envvar="CLEANER_STREAM",
+              help="Write each record as soon as it is cleaned, compared with all earlier ones "
+                   "(keeps the first of a group; no site learning). For endless pipelines.")
 @click.option("--no-dedup", is_flag=True, envvar="CLEANER_NO_DEDUP",
               help="Skip near-duplicate detection; with --no-site-learning too, records "
                    "stream out as they are cleaned.")
@@ -145,7 +149,8 @@ def main() -> None:
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar (default: only when stderr is a terminal).")
 def clean_command(inputs, output, output_format, out_dir, files_from, errors_path, report_path,
-                  threshold, containment, keep, num_perm, ngram, drop_duplicates, no_dedup, site_learning,
+                  threshold, containment, keep, num_perm, ngram, drop_duplicates, stream, no_dedup,
+                  site_learning,
                   site_min_docs, site_min_share, explain, favor_precision, favor_recall,
                   max_bytes, quiet, progress) -> None:
     if not inputs and files_from is None:
@@ -157,6 +162,8 @@ def clean_command(inputs, output, output_format, out_dir, files_from, errors_pat
         raise click.UsageError("--out-dir is only used with --format txt")
     if favor_precision and favor_recall:
         raise click.UsageError("--favor-precision and --favor-recall exclude each other")
+    if stream and keep != "first":
+        raise click.UsageError("--stream keeps the first document of a group: --keep must be first")
     if list(inputs).count("-") + (files_from == "-") > 1:
         raise click.UsageError("standard input can be used only once (INPUT `-` or --files-from -)")
     for path in (output, errors_path, report_path):
@@ -168,7 +175,8 @@ def clean_command(inputs, output, output_format, out_dir, files_from, errors_pat
     options = Options(threshold=threshold, containment=containment, keep=keep,
                       num_perm=num_perm, ngram=ngram,
                       drop_duplicates=drop_duplicates, dedup=not no_dedup,
-                      site_learning=site_learning, site_min_docs=site_min_docs,
+                      stream=stream, site_learning=site_learning and not stream,
+                      site_min_docs=site_min_docs,
                       site_min_share=site_min_share, explain=explain,
                       favor_precision=favor_precision, favor_recall=favor_recall,
                       max_bytes=max_bytes)
@@ -227,6 +235,161 @@ def explain_command(file: str, corpus: tuple[str, ...], as_json: bool, color: bo
     else:
         view.write_plain(doc, sys.stdout)
     sys.exit(EXIT_FAILED if doc.status == "failed" else EXIT_OK)
+
+
+DEDUP_HELP = """Flag near-duplicates in JSON Lines made by any tool.
+
+Reads IN (a JSON Lines file, `-` for stdin) whose records carry an id and a
+text, and writes every record back, in input order and otherwise unchanged,
+with `duplicate_of`, `cluster`, `similarity`, `contained_in` and
+`containment` added (see `cleaner clean --help` for their meaning). Lines
+that are not JSON objects with a text are passed through and counted.
+
+\b
+Examples:
+  cleaner dedup corpus.jsonl -o corpus.dedup.jsonl
+  cat crawl.jsonl | cleaner dedup - --text-field content --id-field url > out.jsonl
+  cleaner dedup corpus.jsonl --drop-duplicates --keep longest --report dups.json
+"""
+
+
+@main.command("dedup", help=DEDUP_HELP)
+@click.argument("source", metavar="IN")
+@click.option("-o", "--output", default=STDOUT, show_default=True, metavar="FILE",
+              help="Output JSON Lines, `-` for stdout (a file is written atomically).")
+@click.option("--id-field", default="id", show_default=True, help="Field holding the record's id.")
+@click.option("--text-field", default="text", show_default=True, help="Field holding the text.")
+@click.option("--threshold", type=float, default=Options.threshold, show_default=True,
+              callback=_probability, envvar="CLEANER_THRESHOLD",
+              help="Estimated Jaccard similarity of word n-gram sets for near-duplicates.")
+@click.option("--containment", type=float, default=Options.containment, show_default=True,
+              callback=_probability, envvar="CLEANER_CONTAINMENT",
+              help="Share of a shorter text's shingles inside a longer one for contained_in.")
+@click.option("--keep", type=click.Choice(["first", "longest", "earliest-date"]), default=Options.keep,
+              show_default=True, envvar="CLEANER_KEEP",
+              help="The document a group keeps (earliest-date reads a `date` field, ISO).")
+@click.option("--num-perm", type=click.IntRange(16, 1024), default=Options.num_perm, show_default=True,
+              envvar="CLEANER_NUM_PERM", help="MinHash permutations.")
+@click.option("--ngram", type=click.IntRange(1, 20), default=Options.ngram, show_default=True,
+              envvar="CLEANER_NGRAM", help="Words per shingle.")
+@click.option("--drop-duplicates", is_flag=True, envvar="CLEANER_DROP_DUPLICATES",
+              help="Leave the duplicates out instead of flagging them.")
+@click.option("--report", "report_path", metavar="FILE", envvar="CLEANER_REPORT",
+              help="Write the figures and the duplicate clusters as JSON.")
+@click.option("--workers", type=click.IntRange(1), default=None, envvar="CLEANER_WORKERS",
+              help="Processes computing signatures (default: all cores). Example: --workers 1")
+@click.option("-q", "--quiet", is_flag=True, envvar="CLEANER_QUIET", help="No summary on stderr.")
+def dedup_command(source, output, id_field, text_field, threshold, containment, keep, num_perm,
+                  ngram, drop_duplicates, report_path, workers, quiet) -> None:
+    from .jsonl_dedup import DedupStats, dedup_lines
+    from .parallel import default_workers
+
+    options = Options(threshold=threshold, containment=containment, keep=keep, num_perm=num_perm,
+                      ngram=ngram, drop_duplicates=drop_duplicates)
+    if source == "-":
+        stream = sys.stdin.buffer
+    else:
+        try:
+            stream = open(source, "rb")
+        except OSError as exc:
+            raise click.UsageError(f"cannot read {source}: {exc.strerror}")
+    if output != STDOUT and not os.path.isdir(os.path.dirname(os.path.abspath(output))):
+        raise click.UsageError(f"cannot write {output}: its directory does not exist")
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    stats = DedupStats()
+    started = time.monotonic()
+    target = None
+    try:
+        if output == STDOUT:
+            out = sys.stdout.buffer
+        else:
+            from .io.writers import AtomicFile
+            target = AtomicFile(output, binary=True)
+            out = target.handle
+        for line in dedup_lines(stream, options, id_field, text_field, stats, workers or default_workers()):
+            out.write(line)
+        out.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        sys.exit(EXIT_BROKEN_PIPE)
+    except KeyboardInterrupt:
+        if target:
+            target.abort()
+        sys.exit(EXIT_INTERRUPTED)
+    except BaseException:
+        if target:
+            target.abort()
+        raise
+    if target:
+        target.commit()
+    seconds = time.monotonic() - started
+    figures = {"output": os.path.abspath(output) if output != STDOUT else None,
+               "records_read": stats.read, "written": stats.written, "flagged_duplicates": stats.flagged,
+               "dropped_duplicates": stats.dropped, "invalid_records": stats.invalid,
+               "bytes_in": stats.bytes_in, "seconds": round(seconds, 3),
+               "accounted": stats.read == stats.written + stats.dropped, "clusters": stats.clusters}
+    if report_path:
+        write_json(report_path, figures)
+    if not quiet:
+        from .summary import print_dedup_summary
+        print_dedup_summary(figures)
+    sys.exit(EXIT_OK)
+
+
+DUPS_HELP = """Show near-duplicate clusters from a report, side by side.
+
+REPORT is the JSON written by `cleaner clean --report` or `cleaner dedup
+--report`. Texts come from the corpus that run wrote (its path is in the
+report) or from --corpus. For each duplicate, its sentences are aligned with
+the kept document's: shared ones dimmed, the passages that differ highlighted.
+Coloured columns on a terminal; when piped, diff-like text (two spaces:
+shared, `- `: only in the kept document, `+ `: only in the duplicate).
+
+\b
+Examples:
+  cleaner clean crawl/ -o corpus.jsonl --report report.json
+  cleaner dups report.json
+  cleaner dups report.json --cluster d017 | less
+"""
+
+
+@main.command("dups", help=DUPS_HELP)
+@click.argument("report", metavar="REPORT")
+@click.option("--corpus", metavar="FILE", help="JSON Lines holding the texts (default: the report's output).")
+@click.option("--cluster", "cluster_ids", multiple=True, metavar="ID", help="Show only this cluster (repeatable).")
+@click.option("--limit", type=click.IntRange(1), default=20, show_default=True,
+              help="At most this many clusters, largest first.")
+@click.option("--id-field", default="id", show_default=True, help="Field of the corpus holding ids.")
+@click.option("--text-field", default="text", show_default=True, help="Field of the corpus holding texts.")
+@click.option("--color/--no-color", default=None, help="Side by side in colour (default: on a terminal).")
+def dups_command(report, corpus, cluster_ids, limit, id_field, text_field, color) -> None:
+    from . import dups
+
+    try:
+        with open(report, encoding="utf-8") as handle:
+            figures = json.load(handle)
+        clusters = figures["clusters"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise click.UsageError(f"cannot read the report {report}: {exc}")
+    corpus = corpus or figures.get("output")
+    if not corpus or corpus == STDOUT:
+        raise click.UsageError("the report names no corpus file: give --corpus FILE")
+    if cluster_ids:
+        clusters = [c for c in clusters if c["cluster"] in set(cluster_ids)]
+    clusters = sorted(clusters, key=lambda c: (-c["size"], c["cluster"]))[:limit]
+    wanted = {m["id"] for c in clusters for m in c["members"]}
+    try:
+        with open(corpus, encoding="utf-8", errors="replace") as handle:
+            texts = dups.load_texts(handle, wanted, id_field, text_field)
+    except OSError as exc:
+        raise click.UsageError(f"cannot read the corpus {corpus}: {exc.strerror}")
+    if not clusters:
+        click.echo("no duplicate clusters", err=True)
+    elif color if color is not None else sys.stdout.isatty():
+        dups.write_rich(clusters, texts)
+    else:
+        dups.write_plain(clusters, texts, sys.stdout)
+    sys.exit(EXIT_OK)
 
 
 DETECT_HELP = """Show how cleaner decodes each FILE: the encoding it settles on and why.
@@ -348,7 +511,10 @@ def _run(sources, options: Options, output: str, output_format: str, out_dir: st
     if errors is not None:
         errors.close(ok=True)
     if report_path:
-        write_json(report_path, run.stats.as_dict())
+        figures = run.stats.as_dict()
+        if output_format == "jsonl" and output != STDOUT:
+            figures["output"] = os.path.abspath(output)
+        write_json(report_path, figures)
     if not quiet:
         print_summary(run.stats)
     return EXIT_FAILED if sum(run.stats.failed.values()) else EXIT_OK

@@ -127,6 +127,8 @@ class Options:
     seed: int = 1
     drop_duplicates: bool = False
     dedup: bool = True
+    # Emit each document as soon as it is processed (keep-first, no site learning).
+    stream: bool = False
     # Site-level learning: a short line in at least `site_min_docs` near-duplicate
     # clusters of a site, and in at least `site_min_share` of them, is boilerplate.
     site_learning: bool = True
@@ -147,6 +149,8 @@ class Options:
             raise ValueError(f"threshold must be in (0, 1], got {self.threshold}")
         if not 0.0 < self.containment <= 1.0:
             raise ValueError(f"containment must be in (0, 1], got {self.containment}")
+        if self.stream and self.keep != "first":
+            raise ValueError("streaming keeps the first document of a group (keep='first')")
         if self.keep not in ("first", "longest", "earliest-date"):
             raise ValueError(f"keep must be first, longest or earliest-date, got {self.keep}")
         if self.num_perm < 16:

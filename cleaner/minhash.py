@@ -51,29 +51,34 @@ _UNSPACED_RANGES = (
 _WORD, _UNSPACED = 1, 2
 
 
-@lru_cache(maxsize=1)
-def _flags() -> np.ndarray:
-    r"""Per code point: bit 1 set for word characters (`\w`: str.isalnum() or
-    "_"), bit 2 for characters of unspaced scripts."""
-    size = 0x110000
-    flags = np.zeros(size, dtype=np.uint8)
-    codes = [cp for cp in range(size) if not 0xD800 <= cp <= 0xDFFF and (chr(cp).isalnum() or cp == 0x5F)]
-    flags[codes] = _WORD
-    for low, high in _UNSPACED_RANGES:
-        flags[low:high + 1] |= (flags[low:high + 1] & _WORD) << 1
-    return flags
+def _flag(cp: int) -> int:
+    if 0xD800 <= cp <= 0xDFFF:
+        return 0
+    flag = _WORD if (chr(cp).isalnum() or cp == 0x5F) else 0
+    if flag and any(low <= cp <= high for low, high in _UNSPACED_RANGES):
+        flag |= _UNSPACED
+    return flag
 
 
 @lru_cache(maxsize=1)
 def _bmp_flags() -> np.ndarray:
-    """The flags of the Basic Multilingual Plane alone: 64 KB, stays in cache."""
-    return _flags()[:0x10000].copy()
+    r"""Per code point of the Basic Multilingual Plane: bit 1 for word
+    characters (`\w` is str.isalnum() or "_"), bit 2 for characters of
+    unspaced scripts. 64 KB: it stays in cache."""
+    return np.array([_flag(cp) for cp in range(0x10000)], dtype=np.uint8)
+
+
+@lru_cache(maxsize=4096)
+def _astral_flag(cp: int) -> int:
+    return _flag(cp)
 
 
 def _lookup(cps: np.ndarray) -> np.ndarray:
-    if len(cps) and int(cps.max()) > 0xFFFF:
-        return _flags()[cps]
-    return _bmp_flags()[cps]
+    flags = _bmp_flags()[np.minimum(cps, 0xFFFF)]
+    astral = cps > 0xFFFF
+    if astral.any():  # rare: emoji, historic scripts, CJK extensions
+        flags[astral] = [_astral_flag(int(cp)) for cp in cps[astral]]
+    return flags
 
 
 def normalise(text: str) -> str:
@@ -83,11 +88,10 @@ def normalise(text: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """The tokens of one text, as the vectorised path cuts them (for tests and views)."""
-    flags = _flags()
     out, current = [], []
     for ch in normalise(text):
-        cp = ord(ch)
-        word, unspaced = bool(flags[cp] & _WORD), bool(flags[cp] & _UNSPACED)
+        flag = _flag(ord(ch))
+        word, unspaced = bool(flag & _WORD), bool(flag & _UNSPACED)
         if word and not unspaced:
             current.append(ch)
             continue
@@ -270,9 +274,8 @@ def signatures(shingles: Shingles, num_perm: int, seed: int) -> np.ndarray:
 def distinct_counts(shingles: Shingles) -> np.ndarray:
     """Distinct shingles per document (set sizes, for containment estimates)."""
     docs = len(shingles.starts) - 1
-    doc_of = np.repeat(np.arange(docs), np.diff(shingles.starts))
-    order = np.lexsort((shingles.hashes, doc_of))
-    h, d = shingles.hashes[order], doc_of[order]
-    new = np.ones(len(h), dtype=bool)
-    new[1:] = (h[1:] != h[:-1]) | (d[1:] != d[:-1])
-    return np.bincount(d[new], minlength=docs).astype(np.uint32)
+    doc_of = np.repeat(np.arange(docs, dtype=np.uint64), np.diff(shingles.starts))
+    keys = np.sort((doc_of << np.uint64(32)) | shingles.hashes.astype(np.uint64))
+    new = np.ones(len(keys), dtype=bool)
+    new[1:] = keys[1:] != keys[:-1]
+    return np.bincount((keys[new] >> np.uint64(32)).astype(np.int64), minlength=docs).astype(np.uint32)

@@ -22,11 +22,12 @@ from typing import BinaryIO
 import numpy as np
 
 from . import chrome, encoding, extract, language
-from .dedup import CorpusIndex, Grouping, date_number, fingerprints
+from .dedup import CorpusIndex, Grouping, StreamIndex, date_number, fingerprints
 from .sites import SiteStats, paragraph_keys, site_of
 from .document import (DUPLICATE_DROPPED, EMPTY_AFTER_CLEANING, EMPTY_INPUT, INTERNAL_ERROR,
                        NOT_TEXT, Document, Options)
 from .io import readers
+from .jsonl_dedup import IdTable
 from .stats import RunStats
 
 Input = str | os.PathLike | Document
@@ -178,6 +179,7 @@ class CleanRun:
         self.stdin = stdin
         self.on_progress = on_progress
         self.stats = RunStats()
+        self._stream_keys: list[int] = []  # stream mode: index row -> input key
 
     def _processed(self) -> Iterator[Document]:
         docs = _documents(self.inputs, self.stdin, self.options)
@@ -190,7 +192,9 @@ class CleanRun:
 
     def __iter__(self) -> Iterator[Document]:
         options = self.options
-        if not (options.dedup or options.site_learning):
+        if options.stream:
+            yield from self._streamed()
+        elif not (options.dedup or options.site_learning):
             for doc in self._processed():
                 self.stats.count_result(doc)
                 yield doc
@@ -198,13 +202,36 @@ class CleanRun:
             yield from self._corpus_passes()
         self.stats.finish()
 
+    def _streamed(self) -> Iterator[Document]:
+        """Each document out as soon as it is compared with all earlier ones
+        (keep-first); no corpus pass, so no site learning."""
+        options = self.options
+        index = StreamIndex(options.threshold, options.num_perm, options.containment) if options.dedup else None
+        ids = IdTable()
+        for doc in self._processed():
+            ids.append(doc.id)
+            if index is not None and doc.ok and doc.signature is not None and doc.shingle_count:
+                row, match, similarity, contained = index.add(doc.signature, doc.shingle_count)
+                keys = self._stream_keys
+                keys.append(len(ids) - 1)
+                if match is not None:
+                    root_id = ids[keys[match]]
+                    doc.cluster = doc.duplicate_of = root_id
+                    doc.similarity = similarity
+                    if contained is not None:
+                        doc.contained_in, doc.containment = root_id, contained
+                    if options.drop_duplicates:
+                        doc.drop(DUPLICATE_DROPPED, f"near-duplicate of {root_id}")
+            self.stats.count_result(doc)
+            yield doc
+
     def _index(self) -> CorpusIndex:
         o = self.options
         return CorpusIndex(o.threshold, o.num_perm, o.containment, o.keep)
 
     def _corpus_passes(self) -> Iterator[Document]:
         options = self.options
-        ids: list[str] = []
+        ids = IdTable()
         first_index = self._index()
         try:
             with _Spool() as first:

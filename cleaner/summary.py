@@ -67,3 +67,22 @@ def print_summary(stats: RunStats, interrupted: bool = False) -> None:
     table.add_row("seconds", f"{seconds:,.2f}{rate}")
     table.add_row("accounted", "yes" if stats.accounted else "NO", style=None if stats.accounted else "red")
     _console().print(table)
+
+
+def print_dedup_summary(figures: dict) -> None:
+    """`cleaner dedup`'s figures as a table on stderr."""
+    from rich.table import Table
+
+    table = Table(title="cleaner dedup", title_justify="left", show_header=False, box=None, padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    for label, key in (("records read", "records_read"), ("written", "written"),
+                       ("flagged near-duplicates", "flagged_duplicates"),
+                       ("dropped near-duplicates", "dropped_duplicates"),
+                       ("invalid records (passed through)", "invalid_records"), ("bytes in", "bytes_in")):
+        table.add_row(label, f"{figures[key]:,}")
+    table.add_row("duplicate clusters", f"{len(figures['clusters']):,}")
+    seconds = figures["seconds"]
+    rate = f" ({figures['bytes_in'] / 1e6 / seconds:,.1f} MB/s)" if seconds > 0 else ""
+    table.add_row("seconds", f"{seconds:,.2f}{rate}")
+    _console().print(table)

@@ -30,13 +30,14 @@ MAX_NAME_BYTES = 180
 class AtomicFile:
     """A text file that appears under its final name only when closed cleanly."""
 
-    def __init__(self, path: str, encoding: str = "utf-8") -> None:
+    def __init__(self, path: str, encoding: str = "utf-8", binary: bool = False) -> None:
         self.path = path
         directory = os.path.dirname(os.path.abspath(path))
         short = _truncate_bytes(os.path.basename(path), 100)  # temp name must fit too
         fd, self._tmp = tempfile.mkstemp(prefix=f".{short}.",
                                          suffix=".tmp", dir=directory)
-        self.handle: IO[str] = os.fdopen(fd, "w", encoding=encoding, newline="\n")
+        self.handle: IO = (os.fdopen(fd, "wb") if binary
+                           else os.fdopen(fd, "w", encoding=encoding, newline="\n"))
 
     def commit(self) -> None:
         self.handle.flush()

@@ -1,0 +1,196 @@
+"""`cleaner dedup`: near-duplicate fields added to JSON Lines made by any tool.
+
+Records are read once: their text goes into signatures (in batches, the same
+vectorised path as `cleaner clean`), the line itself into a temporary spool.
+After grouping, each spooled line is written back with the duplicate fields
+appended to the object as it was, so every other field, its order and its
+formatting survive. Memory holds the index and the ids, not the texts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+import numpy as np
+
+from .dedup import CorpusIndex, Grouping, date_number, fingerprints
+from .document import Options
+
+
+class IdTable:
+    """Document ids by input-order key, packed in one buffer (a few bytes each
+    beyond the id itself, instead of a Python string object per document)."""
+
+    def __init__(self) -> None:
+        self._data = bytearray()
+        self._ends: list[int] = []
+        self._offsets: np.ndarray | None = None
+
+    def append(self, doc_id: str) -> None:
+        self._data += doc_id.encode("utf-8", "surrogatepass")
+        self._ends.append(len(self._data))
+        self._offsets = None
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def __getitem__(self, key: int) -> str:
+        if self._offsets is None:
+            self._offsets = np.array([0, *self._ends], dtype=np.int64)
+        start, end = int(self._offsets[key]), int(self._offsets[key + 1])
+        return self._data[start:end].decode("utf-8", "surrogatepass")
+
+
+@dataclass
+class DedupStats:
+    read: int = 0
+    written: int = 0
+    flagged: int = 0
+    dropped: int = 0
+    invalid: int = 0
+    bytes_in: int = 0
+    clusters: list[dict] = field(default_factory=list)
+
+
+def _fields(key: int, grouping: Grouping, ids: IdTable) -> dict:
+    root = grouping.root_of.get(key)
+    out = {"duplicate_of": None, "cluster": None, "similarity": None,
+           "contained_in": None, "containment": None}
+    if root is not None:
+        out["cluster"] = ids[root]
+        if root != key:
+            out["duplicate_of"] = ids[root]
+            out["similarity"] = grouping.similarity[key]
+        if key in grouping.contained_in:
+            container, score = grouping.contained_in[key]
+            out["contained_in"], out["containment"] = ids[container], score
+    return out
+
+
+def _append_fields(line: bytes, extra: dict) -> bytes:
+    """The JSON object of `line` with `extra` appended (replacing any fields of
+    the same names), the bytes of the rest untouched."""
+    body = line.rstrip()
+    if any(f'"{name}"'.encode() in body for name in extra):  # maybe there already: rewrite
+        record = json.loads(body)
+        if any(name in record for name in extra):
+            record.update(extra)
+            return json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n"
+    addition = json.dumps(extra, ensure_ascii=False)[1:-1].encode("utf-8")
+    inner = body[:-1].rstrip()
+    return inner + (b", " if not inner.endswith(b"{") else b"") + addition + b"}\n"
+
+
+BATCH = 256
+
+
+def dedup_lines(source: BinaryIO, options: Options, id_field: str = "id",
+                text_field: str = "text", stats: DedupStats | None = None,
+                workers: int = 1) -> Iterator[bytes]:
+    """Read JSON Lines (bytes) from `source`, yield them back in input order
+    with duplicate fields added.
+
+    A line that is not a JSON object with a string text is passed through
+    unchanged and counted as invalid; the run goes on. A seekable source is
+    read twice; anything else (a pipe) is spooled to a temporary file. With
+    `workers` > 1, signatures are computed in that many processes."""
+    from .parallel import ordered_map
+
+    stats = stats or DedupStats()
+    ids = IdTable()
+    index = CorpusIndex(options.threshold, options.num_perm, options.containment, options.keep)
+    valid: list[bool] = []
+    seekable = _seekable(source)
+    try:
+        with contextlib.ExitStack() as stack:
+            spool = None if seekable else stack.enter_context(tempfile.TemporaryFile("w+b"))
+            start = source.tell() if seekable else 0
+            records = _read(source, spool, ids, valid, stats, id_field, text_field)
+            jobs = ((batch, ([t for _, t, _ in batch], options)) for batch in _batches(records))
+            for batch, (sigs, counts) in ordered_map(_fingerprint_job, jobs, workers):
+                keep = counts > 0
+                index.add(np.array([k for k, _, _ in batch], dtype=np.int64)[keep], sigs[keep],
+                          counts[keep].astype(np.int64),
+                          np.array([len(t) for _, t, _ in batch], dtype=np.int64)[keep],
+                          np.array([date_number(d) for _, _, d in batch], dtype=np.int64)[keep])
+            grouping = index.grouping()
+            from .pipeline import _clusters  # the same report format as `cleaner clean`
+
+            stats.clusters = _clusters(grouping, ids)
+            if seekable:
+                source.seek(start)
+                again = (line for line in source if line.strip())
+            else:
+                spool.seek(0)
+                again = iter(spool)
+            for key, line in enumerate(again):
+                if not valid[key]:
+                    stats.written += 1
+                    yield line if line.endswith(b"\n") else line + b"\n"
+                    continue
+                extra = _fields(key, grouping, ids)
+                if extra["duplicate_of"] is not None:
+                    stats.flagged += 1
+                    if options.drop_duplicates:
+                        stats.dropped += 1
+                        continue
+                stats.written += 1
+                yield _append_fields(line, extra)
+    finally:
+        index.close()
+
+
+def _seekable(source: BinaryIO) -> bool:
+    try:
+        return source.seekable() and not os.isatty(source.fileno())
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+def _batches(records: Iterator[tuple[int, str, str | None]]) -> Iterator[list]:
+    batch: list[tuple[int, str, str | None]] = []
+    for item in records:
+        batch.append(item)
+        if len(batch) >= BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _fingerprint_job(job: tuple[list[str], Options]) -> tuple[np.ndarray, np.ndarray]:
+    texts, options = job
+    return fingerprints(texts, options.num_perm, options.ngram, options.seed)
+
+
+def _read(source: BinaryIO, spool, ids: IdTable, valid: list[bool], stats: DedupStats,
+          id_field: str, text_field: str) -> Iterator[tuple[int, str, str | None]]:
+    """Read (and spool, when given a spool) every line; yield (key, text, date)
+    of the valid ones."""
+    for number, line in enumerate(source):
+        if not line.strip():
+            continue
+        key = stats.read
+        stats.read += 1
+        stats.bytes_in += len(line)
+        if spool is not None:
+            spool.write(line if line.endswith(b"\n") else line + b"\n")
+        try:
+            record = json.loads(line)
+            if not isinstance(record, dict) or not isinstance(record.get(text_field), str):
+                raise TypeError
+        except (ValueError, TypeError):
+            stats.invalid += 1
+            ids.append(f"line {number + 1}")
+            valid.append(False)
+            continue
+        ids.append(str(record.get(id_field, f"line {number + 1}")))
+        valid.append(True)
+        date = record.get("date")
+        yield key, record[text_field], date if isinstance(date, str) else None

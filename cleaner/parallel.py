@@ -1,0 +1,50 @@
+"""Ordered parallel map over batches: the process pool the stages run in.
+
+Results come back in submission order, whatever order workers finish in, so
+the output of a run is the same for any number of workers. At most a few
+batches per worker are in flight, so memory holds a bounded window of
+documents, not the corpus.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from typing import TypeVar
+
+Tag = TypeVar("Tag")
+Payload = TypeVar("Payload")
+Result = TypeVar("Result")
+
+IN_FLIGHT_PER_WORKER = 2
+
+
+def default_workers() -> int:
+    """All cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def ordered_map(function: Callable[[Payload], Result], items: Iterable[tuple[Tag, Payload]],
+                workers: int = 1) -> Iterator[tuple[Tag, Result]]:
+    """(tag, function(payload)) for each item, in order; `function` runs in
+    `workers` processes (in this one when workers is 1)."""
+    if workers <= 1:
+        for tag, payload in items:
+            yield tag, function(payload)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    pending: deque = deque()
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for tag, payload in items:
+            pending.append((tag, pool.submit(function, payload)))
+            if len(pending) >= workers * IN_FLIGHT_PER_WORKER:
+                done_tag, future = pending.popleft()
+                yield done_tag, future.result()
+        while pending:
+            done_tag, future = pending.popleft()
+            yield done_tag, future.result()
