@@ -25,7 +25,7 @@ SCHEME = "affine32"
 KEEP_POLICIES = ("first", "longest", "earliest-date")
 # Candidates must be found for pairs this far below the threshold (they may
 # still be contained, or their estimate may be low by chance).
-CANDIDATE_MARGIN = 0.1
+CANDIDATE_MARGIN = 0.05
 # A group member must be this share of the threshold similar to the kept
 # document (or contained in it, or contain it): links between members alone
 # do not chain different stories into one group.
@@ -150,8 +150,9 @@ class CorpusIndex:
 
     def __post_init__(self) -> None:
         self.bands, self.rows = lsh_bands(self.threshold, self.num_perm)
-        self._bands: list[np.ndarray] = []
-        self._meta: list[np.ndarray] = []  # (key, size, length, date) rows, int64
+        self._bands: list[np.ndarray] = []  # uint32, documents x bands
+        self._keys: list[np.ndarray] = []  # int64
+        self._numbers: list[np.ndarray] = []  # uint32 rows: shingle-set size, length, date
         fd, self._path = tempfile.mkstemp(prefix="cleaner-signatures-", dir=self.directory)
         self._file = os.fdopen(fd, "wb")
         self._count = 0
@@ -159,13 +160,21 @@ class CorpusIndex:
     def __len__(self) -> int:
         return self._count
 
+    @property
+    def bytes_per_document(self) -> float:
+        """Memory the index holds per document (signatures are on disk)."""
+        held = sum(a.nbytes for part in (self._bands, self._keys, self._numbers) for a in part)
+        return held / max(1, self._count)
+
     def add(self, keys: np.ndarray, sigs: np.ndarray, sizes: np.ndarray,
             lengths: np.ndarray, dates: np.ndarray) -> None:
         """Documents with signatures (rows of `sigs`); keys ascending, in input order."""
         if len(keys) == 0:
             return
         self._bands.append(band_hashes(sigs, self.bands, self.rows))
-        self._meta.append(np.stack([keys, sizes, lengths, dates], axis=1).astype(np.int64))
+        self._keys.append(np.asarray(keys, dtype=np.int64))
+        self._numbers.append(np.stack([np.minimum(sizes, 2**32 - 1), np.minimum(lengths, 2**32 - 1),
+                                       np.asarray(dates) - np.iinfo(np.int32).min], axis=1).astype(np.uint32))
         self._file.write(np.ascontiguousarray(sigs, dtype=np.uint32).tobytes())
         self._count += len(keys)
 
@@ -187,8 +196,9 @@ class CorpusIndex:
         if self._count < 2:
             return Grouping()
         bands = np.concatenate(self._bands)
-        meta = np.concatenate(self._meta)
-        keys, sizes, lengths, dates = meta[:, 0], meta[:, 1], meta[:, 2], meta[:, 3]
+        keys = np.concatenate(self._keys)
+        numbers = np.concatenate(self._numbers).astype(np.int64)
+        sizes, lengths, dates = numbers[:, 0], numbers[:, 1], numbers[:, 2] + np.iinfo(np.int32).min
         sigs = np.memmap(self._path, dtype=np.uint32, mode="r", shape=(self._count, self.num_perm))
         left, right = _candidates(bands)
         jaccard = _agreement(sigs, left, right)
