@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,6 +22,9 @@ import numpy as np
 
 from .dedup import CorpusIndex, Grouping, date_number, fingerprints
 from .document import Options
+
+
+_OUR_FIELDS = re.compile(rb'"(?:duplicate_of|cluster|similarity|contained_in|containment)"\s*:')
 
 
 class IdTable:
@@ -77,7 +81,7 @@ def _append_fields(line: bytes, extra: dict) -> bytes:
     """The JSON object of `line` with `extra` appended (replacing any fields of
     the same names), the bytes of the rest untouched."""
     body = line.rstrip()
-    if any(f'"{name}"'.encode() in body for name in extra):  # maybe there already: rewrite
+    if _OUR_FIELDS.search(body):  # maybe there already: rewrite the object
         record = json.loads(body)
         if any(name in record for name in extra):
             record.update(extra)
