@@ -19,6 +19,7 @@ import click
 from . import __version__
 from .document import Options
 from .io.writers import STDOUT, JsonlWriter, TextDirWriter, write_json
+from .parallel import default_workers
 from .pipeline import clean
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2, 130, 141
@@ -144,6 +145,9 @@ def main() -> None:
               show_default=True, envvar="CLEANER_MAX_BYTES",
               help="Documents larger than this are dropped with reason too_large. "
                    "Example: --max-bytes 10000000")
+@click.option("--workers", type=click.IntRange(1), default=None, envvar="CLEANER_WORKERS",
+              help="Processes decoding, extracting and cleaning (default: all cores); the output "
+                   "is the same for any number. Example: --workers 1")
 @click.option("-q", "--quiet", is_flag=True, envvar="CLEANER_QUIET",
               help="No summary or progress on stderr.")
 @click.option("--progress/--no-progress", default=None,
@@ -152,7 +156,7 @@ def clean_command(inputs, output, output_format, out_dir, files_from, errors_pat
                   threshold, containment, keep, num_perm, ngram, drop_duplicates, stream, no_dedup,
                   site_learning,
                   site_min_docs, site_min_share, explain, favor_precision, favor_recall,
-                  max_bytes, quiet, progress) -> None:
+                  max_bytes, workers, quiet, progress) -> None:
     if not inputs and files_from is None:
         raise click.UsageError("give at least one INPUT (file, directory, glob or -) "
                                "or --files-from FILE")
@@ -179,7 +183,7 @@ def clean_command(inputs, output, output_format, out_dir, files_from, errors_pat
                       site_min_docs=site_min_docs,
                       site_min_share=site_min_share, explain=explain,
                       favor_precision=favor_precision, favor_recall=favor_recall,
-                      max_bytes=max_bytes)
+                      max_bytes=max_bytes, workers=workers or default_workers())
     sources = list(inputs)
     if files_from is not None:
         sources = _chain(sources, _path_list(files_from))

@@ -141,8 +141,10 @@ class Options:
     explain: bool = False
     # Input limits.
     max_bytes: int = 64 * 1024 * 1024
-    # Documents per batch handed to a stage function.
+    # Documents per batch handed to a stage function, and processes running
+    # the batches (1: this process).
     batch_size: int = 64
+    workers: int = 1
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold <= 1.0:
@@ -161,6 +163,8 @@ class Options:
             raise ValueError(f"site_min_docs must be at least 2, got {self.site_min_docs}")
         if not 0.0 <= self.site_min_share <= 1.0:
             raise ValueError(f"site_min_share must be in [0, 1], got {self.site_min_share}")
+        if self.workers < 1:
+            raise ValueError(f"workers must be at least 1, got {self.workers}")
         if self.max_bytes < 1:
             raise ValueError(f"max_bytes must be positive, got {self.max_bytes}")
         if self.favor_precision and self.favor_recall:

@@ -105,6 +105,10 @@ def process_document(doc: Document, options: Options) -> Document:
     return doc
 
 
+def _process_job(job: tuple[list[Document], Options]) -> list[Document]:
+    return process_batch(*job)
+
+
 def process_batch(docs: list[Document], options: Options) -> list[Document]:
     """The per-document stages over a batch, then its signatures: the unit a
     worker process runs."""
@@ -182,9 +186,14 @@ class CleanRun:
         self._stream_keys: list[int] = []  # stream mode: index row -> input key
 
     def _processed(self) -> Iterator[Document]:
+        """Every document through the per-document stages, in input order,
+        batches running in `options.workers` processes."""
+        from .parallel import ordered_map
+
         docs = _documents(self.inputs, self.stdin, self.options)
-        for batch in _batched(docs, self.options.batch_size):
-            for doc in process_batch(batch, self.options):
+        jobs = ((None, (batch, self.options)) for batch in _batched(docs, self.options.batch_size))
+        for _, batch in ordered_map(_process_job, jobs, self.options.workers):
+            for doc in batch:
                 self.stats.count_read(doc)
                 yield doc
             if self.on_progress:

@@ -185,3 +185,14 @@ def test_language_of_the_clean_text() -> None:
     assert languages["vi-bus-windows-1258"] == "vi" and languages["000_b2d4cadf0807df7d"] == "vi"
     assert detect("Die Stadtverwaltung hat am Montag einen neuen Radweg entlang des Flusses eröffnet.") == "de"
     assert detect("12 34") is None
+
+
+def test_output_is_the_same_for_any_number_of_workers(tmp_path: Path) -> None:
+    """Byte-identical records, in input order, whether one process or two clean them."""
+    inputs = [SAMPLES] + [SAMPLES / name for name in ("bridge-1-valley-courier.html", "000_b2d4cadf0807df7d.txt")]
+    runs = []
+    for workers in (1, 2):
+        docs = list(clean(inputs, Options(workers=workers, batch_size=2)))
+        runs.append([json.dumps(d.record(), ensure_ascii=False, sort_keys=True) for d in docs])
+    assert runs[0] == runs[1]
+    assert len(runs[0]) == len(list(SAMPLES.iterdir())) + 2
