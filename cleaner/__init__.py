@@ -11,7 +11,16 @@ Library use (the `cleaner` command is a thin layer over this):
 """
 
 from .document import Document, Options
-from .pipeline import CleanRun, clean, process_batch, process_document
 
 __all__ = ["CleanRun", "Document", "Options", "clean", "process_batch", "process_document"]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    """The pipeline (numpy, lxml...) loads on first use, so that `cleaner --help`
+    and other light commands start fast."""
+    if name in ("CleanRun", "clean", "process_batch", "process_document"):
+        from . import pipeline
+
+        return getattr(pipeline, name)
+    raise AttributeError(f"module 'cleaner' has no attribute {name!r}")

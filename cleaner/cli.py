@@ -20,7 +20,6 @@ from . import __version__
 from .document import Options
 from .io.writers import STDOUT, JsonlWriter, TextDirWriter, write_json
 from .parallel import default_workers
-from .pipeline import clean
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2, 130, 141
 
@@ -220,6 +219,7 @@ Examples:
               help="Colour the view (default: only when stdout is a terminal).")
 def explain_command(file: str, corpus: tuple[str, ...], as_json: bool, color: bool | None) -> None:
     from . import explain as view
+    from .pipeline import clean
 
     if file == "-":
         raise click.UsageError("explain needs a FILE path (stdin is not supported)")
@@ -483,6 +483,7 @@ def _chain(first, rest):
 
 def _run(sources, options: Options, output: str, output_format: str, out_dir: str | None,
          errors_path: str | None, report_path: str | None, quiet: bool, show_progress: bool) -> int:
+    from .pipeline import clean
     from .summary import Progress, print_summary
 
     signal.signal(signal.SIGTERM, _raise_interrupt)

@@ -248,3 +248,12 @@ def test_detect_table_and_missing_file(tmp_path: Path) -> None:
     result = invoke("detect", str(SAMPLES / "vi-bus-windows-1258.html"), str(tmp_path / "nope.txt"), "--table")
     assert result.exit_code == 1
     assert "cp1258" in result.stdout and "error" in result.stdout
+
+
+def test_help_does_not_load_the_pipeline() -> None:
+    """`cleaner --help` must start fast: numpy, lxml and trafilatura load on first use."""
+    code = ("import sys, cleaner.cli; "
+            "print(sorted(m for m in ('numpy', 'lxml', 'trafilatura', 'chardet', 'cleaner.pipeline') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
