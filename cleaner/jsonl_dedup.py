@@ -104,7 +104,7 @@ def dedup_lines(source: BinaryIO, options: Options, id_field: str = "id",
     unchanged and counted as invalid; the run goes on. A seekable source is
     read twice; anything else (a pipe) is spooled to a temporary file. With
     `workers` > 1, signatures are computed in that many processes."""
-    from .parallel import ordered_map
+    from .parallel import batched, ordered_map
 
     stats = stats or DedupStats()
     ids = IdTable()
@@ -116,7 +116,7 @@ def dedup_lines(source: BinaryIO, options: Options, id_field: str = "id",
             spool = None if seekable else stack.enter_context(tempfile.TemporaryFile("w+b"))
             start = source.tell() if seekable else 0
             records = _read(source, spool, ids, valid, stats, id_field, text_field)
-            jobs = ((batch, ([t for _, t, _ in batch], options)) for batch in _batches(records))
+            jobs = ((batch, ([t for _, t, _ in batch], options)) for batch in batched(records, BATCH))
             for batch, (sigs, counts) in ordered_map(_fingerprint_job, jobs, workers):
                 keep = counts > 0
                 index.add(np.array([k for k, _, _ in batch], dtype=np.int64)[keep], sigs[keep],
@@ -155,17 +155,6 @@ def _seekable(source: BinaryIO) -> bool:
         return source.seekable() and not os.isatty(source.fileno())
     except (AttributeError, OSError, ValueError):
         return False
-
-
-def _batches(records: Iterator[tuple[int, str, str | None]]) -> Iterator[list]:
-    batch: list[tuple[int, str, str | None]] = []
-    for item in records:
-        batch.append(item)
-        if len(batch) >= BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def _fingerprint_job(job: tuple[list[str], Options]) -> tuple[np.ndarray, np.ndarray]:

@@ -8,6 +8,7 @@ documents, not the corpus.
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -18,6 +19,14 @@ Payload = TypeVar("Payload")
 Result = TypeVar("Result")
 
 IN_FLIGHT_PER_WORKER = 2
+Item = TypeVar("Item")
+
+
+def batched(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
+    """Consecutive lists of `size` items (the last may be shorter)."""
+    iterator = iter(items)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
 
 
 def default_workers() -> int:

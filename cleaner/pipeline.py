@@ -12,7 +12,6 @@ stream straight through.
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import tempfile
@@ -28,6 +27,7 @@ from .document import (DUPLICATE_DROPPED, EMPTY_AFTER_CLEANING, EMPTY_INPUT, INT
                        NOT_TEXT, Document, Options)
 from .io import readers
 from .jsonl_dedup import IdTable
+from .parallel import batched, ordered_map
 from .stats import RunStats
 
 Input = str | os.PathLike | Document
@@ -136,12 +136,6 @@ def _documents(inputs: Iterable[Input], stdin: BinaryIO | None,
     yield from flush()
 
 
-def _batched(items: Iterable[Document], size: int) -> Iterator[list[Document]]:
-    iterator = iter(items)
-    while batch := list(itertools.islice(iterator, size)):
-        yield batch
-
-
 class _Spool:
     """Processed documents in a temporary file, read back in input order: the
     corpus-wide passes keep only signatures and line hashes in memory."""
@@ -183,15 +177,12 @@ class CleanRun:
         self.stdin = stdin
         self.on_progress = on_progress
         self.stats = RunStats()
-        self._stream_keys: list[int] = []  # stream mode: index row -> input key
 
     def _processed(self) -> Iterator[Document]:
         """Every document through the per-document stages, in input order,
         batches running in `options.workers` processes."""
-        from .parallel import ordered_map
-
         docs = _documents(self.inputs, self.stdin, self.options)
-        jobs = ((None, (batch, self.options)) for batch in _batched(docs, self.options.batch_size))
+        jobs = ((None, (batch, self.options)) for batch in batched(docs, self.options.batch_size))
         for _, batch in ordered_map(_process_job, jobs, self.options.workers):
             for doc in batch:
                 self.stats.count_read(doc)
@@ -217,11 +208,11 @@ class CleanRun:
         options = self.options
         index = StreamIndex(options.threshold, options.num_perm, options.containment) if options.dedup else None
         ids = IdTable()
+        keys: list[int] = []  # index row -> input key
         for doc in self._processed():
             ids.append(doc.id)
             if index is not None and doc.ok and doc.signature is not None and doc.shingle_count:
                 row, match, similarity, contained = index.add(doc.signature, doc.shingle_count)
-                keys = self._stream_keys
                 keys.append(len(ids) - 1)
                 if match is not None:
                     root_id = ids[keys[match]]
@@ -244,7 +235,7 @@ class CleanRun:
         first_index = self._index()
         try:
             with _Spool() as first:
-                for batch in _chunks(self._processed(), options.batch_size):
+                for batch in batched(self._processed(), options.batch_size):
                     _add(first_index, batch, len(ids))
                     for doc in batch:
                         ids.append(doc.id)
@@ -258,7 +249,7 @@ class CleanRun:
                 try:
                     with _Spool() as second:
                         key = 0
-                        for batch in _chunks(iter(first), options.batch_size):
+                        for batch in batched(first, options.batch_size):
                             for doc in batch:
                                 if doc.ok:
                                     _remove_site_boilerplate(doc, site_stats, options)
@@ -289,11 +280,6 @@ class CleanRun:
             _mark_duplicate(doc, key, grouping, ids, self.options)
             self.stats.count_result(doc)
             yield doc
-
-
-def _chunks(docs: Iterator[Document], size: int) -> Iterator[list[Document]]:
-    while batch := list(itertools.islice(docs, size)):
-        yield batch
 
 
 def _add(index: CorpusIndex, batch: list[Document], first_key: int) -> None:
