@@ -337,6 +337,10 @@ def _fix_mojibake(text: str) -> str:
     return ftfy.fix_encoding(text)
 
 
+# Control bytes that text does not hold (tab, newlines, form feed and ESC are fine).
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27))
+
+
 def is_probably_binary(data: bytes) -> bool:
     """True for bytes that are not text in any encoding we handle (images, archives...)."""
     head = data[:8192]
@@ -344,5 +348,5 @@ def is_probably_binary(data: bytes) -> bool:
         return False
     if any(head.startswith(bom) for bom, _ in BOMS) or _looks_utf16(head):
         return False
-    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 27))
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     return controls > 0.02 * len(head)

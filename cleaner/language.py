@@ -15,7 +15,7 @@ MIN_CHARS = 40
 MIN_PROBABILITY = 0.5
 # A few hundred characters name the language about as well as the whole text
 # does; py3langid walks its input byte by byte in Python, so keep it short.
-SAMPLE_CHARS = 400
+SAMPLE_CHARS = 300
 _LETTER = re.compile(r"[^\W\d_]")
 
 

@@ -55,6 +55,8 @@ def _looks_like_name(paragraph: str, tokens: list[str]) -> bool:
 def line_key(paragraph: str, near_end: bool = False) -> int | None:
     """A 64-bit key for a short paragraph that could be boilerplate; None for
     prose, source lines ("Theo TTXVN") and, near the end, bylines."""
+    if paragraph.count(" ") > 2 * SHORT_LINE_MAX_WORDS:
+        return None  # clearly long: prose, never boilerplate (and no need to tokenise it)
     norm = normalise(paragraph)
     tokens = WORD.findall(norm)
     size = word_count(paragraph, tokens)
