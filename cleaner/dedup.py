@@ -178,6 +178,23 @@ class CorpusIndex:
         self._file.write(np.ascontiguousarray(sigs, dtype=np.uint32).tobytes())
         self._count += len(keys)
 
+    def lookup(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For document keys: whether each was added, and their signatures and
+        shingle-set sizes (rows of zeros where not)."""
+        self._file.flush()
+        all_keys = np.concatenate(self._keys) if self._keys else np.zeros(0, dtype=np.int64)
+        rows = np.searchsorted(all_keys, keys)
+        found = (rows < len(all_keys)) & (all_keys[np.minimum(rows, max(len(all_keys) - 1, 0))] == keys) \
+            if len(all_keys) else np.zeros(len(keys), dtype=bool)
+        sigs = np.zeros((len(keys), self.num_perm), dtype=np.uint32)
+        sizes = np.zeros(len(keys), dtype=np.int64)
+        if found.any():
+            stored = np.memmap(self._path, dtype=np.uint32, mode="r", shape=(self._count, self.num_perm))
+            sigs[found] = stored[rows[found]]
+            sizes[found] = np.concatenate(self._numbers)[rows[found], 0]
+            del stored
+        return found, sigs, sizes
+
     def close(self) -> None:
         if not self._file.closed:
             self._file.close()

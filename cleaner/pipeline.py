@@ -244,17 +244,20 @@ class CleanRun:
                     yield from self._finish(first, first_index.grouping(), ids)
                     return
                 site_stats = self._site_stats(first, first_index.grouping())
-                first_index.close()
                 final = self._index() if options.dedup else None
                 try:
                     with _Spool() as second:
                         key = 0
                         for batch in batched(first, options.batch_size):
-                            for doc in batch:
-                                if doc.ok:
-                                    _remove_site_boilerplate(doc, site_stats, options)
+                            changed = [d for d in batch if d.ok and _remove_site_boilerplate(d, site_stats, options)]
                             if final is not None:
-                                fingerprint_batch(batch, options)
+                                # signatures of unchanged texts come back from the first pass
+                                keys = np.arange(key, key + len(batch))
+                                found, sigs, sizes = first_index.lookup(keys)
+                                for doc, has, sig, size in zip(batch, found, sigs, sizes):
+                                    if has:
+                                        doc.signature, doc.shingle_count = sig, int(size)
+                                fingerprint_batch(changed, options)
                                 _add(final, batch, key)
                             for doc in batch:
                                 second.write(doc)
