@@ -181,21 +181,27 @@ class CorpusIndex:
     def lookup(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For document keys: whether each was added, and their signatures and
         shingle-set sizes (rows of zeros where not)."""
-        self._file.flush()
-        all_keys = np.concatenate(self._keys) if self._keys else np.zeros(0, dtype=np.int64)
-        rows = np.searchsorted(all_keys, keys)
-        found = (rows < len(all_keys)) & (all_keys[np.minimum(rows, max(len(all_keys) - 1, 0))] == keys) \
-            if len(all_keys) else np.zeros(len(keys), dtype=bool)
+        if getattr(self, "_lookup_cache", (None,))[0] != self._count:
+            self._file.flush()
+            stored = (np.memmap(self._path, dtype=np.uint32, mode="r", shape=(self._count, self.num_perm))
+                      if self._count else np.zeros((0, self.num_perm), dtype=np.uint32))
+            self._lookup_cache = (self._count,
+                                  np.concatenate(self._keys) if self._keys else np.zeros(0, dtype=np.int64),
+                                  np.concatenate(self._numbers)[:, 0] if self._numbers else np.zeros(0, np.uint32),
+                                  stored)
+        _, all_keys, all_sizes, stored = self._lookup_cache
         sigs = np.zeros((len(keys), self.num_perm), dtype=np.uint32)
         sizes = np.zeros(len(keys), dtype=np.int64)
-        if found.any():
-            stored = np.memmap(self._path, dtype=np.uint32, mode="r", shape=(self._count, self.num_perm))
-            sigs[found] = stored[rows[found]]
-            sizes[found] = np.concatenate(self._numbers)[rows[found], 0]
-            del stored
+        if not len(all_keys):
+            return np.zeros(len(keys), dtype=bool), sigs, sizes
+        rows = np.minimum(np.searchsorted(all_keys, keys), len(all_keys) - 1)
+        found = all_keys[rows] == keys
+        sigs[found] = stored[rows[found]]
+        sizes[found] = all_sizes[rows[found]]
         return found, sigs, sizes
 
     def close(self) -> None:
+        self._lookup_cache = (None,)  # drops the memory map of the signature file
         if not self._file.closed:
             self._file.close()
         if os.path.exists(self._path):

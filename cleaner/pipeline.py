@@ -277,7 +277,7 @@ class CleanRun:
                           paragraph_keys(doc.text))
         return stats
 
-    def _finish(self, spool: _Spool, grouping: Grouping, ids: list[str]) -> Iterator[Document]:
+    def _finish(self, spool: _Spool, grouping: Grouping, ids: IdTable) -> Iterator[Document]:
         self.stats.clusters = _clusters(grouping, ids)
         for key, doc in enumerate(spool):
             _mark_duplicate(doc, key, grouping, ids, self.options)
@@ -316,7 +316,7 @@ def _remove_site_boilerplate(doc: Document, site_stats: SiteStats, options: Opti
     return True
 
 
-def _mark_duplicate(doc: Document, key: int, grouping: Grouping, ids: list[str],
+def _mark_duplicate(doc: Document, key: int, grouping: Grouping, ids: IdTable,
                     options: Options) -> None:
     root = grouping.root_of.get(key)
     if root is None:
@@ -332,7 +332,7 @@ def _mark_duplicate(doc: Document, key: int, grouping: Grouping, ids: list[str],
             doc.drop(DUPLICATE_DROPPED, f"near-duplicate of {ids[root]}")
 
 
-def _clusters(grouping: Grouping, ids: list[str]) -> list[dict]:
+def _clusters(grouping: Grouping, ids: IdTable) -> list[dict]:
     """Each group: members with their similarity to the kept one, how they
     were linked (similar or contained, with the score), and which was kept."""
     clusters = []

@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""Throughput, memory and start-up of `cleaner clean`, against what a user would
+run instead, measured side by side in one run (machines are shared and noisy:
+compare the ratios, not the seconds). Skips cleanly without ../shared.
+
+  1. html     ../shared/bench/baselines.py html (trafilatura.extract, one process)
+              vs `cleaner clean` (everything on, all cores) on the sites-dev pages
+              repeated to at least 1,000; target: cleaner's pages/s >= 1.7x.
+  2. text     ../shared/bench/baselines.py text (chardet + datasketch per file)
+              vs `cleaner clean` on vinews-10k; target >= 10x, MB/s stated.
+  3. memory   peak RSS of `cleaner clean` on vinews-10k and on an input --scale
+              times larger (its files repeated with a small edit each); the growth
+              per extra document shows what the run keeps per document.
+  4. startup  `cleaner --help` vs `python -c pass`.
+
+    python bench/throughput.py [--shared PATH] [--only html,text,memory,startup] [--scale 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CLEANER = [sys.executable, "-m", "cleaner.cli"]
+_PEAK = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, "
+         "stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); "
+         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+
+
+def run(command: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of a command, measured through a fresh wrapper."""
+    started = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", _PEAK, *command], check=True, capture_output=True,
+                         text=True, cwd=ROOT)
+    return time.perf_counter() - started, int(out.stdout.strip()) / 1024
+
+
+def report(**fields) -> None:
+    print(json.dumps(fields))
+
+
+def bench_html(shared: str, tmp: str) -> None:
+    pages = sorted(glob.glob(os.path.join(shared, "eval", "sites-dev", "*.html")))
+    if not pages:
+        return report(bench="html", skipped="no sites-dev pages")
+    copies = -(-1000 // len(pages))
+    folder = os.path.join(tmp, "html")
+    os.makedirs(folder)
+    files = []
+    for c in range(copies):
+        for page in pages:
+            target = os.path.join(folder, f"{c}-{os.path.basename(page)}")
+            shutil.copyfile(page, target)
+            files.append(target)
+    base, _ = run([sys.executable, os.path.join(shared, "bench", "baselines.py"), "html",
+                   os.path.join(tmp, "h-base.jsonl"), *files])
+    ours, _ = run([*CLEANER, "clean", folder, "-o", os.path.join(tmp, "h-ours.jsonl"), "-q"])
+    report(bench="html", pages=len(files), trafilatura_pages_s=round(len(files) / base, 1),
+           cleaner_pages_s=round(len(files) / ours, 1), ratio=round(base / ours, 2), target=1.7)
+
+
+def bench_text(shared: str, tmp: str) -> None:
+    corpus = os.path.join(shared, "corpora", "vinews-10k")
+    if not os.path.isdir(corpus):
+        return report(bench="text", skipped="no vinews-10k")
+    megabytes = sum(os.path.getsize(p) for p in glob.glob(os.path.join(corpus, "*.txt"))) / 1e6
+    base, _ = run([sys.executable, os.path.join(shared, "bench", "baselines.py"), "text", corpus,
+                   os.path.join(tmp, "t-base.jsonl")])
+    ours, _ = run([*CLEANER, "clean", corpus, "-o", os.path.join(tmp, "t-ours.jsonl"), "-q"])
+    report(bench="text", mb=round(megabytes, 1), baseline_mb_s=round(megabytes / base, 2),
+           cleaner_mb_s=round(megabytes / ours, 2), ratio=round(base / ours, 2), target=10)
+
+
+def bench_memory(shared: str, tmp: str, scale: int) -> None:
+    corpus = os.path.join(shared, "corpora", "vinews-10k")
+    if not os.path.isdir(corpus):
+        return report(bench="memory", skipped="no vinews-10k")
+    names = sorted(n for n in os.listdir(corpus) if n.endswith(".txt"))
+    big = os.path.join(tmp, "big")
+    os.makedirs(big)
+    for copy in range(scale):
+        for name in names:
+            text = open(os.path.join(corpus, name), encoding="utf-8").read()
+            with open(os.path.join(big, f"{copy}-{name}"), "w", encoding="utf-8") as handle:
+                handle.write(text.replace(" ", f" {copy} ", 1) if copy else text)  # a small edit
+    _, small_peak = run([*CLEANER, "clean", corpus, "-o", os.path.join(tmp, "m1.jsonl"), "-q"])
+    _, big_peak = run([*CLEANER, "clean", big, "-o", os.path.join(tmp, "m2.jsonl"), "-q"])
+    extra = len(names) * (scale - 1)
+    report(bench="memory", documents=len(names), peak_mb=round(small_peak, 1),
+           documents_scaled=len(names) * scale, peak_scaled_mb=round(big_peak, 1),
+           ratio=round(big_peak / small_peak, 2),
+           bytes_per_extra_document=round((big_peak - small_peak) * 1024 * 1024 / max(extra, 1)),
+           target_bytes_per_document=200)
+
+
+def bench_startup() -> None:
+    def best(command: list[str]) -> float:
+        times = []
+        for _ in range(5):
+            started = time.perf_counter()
+            subprocess.run(command, check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
+            times.append(time.perf_counter() - started)
+        return min(times)
+
+    python = best([sys.executable, "-c", "pass"])
+    helps = best([*CLEANER, "--help"])
+    report(bench="startup", python_s=round(python, 3), cleaner_help_s=round(helps, 3),
+           ratio=round(helps / python, 1))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--shared", default=os.environ.get("CLEANER_SHARED", os.path.join(ROOT, "..", "shared")))
+    parser.add_argument("--only", default="html,text,memory,startup")
+    parser.add_argument("--scale", type=int, default=10)
+    args = parser.parse_args()
+    if not os.path.exists(os.path.join(args.shared, "bench", "baselines.py")):
+        report(skipped=f"no baselines under {args.shared}")
+        return 0
+    wanted = set(args.only.split(","))
+    with tempfile.TemporaryDirectory() as tmp:
+        if "html" in wanted:
+            bench_html(args.shared, tmp)
+        if "text" in wanted:
+            bench_text(args.shared, tmp)
+        if "memory" in wanted:
+            bench_memory(args.shared, tmp, args.scale)
+        if "startup" in wanted:
+            bench_startup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
