@@ -133,7 +133,6 @@ class Grouping:
     similarity: dict[int, float] = field(default_factory=dict)
     members: dict[int, list[int]] = field(default_factory=dict)
     contained_in: dict[int, tuple[int, float]] = field(default_factory=dict)
-    pairs: dict[int, list[tuple[int, float, str]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -233,9 +232,8 @@ class CorpusIndex:
         inside = ~similar & (contained >= self.containment)
         union = UnionFind()
         out = Grouping()
-        for i, j, score, kind in _links(left, right, jaccard, contained, similar, inside):
+        for i, j in zip(left[similar | inside], right[similar | inside]):
             union.union(int(i), int(j))
-            out.pairs.setdefault(int(i), []).append((int(j), round(float(score), 4), kind))
         # A shorter report inside a longer one: contained, whether or not the
         # pair is also similar overall.
         shorter = small < SHORTER_SHARE * np.maximum(sizes[left], sizes[right])
@@ -258,7 +256,6 @@ class CorpusIndex:
                     if r != kept:
                         out.similarity[int(keys[r])] = round(estimated_jaccard(np.asarray(sigs[r]), kept_sig), 4)
         out.contained_in = {k: v for k, v in out.contained_in.items() if k in out.root_of}
-        out.pairs = {int(keys[i]): [(int(keys[j]), s, kind) for j, s, kind in v] for i, v in out.pairs.items()}
         del sigs
         return out
 
@@ -337,13 +334,6 @@ def _agreement(sigs: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndar
         hi = lo + _VERIFY_CHUNK
         out[lo:hi] = (np.asarray(sigs[left[lo:hi]]) == np.asarray(sigs[right[lo:hi]])).mean(axis=1)
     return out
-
-
-def _links(left, right, jaccard, contained, similar, inside):
-    for i, j, s in zip(left[similar], right[similar], jaccard[similar]):
-        yield i, j, s, "similar"
-    for i, j, c in zip(left[inside], right[inside], contained[inside]):
-        yield i, j, min(c, 1.0), "contained"
 
 
 def _representative(rows: list[int], keep: str, lengths: np.ndarray, dates: np.ndarray) -> int:

@@ -333,12 +333,10 @@ def _mark_duplicate(doc: Document, key: int, grouping: Grouping, ids: IdTable,
 
 
 def _clusters(grouping: Grouping, ids: IdTable) -> list[dict]:
-    """Each group: members with their similarity to the kept one, how they
-    were linked (similar or contained, with the score), and which was kept."""
+    """Each group: which document was kept, and its members with their
+    similarity to the kept one (and containment, for shortened copies)."""
     clusters = []
     for root, members in sorted(grouping.members.items(), key=lambda item: min(item[1])):
-        links = [{"a": ids[a], "b": ids[b], "score": score, "kind": kind}
-                 for a in members for b, score, kind in grouping.pairs.get(a, [])]
         clusters.append({
             "cluster": ids[root],
             "kept": ids[root],
@@ -347,7 +345,6 @@ def _clusters(grouping: Grouping, ids: IdTable) -> list[dict]:
                          **({"contained_in": ids[grouping.contained_in[k][0]],
                              "containment": grouping.contained_in[k][1]} if k in grouping.contained_in else {})}
                         for k in members],
-            "links": links,
         })
     return clusters
 

@@ -47,8 +47,6 @@ def test_samples_end_to_end() -> None:
     assert (cluster["cluster"], cluster["kept"], cluster["size"]) == ("bridge-1-valley-courier",) * 2 + (2,)
     assert [m["id"] for m in cluster["members"]] == ["bridge-1-valley-courier", "bridge-2-county-times"]
     assert cluster["members"][1]["similarity"] == repost.similarity
-    assert cluster["links"] == [{"a": "bridge-1-valley-courier", "b": "bridge-2-county-times",
-                                 "score": repost.similarity, "kind": "similar"}]
     # The republication drops the last paragraph: it is contained in the original.
     assert repost.contained_in == "bridge-1-valley-courier" and repost.containment >= 0.9
 
