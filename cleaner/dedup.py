@@ -243,10 +243,7 @@ class CorpusIndex:
             previous = out.contained_in.get(int(keys[short]))
             if previous is None or c > previous[1]:
                 out.contained_in[int(keys[short])] = (int(keys[long_]), round(float(min(c, 1.0)), 4))
-        linked: dict[int, set[int]] = {}
-        for i, j in zip(left[similar | inside], right[similar | inside]):
-            linked.setdefault(int(i), set()).add(int(j))
-            linked.setdefault(int(j), set()).add(int(i))
+        linked = _Adjacency(left[similar | inside], right[similar | inside], self._count)
         for _, rows in union.groups().items():
             for kept, group in self._stars(rows, linked, sigs, sizes, lengths, dates):
                 kept_sig = np.asarray(sigs[kept])
@@ -260,7 +257,7 @@ class CorpusIndex:
         return out
 
 
-    def _stars(self, rows: list[int], linked: dict[int, set[int]], sigs, sizes, lengths, dates):
+    def _stars(self, rows: list[int], linked: "_Adjacency", sigs, sizes, lengths, dates):
         """Split a union-find group into groups around a kept document: a member
         stays with the kept one when it is itself close to it (similar, or one
         contains the other); the others form groups of their own, by the same
@@ -287,10 +284,25 @@ class CorpusIndex:
             pending = [r for r in pending if r not in taken]
 
 
-def _component(start: int, allowed: set[int], linked: dict[int, set[int]]) -> set[int]:
+class _Adjacency:
+    """Verified links as compressed sparse rows: neighbours of a row are a
+    slice of one array (no Python set per document)."""
+
+    def __init__(self, left: np.ndarray, right: np.ndarray, size: int) -> None:
+        sources = np.concatenate([left, right])
+        targets = np.concatenate([right, left])
+        order = np.argsort(sources, kind="stable")
+        self.targets = targets[order]
+        self.starts = np.concatenate(([0], np.cumsum(np.bincount(sources, minlength=size))))
+
+    def get(self, row: int, default=()) -> np.ndarray:
+        return self.targets[self.starts[row]:self.starts[row + 1]]
+
+
+def _component(start: int, allowed: set[int], linked: _Adjacency) -> set[int]:
     seen, todo = {start}, [start]
     while todo:
-        for other in linked.get(todo.pop(), ()):
+        for other in linked.get(todo.pop()).tolist():
             if other in allowed and other not in seen:
                 seen.add(other)
                 todo.append(other)
@@ -304,11 +316,12 @@ def _candidates(bands: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     paired with up to BUCKET_NEIGHBOURS rows before it (a bucket of a thousand
     formulaic pages must not cost a million comparisons)."""
     n = len(bands)
-    found = []
+    pairs = np.zeros(0, dtype=np.int64)
     for b in range(bands.shape[1]):
         column = bands[:, b]
         order = np.argsort(column, kind="stable")
         ordered = column[order]
+        found = []
         for step in range(1, BUCKET_NEIGHBOURS + 1):
             if step >= n:
                 break
@@ -317,10 +330,8 @@ def _candidates(bands: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
                 break
             a, c = order[step:][same], order[:-step][same]
             found.append(np.minimum(a, c).astype(np.int64) * n + np.maximum(a, c))
-    if not found:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty
-    pairs = np.unique(np.concatenate(found))
+        if found:  # merged band by band: a corpus of near-copies repeats each pair in every band
+            pairs = np.unique(np.concatenate([pairs, *found]))
     return pairs // n, pairs % n
 
 

@@ -83,18 +83,22 @@ class SiteStats:
 
     min_docs: int = 3
     min_share: float = 0.05
-    _clusters: dict[str, set[int]] = field(default_factory=dict)
-    # (site, key) -> one cluster id, or the set of them once there are several
-    _seen: dict[tuple[str, int], int | set[int]] = field(default_factory=dict)
+    _site_ids: dict[str, int] = field(default_factory=dict)
+    _clusters: dict[int, set[int]] = field(default_factory=dict)
+    # site id << 64 | line key -> one cluster id, or the set of them once there are several
+    _seen: dict[int, int | set[int]] = field(default_factory=dict)
+
+    def _slot(self, site: str, key: int) -> int:
+        return (self._site_ids.setdefault(site, len(self._site_ids)) << 64) | key
 
     def add(self, site: str | None, cluster: int, keys: Iterable[int | None]) -> None:
         if site is None:
             return
-        self._clusters.setdefault(site, set()).add(cluster)
+        self._clusters.setdefault(self._site_ids.setdefault(site, len(self._site_ids)), set()).add(cluster)
         for key in set(keys):
             if key is None:
                 continue
-            slot = (site, key)
+            slot = self._slot(site, key)
             seen = self._seen.get(slot)
             if seen is None:
                 self._seen[slot] = cluster
@@ -106,11 +110,11 @@ class SiteStats:
 
     def frequency(self, site: str | None, key: int | None) -> tuple[int, int] | None:
         """(k, n) when the line is boilerplate on its site: k of the site's n clusters."""
-        if site is None or key is None:
+        if site is None or key is None or site not in self._site_ids:
             return None
-        seen = self._seen.get((site, key))
+        seen = self._seen.get(self._slot(site, key))
         k = 1 if isinstance(seen, int) else len(seen or ())
-        n = len(self._clusters.get(site, ()))
+        n = len(self._clusters.get(self._site_ids[site], ()))
         if k >= self.min_docs and k >= self.min_share * n:
             return k, n
         return None
