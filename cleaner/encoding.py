@@ -280,6 +280,11 @@ def detect(data: bytes, content_type: str | None = None) -> Decoded:
             return Decoded(text, utf16, "detected", 0.9, declared=label,
                            evidence="NUL bytes at alternate positions")
 
+    mostly = _mostly_utf8(data) if not not_utf8 else None
+    if mostly is not None:
+        return Decoded(mostly, "utf-8", "utf8", 0.9, ["replacement"], declared=label,
+                       evidence="UTF-8 with a few invalid bytes (replaced)")
+
     candidates = _chardet_candidates(data)
     first = next(((c, conf) for c, conf, _ in candidates if _strict(data, c) is not None), None)
     better = _best_vietnamese(data, _strict(data, first[0]) if first else None)
@@ -295,6 +300,23 @@ def detect(data: bytes, content_type: str | None = None) -> Decoded:
 
     return Decoded(data.decode("cp1252", "replace"), "cp1252", "fallback", 0.0, ["replacement"],
                    declared=label, evidence="no strict decoding found")
+
+
+# Valid multi-byte UTF-8 characters per invalid byte above which a text is
+# UTF-8 with damage, not a legacy encoding (legacy bytes seldom form valid
+# UTF-8 sequences at all).
+UTF8_VALID_PER_INVALID = 10
+
+
+def _mostly_utf8(data: bytes) -> str | None:
+    """UTF-8 text with a few corrupt bytes in it (a truncated download, a bad
+    splice), decoded with replacement characters; None when it is not that."""
+    text = data.decode("utf-8", "replace")
+    invalid = text.count("\ufffd")
+    valid = sum(1 for ch in text if ord(ch) > 0x7F) - invalid
+    if invalid and valid >= 5 and valid >= UTF8_VALID_PER_INVALID * invalid:
+        return text
+    return None
 
 
 def _vietnamese(reading: tuple[float, str, str], label: str | None, why: str) -> Decoded:

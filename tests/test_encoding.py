@@ -365,3 +365,19 @@ def test_vietnamese_score():
     mojibake = "Hà Nội mở thêm tuyến xe buýt điện nối sân bay".encode().decode("cp1252", "replace")
     assert vietnamese_score(mojibake)[0] < 0.5
     assert vietnamese_score("plain ascii only") == (0.0, 0)
+
+
+def test_utf8_with_a_few_corrupt_bytes_stays_utf8():
+    good = "Xin chào Hà Nội, đây là một đoạn văn bản bình thường. ".encode() * 20
+    result = decode(good + b"\xff\xfe\xc3" + good)
+    assert (result.encoding, result.method) == ("utf-8", "utf8")
+    assert "replacement" in result.repairs
+    assert result.text.count("\ufffd") == 3
+    assert result.text.startswith("Xin chào Hà Nội")
+
+
+def test_legacy_bytes_are_not_taken_for_damaged_utf8():
+    text = "Sáng nay, hành khách ở thủ đô đã có thể đi xe buýt điện từ bến xe Kim Mã. " * 5
+    result = decode((FIXTURES / "cp1258.txt").read_bytes())
+    assert result.encoding == "cp1258"
+    assert decode(text.encode("cp1252", "ignore")).encoding != "utf-8"
