@@ -57,8 +57,10 @@ SOURCE_PREFIX = re.compile(r"^\s*\(?[\w.]{2,20}\)?\s*[-–—]\s+")
 FOLDED_MIN_COVER = 0.6
 # Leading lines with at most this many words, before content starts, are navigation.
 NAV_MAX_WORDS = 3
-# Footers, notices and menus are short: longer lines are never judged by those rules.
+# Footers, notices and menus are short: longer lines are never judged by those rules,
+# and no line longer than SHORT_LINE_MAX_CHARS is matched against a chrome pattern.
 SHORT_LINE_MAX_WORDS = 40
+SHORT_LINE_MAX_CHARS = 400
 # A lone number is a counter when it has at least this many digits.
 COUNTER_MIN_DIGITS = 5
 
@@ -87,8 +89,8 @@ class Cleaned:
 class _Patterns:
     action_only: re.Pattern
     title_suffix: re.Pattern
-    counter: re.Pattern
-    date_line: re.Pattern
+    date_words: frozenset
+    counter_words: frozenset
     date_prefix: re.Pattern
     block_heading: re.Pattern
     heading_start: re.Pattern
@@ -105,8 +107,6 @@ class _Patterns:
 def _patterns(lexicon: Lexicon) -> _Patterns:
     p = lexicon.pattern
     sep = r"[\s\W_]*"
-    date_piece = rf"(?:{DATE_NUMERIC}|{TIME}|(?:{p('weekday')})\b|\d{{1,4}}|[,|/.:\-–—()]|\s)"
-    counter = rf"(?:(?:{p('counter_label')})\s*[:：]?\s*)?\(?\d[\d.,\s]*\)?"
     relative = p("relative_time")
     heading_tail = r"\s*(?:\(\d+\))?\s*[:：]?" + sep + "$"
     return _Patterns(
@@ -116,11 +116,8 @@ def _patterns(lexicon: Lexicon) -> _Patterns:
             rf"(?:(?:{p('action')}|{p('widget')}){sep})+"
             rf"(?:(?:{p('action')}|{p('widget')}|{DATE_NUMERIC}|{TIME}|(?:{p('weekday')})\b){sep})*$"),
         title_suffix=re.compile(rf"(?:\s+[\[(|-]?\s*(?:{p('title_suffix')})\s*[\])]?)+\s*$", re.IGNORECASE),
-        counter=re.compile(rf"^{sep}(?:{counter}{sep})+$"),
-        date_line=re.compile(
-            rf"^{sep}(?:(?:{p('date_label')})\s*[:：]?\s*)?(?:{date_piece})*?"
-            rf"(?:{DATE_NUMERIC}|{TIME})(?:{date_piece})*"
-            rf"(?:(?:{p('counter_label')})?\s*[:：]?\s*[\d.,]+\s*)*$"),
+        date_words=frozenset(w for k in ("date_label", "weekday") for ph in lexicon.kind(k) for w in ph.split()),
+        counter_words=frozenset(w for ph in lexicon.kind("counter_label") for w in ph.split()),
         # A metadata prefix glued to a paragraph: "date 2024-12 ...", "Updated: 3/1/2024 ...".
         # "Ngày 1/6 năm nay, ..." is a sentence: a label needs a colon or an ISO date.
         date_prefix=re.compile(
@@ -190,10 +187,42 @@ def _find_date(text: str) -> str | None:
     return None
 
 
+# Pieces of a short line, for date and counter lines: a date or time, a
+# number, a word, or one other character. One linear pass: the same test as
+# nested regular expressions, without their catastrophic backtracking.
+_PIECE = re.compile(rf"({DATE_NUMERIC}|{TIME})|(\d+)|(\w+)|(\S)")
+
+
+def _is_date_line(norm: str, pats: _Patterns) -> bool:
+    """Dates and times, with labels and weekdays before them and view counts
+    after them ("Cập nhật: Thứ năm 14/10/2021 - 10:08", "23/10/2020 | 3976")."""
+    seen_date = False
+    for date, number, word, _ in _PIECE.findall(norm):
+        if date:
+            seen_date = True
+        elif word and word not in pats.date_words and not (seen_date and word in pats.counter_words):
+            return False
+    return seen_date
+
+
+def _is_counter_line(norm: str, pats: _Patterns) -> bool:
+    """Counter labels and numbers only ("Lượt xem: 1.420", "• Đang online: 158")."""
+    has_number = has_word = False
+    for date, number, word, _ in _PIECE.findall(norm):
+        if word:
+            if word not in pats.counter_words:
+                return False
+            has_word = True
+        elif number or date:
+            has_number = True
+    return has_number and has_word
+
+
 def date_of_line(text: str, lexicon: Lexicon | None = None) -> str | None:
     """The ISO date of a date line ("Thứ ba, 27/06/2017 - 07:47"), else None."""
     line = _Line(0, text)
-    if line.blank or not _patterns(lexicon or default_lexicon()).date_line.match(line.norm):
+    if line.blank or len(line.norm) > SHORT_LINE_MAX_CHARS \
+            or not _is_date_line(line.norm, _patterns(lexicon or default_lexicon())):
         return None
     return _find_date(line.text)
 
@@ -225,14 +254,14 @@ class _Line:
 def _line_rule(line: _Line, pats: _Patterns) -> tuple[str, str] | None:
     """The per-line rule that marks this line as chrome, with its evidence."""
     norm, text = line.norm, line.text
-    if line.is_prose:
-        return None
-    if pats.date_line.match(norm):
+    if line.is_prose or len(norm) > SHORT_LINE_MAX_CHARS:
+        return None  # chrome lines are short; long ones are never tested against the patterns
+    if _is_date_line(norm, pats):
         return "date_line", norm
     has_letters = bool(_LETTER.search(norm))
     if not has_letters and len(_DIGIT.findall(norm)) >= COUNTER_MIN_DIGITS:
         return "counter", "number only"
-    if has_letters and pats.counter.match(norm):
+    if has_letters and _is_counter_line(norm, pats):
         return "counter", norm
     if pats.block_heading.match(norm):
         return "block_heading", norm

@@ -291,3 +291,41 @@ def test_punctuation_only_lines_are_dropped_with_a_reason_in_dumps() -> None:
 ])
 def test_a_breadcrumb_may_end_with_the_page_title(line: str) -> None:
     assert removed(f"{PROSE}\n{line}\n{PROSE_2}") == {line: "breadcrumb"}
+
+
+PATHOLOGICAL = [
+    "1 2/3 4.5 6:7 " * 200 + "x",  # took minutes with nested date-piece patterns
+    "12/10/2021 - 10:08 | " * 60 + "zz",
+    "lượt xem: 1.420 1,2 3 " * 60 + "abc",
+    "chia sẻ gửi bài viết in trang " * 40 + "zz",
+    "-.-,-:-|" * 5000,
+    "word " * 20000,
+]
+
+
+@pytest.mark.parametrize("line", PATHOLOGICAL)
+def test_no_catastrophic_backtracking(line: str) -> None:
+    """Each line must finish at once; the alarm only turns a hang into a failure."""
+    import signal
+
+    def hang(signum, frame):
+        raise TimeoutError("the chrome rules backtrack catastrophically on this line")
+
+    previous = signal.signal(signal.SIGALRM, hang)
+    signal.alarm(20)
+    try:
+        clean_text(f"Tiêu đề bài báo\n{line}\nMột đoạn văn bình thường kết thúc ở đây.")
+        clean_text(line, html=True)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.text(alphabet="0123456789 /.:-|,()•\nahnxemlượtngàythứsharechia sẻ", max_size=600))
+def test_lines_of_dates_numbers_and_labels_never_hang_or_crash(text: str) -> None:
+    result = clean_text(text)
+    assert all(d.keep or d.rule for d in result.decisions if d.text.strip())
