@@ -357,6 +357,24 @@ def _representative(rows: list[int], keep: str, lengths: np.ndarray, dates: np.n
     return min(rows)
 
 
+def report_clusters(grouping: Grouping, ids) -> list[dict]:
+    """The report's view of the groups (`ids[key]` names a document). Each
+    group: which document was kept, and its members with their
+    similarity to the kept one (and containment, for shortened copies)."""
+    clusters = []
+    for root, members in sorted(grouping.members.items(), key=lambda item: min(item[1])):
+        clusters.append({
+            "cluster": ids[root],
+            "kept": ids[root],
+            "size": len(members),
+            "members": [{"id": ids[k], "similarity": grouping.similarity.get(k, 1.0),
+                         **({"contained_in": ids[grouping.contained_in[k][0]],
+                             "containment": grouping.contained_in[k][1]} if k in grouping.contained_in else {})}
+                        for k in members],
+        })
+    return clusters
+
+
 def date_number(date: str | None) -> int:
     """Days since 1970-01-01 of an ISO date (YYYY-MM-DD or YYYY-MM), else NO_DATE."""
     import datetime as dt
@@ -378,7 +396,7 @@ def collision_probability(jaccard: float, bands: int, rows: int) -> float:
 
 
 __all__ = ["CorpusIndex", "Grouping", "KEEP_POLICIES", "UnionFind", "collision_probability",
-           "date_number", "estimated_jaccard", "fingerprints", "lsh_bands", "shingles", "signature",
+           "date_number", "estimated_jaccard", "report_clusters", "fingerprints", "lsh_bands", "shingles", "signature",
            "to_datasketch", "tokens"]
 
 

@@ -33,6 +33,8 @@ _LAYOUT_CHILDREN = frozenset({"div", "p", "table", "ul", "ol", "h1", "h2", "h3",
                               "h6", "form", "blockquote", "article", "section", "nav"})
 # A cell holding more text than this is layout, not data.
 LAYOUT_CELL_CHARS = 200
+# An element holding the headline has at most this many child elements.
+HEADLINE_MAX_CHILDREN = 3
 # Separators between the headline and the site name in <title>.
 _TITLE_SEPARATORS = re.compile(r"\s+(?:[-–—|·»:]|::)\s+")
 
@@ -143,8 +145,14 @@ def _strip_site_name(title: str, tree) -> str:
     starts = [m.end() for m in _TITLE_SEPARATORS.finditer(title)]
     ends = [m.start() for m in _TITLE_SEPARATORS.finditer(title)]
     candidates = [title[starts[0]:], title[:ends[-1]]]  # without the first / last piece
-    shown = {" ".join(e.text_content().split()) for e in tree.iter("h1", "h2", "h3", "span", "div", "p", "b", "strong")
-             if len(e.text_content()) <= 2 * len(title)}
+    # Elements with a few children at most: a headline's own element, not the
+    # page's containers (whose text_content() is the whole page, for each of them).
+    shown = set()
+    for element in tree.iter("h1", "h2", "h3", "span", "div", "p", "b", "strong"):
+        if len(element) <= HEADLINE_MAX_CHILDREN:
+            text = element.text_content()
+            if len(text) <= 2 * len(title):
+                shown.add(" ".join(text.split()))
     for candidate in [title, *candidates]:
         if candidate.strip() in shown:
             return candidate.strip()

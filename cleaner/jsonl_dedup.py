@@ -20,7 +20,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from .dedup import CorpusIndex, Grouping, date_number, fingerprints
+from .dedup import CorpusIndex, Grouping, date_number, fingerprints, report_clusters
 from .document import Options
 
 
@@ -124,9 +124,7 @@ def dedup_lines(source: BinaryIO, options: Options, id_field: str = "id",
                           np.array([len(t) for _, t, _ in batch], dtype=np.int64)[keep],
                           np.array([date_number(d) for _, _, d in batch], dtype=np.int64)[keep])
             grouping = index.grouping()
-            from .pipeline import _clusters  # the same report format as `cleaner clean`
-
-            stats.clusters = _clusters(grouping, ids)
+            stats.clusters = report_clusters(grouping, ids)
             if seekable:
                 source.seek(start)
                 again = (line for line in source if line.strip())

@@ -21,7 +21,7 @@ from typing import BinaryIO
 import numpy as np
 
 from . import chrome, encoding, extract, language
-from .dedup import CorpusIndex, Grouping, StreamIndex, date_number, fingerprints
+from .dedup import CorpusIndex, Grouping, StreamIndex, date_number, fingerprints, report_clusters
 from .sites import SiteStats, paragraph_keys, site_of
 from .document import (DUPLICATE_DROPPED, EMPTY_AFTER_CLEANING, EMPTY_INPUT, INTERNAL_ERROR,
                        NOT_TEXT, Document, Options)
@@ -278,7 +278,7 @@ class CleanRun:
         return stats
 
     def _finish(self, spool: _Spool, grouping: Grouping, ids: IdTable) -> Iterator[Document]:
-        self.stats.clusters = _clusters(grouping, ids)
+        self.stats.clusters = report_clusters(grouping, ids)
         for key, doc in enumerate(spool):
             _mark_duplicate(doc, key, grouping, ids, self.options)
             self.stats.count_result(doc)
@@ -330,23 +330,6 @@ def _mark_duplicate(doc: Document, key: int, grouping: Grouping, ids: IdTable,
         doc.similarity = grouping.similarity[key]
         if options.drop_duplicates:
             doc.drop(DUPLICATE_DROPPED, f"near-duplicate of {ids[root]}")
-
-
-def _clusters(grouping: Grouping, ids: IdTable) -> list[dict]:
-    """Each group: which document was kept, and its members with their
-    similarity to the kept one (and containment, for shortened copies)."""
-    clusters = []
-    for root, members in sorted(grouping.members.items(), key=lambda item: min(item[1])):
-        clusters.append({
-            "cluster": ids[root],
-            "kept": ids[root],
-            "size": len(members),
-            "members": [{"id": ids[k], "similarity": grouping.similarity.get(k, 1.0),
-                         **({"contained_in": ids[grouping.contained_in[k][0]],
-                             "containment": grouping.contained_in[k][1]} if k in grouping.contained_in else {})}
-                        for k in members],
-        })
-    return clusters
 
 
 def clean(inputs: Iterable[Input], options: Options | None = None, **kwargs) -> CleanRun:
