@@ -58,8 +58,7 @@ def signature(text: str, num_perm: int = 128, ngram: int = 3, seed: int = 1) -> 
 def fingerprints(texts: list[str], num_perm: int, ngram: int, seed: int
                  ) -> tuple[np.ndarray, np.ndarray]:
     """Signatures and distinct-shingle counts of a batch of texts."""
-    sets = minhash.distinct(minhash.shingle_batch(texts, ngram))
-    return minhash.signatures(sets, num_perm, seed), np.diff(sets.starts).astype(np.uint32)
+    return minhash.fingerprints(texts, num_perm, ngram, seed)
 
 
 def to_datasketch(sig: np.ndarray, seed: int = 1):

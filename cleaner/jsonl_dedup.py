@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 import numpy as np
+import orjson
 
 from .dedup import CorpusIndex, Grouping, date_number, fingerprints, report_clusters
 from .document import Options
@@ -77,20 +78,35 @@ def _fields(key: int, grouping: Grouping, ids: IdTable) -> dict:
     return out
 
 
+def parse_json(line: bytes):
+    """orjson's parse (fast), else the standard library's, which also takes
+    what orjson refuses: NaN, integers beyond 64 bits, lone surrogates."""
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return json.loads(line)
+
+
+_NO_DUPLICATE = {"duplicate_of": None, "cluster": None, "similarity": None,
+                 "contained_in": None, "containment": None}
+
+
 def _append_fields(line: bytes, extra: dict) -> bytes:
     """The JSON object of `line` with `extra` appended (replacing any fields of
     the same names), the bytes of the rest untouched."""
     body = line.rstrip()
     if _OUR_FIELDS.search(body):  # maybe there already: rewrite the object
-        record = json.loads(body)
+        record = parse_json(body)
         if any(name in record for name in extra):
             record.update(extra)
             return json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n"
-    addition = json.dumps(extra, ensure_ascii=False)[1:-1].encode("utf-8")
+    addition = _ADDITION_OF_NONE if extra == _NO_DUPLICATE else \
+        json.dumps(extra, ensure_ascii=False)[1:-1].encode("utf-8")
     inner = body[:-1].rstrip()
     return inner + (b", " if not inner.endswith(b"{") else b"") + addition + b"}\n"
 
 
+_ADDITION_OF_NONE = json.dumps(_NO_DUPLICATE)[1:-1].encode("utf-8")
 BATCH = 256
 
 
@@ -173,7 +189,7 @@ def _read(source: BinaryIO, spool, ids: IdTable, valid: list[bool], stats: Dedup
         if spool is not None:
             spool.write(line if line.endswith(b"\n") else line + b"\n")
         try:
-            record = json.loads(line)
+            record = parse_json(line)
             if not isinstance(record, dict) or not isinstance(record.get(text_field), str):
                 raise TypeError
         except (ValueError, TypeError):

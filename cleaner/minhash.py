@@ -65,7 +65,13 @@ def _bmp_flags() -> np.ndarray:
     r"""Per code point of the Basic Multilingual Plane: bit 1 for word
     characters (`\w` is str.isalnum() or "_"), bit 2 for characters of
     unspaced scripts. 64 KB: it stays in cache."""
-    return np.array([_flag(cp) for cp in range(0x10000)], dtype=np.uint8)
+    word = np.array([chr(cp).isalnum() for cp in range(0x10000)], dtype=np.uint8)
+    word[0x5F] = 1
+    word[0xD800:0xE000] = 0
+    unspaced = np.zeros(0x10000, dtype=np.uint8)
+    for low, high in _UNSPACED_RANGES:
+        unspaced[low:min(high, 0xFFFF) + 1] = 1
+    return word * _WORD | (word & unspaced) * _UNSPACED
 
 
 @lru_cache(maxsize=4096)
@@ -81,21 +87,9 @@ def _lookup(cps: np.ndarray) -> np.ndarray:
     return flags
 
 
-@lru_cache(maxsize=1)
-def _casefold_differs():
-    """The characters whose casefolding is not their lower case (ß, ﬁ, final
-    sigma...): only texts holding one pay for the slower str.casefold()."""
-    import re
-
-    special = "".join(ch for ch in map(chr, range(0x10000))
-                      if not 0xD800 <= ord(ch) <= 0xDFFF and ch.casefold() != ch.lower())
-    return re.compile(f"[{re.escape(special)}]|[\U00010000-\U0010FFFF]")
-
-
 def normalise(text: str) -> str:
     """The form shingles are taken from: casefolded, then NFC."""
-    folded = text.casefold() if _casefold_differs().search(text) else text.lower()
-    return unicodedata.normalize("NFC", folded)
+    return unicodedata.normalize("NFC", text.casefold())
 
 
 def tokens(text: str) -> list[str]:
@@ -185,7 +179,7 @@ def shingle_batch(texts: list[str], ngram: int) -> Shingles:
     """Shingle hashes of every text, in one vectorised pass over the batch."""
     normalised = [normalise(t) for t in texts]
     joined = SEPARATOR.join(normalised) + SEPARATOR
-    cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     flags = _lookup(cps)
     word = (flags & _WORD).astype(bool)
     unspaced = (flags & _UNSPACED).astype(bool)
@@ -315,3 +309,87 @@ def distinct(shingles: Shingles) -> Shingles:
 def distinct_counts(shingles: Shingles) -> np.ndarray:
     """Distinct shingles per document (set sizes, for containment estimates)."""
     return np.diff(distinct(shingles).starts).astype(np.uint32)
+
+
+# The compiled kernel (cleaner/_fingerprint.c) computes `fingerprints` in one
+# pass per text; without it (no C compiler at install) the numpy path does.
+try:
+    from . import _fingerprint as _kernel
+except ImportError:  # pragma: no cover - depends on the build
+    _kernel = None
+
+_SLOW = 1 << 28
+_JAMO_SECONDS = (*range(0x1161, 0x1176), *range(0x11A8, 0x11C3))
+
+
+def kernel_table_path() -> str:
+    """Where the shipped kernel table for this Python's Unicode version lives
+    (scripts/make_kernel_table.py writes it)."""
+    import os
+
+    return os.path.join(os.path.dirname(__file__), "data", f"kernel_table-{unicodedata.unidata_version}.u32")
+
+
+@lru_cache(maxsize=1)
+def _kernel_table() -> np.ndarray:
+    """The kernel table: read from the package (1 ms) when it was made for
+    this Unicode version, else built (~80 ms)."""
+    try:
+        table = np.fromfile(kernel_table_path(), dtype="<u4")
+    except OSError:
+        return build_kernel_table()
+    return table if len(table) == 0x10000 else build_kernel_table()
+
+
+def build_kernel_table() -> np.ndarray:
+    """Per BMP code point, for the kernel: its case fold (bits 0-20), word and
+    unspaced flags of itself (bits 24-25) and of its fold (26-27), and bit 28
+    when a text holding it must be casefolded and normalised in Python first:
+    its fold is not one code point, or casefolded NFC text might not be NFC
+    around it (combining marks, second halves of canonical compositions,
+    Hangul vowel and final jamo, code points NFC changes, surrogates)."""
+    chars = [chr(cp) for cp in range(0x10000)]
+    folds = [ch.casefold() for ch in chars]
+    unsafe = np.array([bool(unicodedata.combining(ch)) or unicodedata.normalize("NFC", ch) != ch
+                       for ch in chars], dtype=bool)
+    for decomposition in map(unicodedata.decomposition, chars):
+        if decomposition and not decomposition.startswith("<"):
+            parts = decomposition.split()
+            if len(parts) == 2 and int(parts[1], 16) < 0x10000:
+                unsafe[int(parts[1], 16)] = True
+    unsafe[list(_JAMO_SECONDS)] = True
+    unsafe[0xD800:0xE000] = True
+    single = np.array([len(f) == 1 for f in folds], dtype=bool)
+    target = np.array([ord(f) if len(f) == 1 else cp for cp, f in enumerate(folds)], dtype=np.int64)
+    slow = ~single | unsafe | unsafe[np.minimum(target, 0xFFFF)] | (target > 0xFFFF)
+    target[slow] = np.arange(0x10000)[slow]
+    flags = _bmp_flags().astype(np.uint32)
+    table = target.astype(np.uint32) | (flags << 24) | (flags[target] << 26)
+    table[slow] |= np.uint32(_SLOW)
+    return table
+
+
+def numpy_fingerprints(texts: list[str], num_perm: int, ngram: int, seed: int
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """`fingerprints` without the compiled kernel."""
+    sets = distinct(shingle_batch(texts, ngram))
+    return signatures(sets, num_perm, seed), np.diff(sets.starts).astype(np.uint32)
+
+
+def fingerprints(texts: list[str], num_perm: int, ngram: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """MinHash signatures (documents x num_perm, uint32) and distinct-shingle
+    counts of a batch of texts: the compiled kernel when it is built, else
+    the numpy path; both give the same values."""
+    if _kernel is None:
+        return numpy_fingerprints(texts, num_perm, ngram, seed)
+    a, b = permutations(num_perm, seed)
+    table = _kernel_table()
+    raw_sigs, raw_counts, slow = _kernel.fingerprint(list(texts), ngram, a, b, table, False)
+    sigs = np.frombuffer(raw_sigs, dtype=np.uint32).reshape(len(texts), num_perm).copy()
+    counts = np.frombuffer(raw_counts, dtype=np.uint32).copy()
+    if slow:  # texts with characters whose folding needs Python's casefold + NFC
+        again = [normalise(texts[i]) for i in slow]
+        raw_sigs, raw_counts, _ = _kernel.fingerprint(again, ngram, a, b, table, True)
+        sigs[slow] = np.frombuffer(raw_sigs, dtype=np.uint32).reshape(len(slow), num_perm)
+        counts[slow] = np.frombuffer(raw_counts, dtype=np.uint32)
+    return sigs, counts

@@ -1,0 +1,278 @@
+/* Compiled kernel for cleaner.minhash: tokens, shingle hashes and MinHash
+ * signatures of a batch of texts in one pass over their code points.
+ *
+ * It computes exactly what the numpy path in minhash.py computes (tests compare
+ * the two on random and real texts); it exists because that path, however
+ * vectorised, makes a dozen passes over temporary arrays per batch.
+ *
+ *   fingerprint(texts, ngram, a, b, table, prefolded) -> (sigs, counts, slow)
+ *
+ * texts     list of str
+ * a, b      uint32 buffers: datasketch's affine32 permutation parameters
+ * table     uint32 buffer of 65536 entries, one per BMP code point (minhash.py,
+ *           `_kernel_table`): bits 0-20 its case fold, bit 24/25 word/unspaced
+ *           flags of the code point itself, bit 26/27 those of its fold, bit 28
+ *           "slow": folding it is not one code point, or the folded text might
+ *           not be NFC (combining marks, second halves of compositions)
+ * prefolded the texts are already casefolded and NFC: flags of the code point
+ *           itself are used, and no text is sent back as slow
+ * sigs      bytes, documents x num_perm uint32 (0xFFFFFFFF rows when empty)
+ * counts    bytes, documents x uint32: distinct shingles per document
+ * slow      indices of texts that need Python's casefold + NFC first (their
+ *           rows are left empty); always [] when prefolded
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+#define P_TOKEN 0x9E3779B97F4A7C15ULL
+#define Q_SHINGLE 0xC2B2AE3D27D4EB4FULL
+#define FOLD_MASK 0x1FFFFFu
+#define RAW_WORD (1u << 24)
+#define RAW_UNSPACED (1u << 25)
+#define FOLD_WORD (1u << 26)
+#define FOLD_UNSPACED (1u << 27)
+#define SLOW (1u << 28)
+
+typedef struct {
+    void *data;
+    size_t size, capacity, item;
+} vec;
+
+static int vec_reserve(vec *v, size_t n) {
+    if (n <= v->capacity) return 0;
+    size_t cap = v->capacity ? v->capacity : 1024;
+    while (cap < n) cap *= 2;
+    void *grown = PyMem_Realloc(v->data, cap * v->item);
+    if (!grown) return -1;
+    v->data = grown;
+    v->capacity = cap;
+    return 0;
+}
+
+static inline uint32_t fold64(uint64_t v) { /* fmix64, low 32 bits */
+    v ^= v >> 33;
+    v *= 0xFF51AFD7ED558CCDULL;
+    v ^= v >> 33;
+    v *= 0xC4CEB9FE1A85EC53ULL;
+    v ^= v >> 33;
+    return (uint32_t)v;
+}
+
+static inline uint32_t fmix32(uint32_t h) {
+    h ^= h >> 16;
+    h *= 0x85EBCA6Bu;
+    h ^= h >> 13;
+    h *= 0xC2B2AE35u;
+    return h ^ (h >> 16);
+}
+
+static inline int unspaced_astral(Py_UCS4 cp) {
+    return (cp >= 0x20000 && cp <= 0x3134F);
+}
+
+/* Astral code points: flags straight from CPython's own tables (what
+ * str.isalnum() uses). Only emoji/symbol blocks and CJK extensions are known
+ * to need no folding or composition; any other astral code point sends the
+ * text to the slow path unless it is prefolded. */
+static inline uint32_t astral_flags(Py_UCS4 cp, int prefolded) {
+    uint32_t flags = 0;
+    if (Py_UNICODE_ISALNUM(cp)) {
+        flags = RAW_WORD | FOLD_WORD;
+        if (unspaced_astral(cp)) flags |= RAW_UNSPACED | FOLD_UNSPACED;
+    }
+    if (!prefolded && !(cp >= 0x1F000 && cp <= 0x1FAFF) && !(cp >= 0x20000 && cp <= 0x2F7FF) &&
+        !(cp >= 0x30000 && cp <= 0x3FFFF))
+        flags |= SLOW;
+    return flags | (cp & FOLD_MASK);
+}
+
+/* Token hashes of one text's code points into `out` (room for length + 1);
+ * returns the number of tokens, or -1 if the text must take the slow path.
+ * Inlined with constant `kind` and `prefolded`, so each of the six loops is
+ * specialised. */
+static inline __attribute__((always_inline)) Py_ssize_t
+tokenise_kind(const void *data, Py_ssize_t length, const int kind, const int prefolded,
+              const uint32_t *table, uint64_t *out) {
+    const uint32_t word_bit = prefolded ? RAW_WORD : FOLD_WORD;
+    const uint32_t unspaced_bit = prefolded ? RAW_UNSPACED : FOLD_UNSPACED;
+    uint64_t h = 0, power = 1;
+    Py_ssize_t n = 0;
+    int in_token = 0;
+    for (Py_ssize_t i = 0; i < length; i++) {
+        Py_UCS4 cp = kind == 1 ? ((const Py_UCS1 *)data)[i]
+                     : kind == 2 ? ((const Py_UCS2 *)data)[i] : ((const Py_UCS4 *)data)[i];
+        uint32_t entry = (kind < 4 || cp < 0x10000) ? table[cp] : astral_flags(cp, prefolded);
+        if (!prefolded && (entry & SLOW)) return -1;
+        uint32_t folded = prefolded ? cp : (entry & FOLD_MASK);
+        if (entry & word_bit) {
+            if (entry & unspaced_bit) {
+                if (in_token) out[n++] = h;
+                out[n++] = (uint64_t)folded;
+                in_token = 0;
+                continue;
+            }
+            if (!in_token) {
+                in_token = 1;
+                h = 0;
+                power = 1;
+            }
+            h += (uint64_t)folded * power;
+            power *= P_TOKEN;
+        } else if (in_token) {
+            out[n++] = h;
+            in_token = 0;
+        }
+    }
+    if (in_token) out[n++] = h;
+    return n;
+}
+
+/* Token hashes of one text into `tokens`; returns 1 if the text must take the
+ * slow path, -1 on memory error, 0 otherwise. */
+static int tokenise(PyObject *text, const uint32_t *table, int prefolded, vec *tokens) {
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t length = PyUnicode_GET_LENGTH(text), n;
+    if (vec_reserve(tokens, (size_t)length + 1) < 0) return -1;
+    uint64_t *out = tokens->data;
+    if (prefolded) {
+        n = kind == 1 ? tokenise_kind(data, length, 1, 1, table, out)
+            : kind == 2 ? tokenise_kind(data, length, 2, 1, table, out)
+                        : tokenise_kind(data, length, 4, 1, table, out);
+    } else {
+        n = kind == 1 ? tokenise_kind(data, length, 1, 0, table, out)
+            : kind == 2 ? tokenise_kind(data, length, 2, 0, table, out)
+                        : tokenise_kind(data, length, 4, 0, table, out);
+    }
+    if (n < 0) return 1;
+    tokens->size = (size_t)n;
+    return 0;
+}
+
+/* Insert into an open-addressing set of 32-bit values (stored +1, 0 = empty);
+ * returns 1 when the value is new. */
+static inline int set_insert(uint64_t *slots, size_t mask, uint32_t value) {
+    size_t i = (size_t)(value * 0x9E3779B1u) & mask;
+    uint64_t stored = (uint64_t)value + 1;
+    while (slots[i]) {
+        if (slots[i] == stored) return 0;
+        i = (i + 1) & mask;
+    }
+    slots[i] = stored;
+    return 1;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("avx2", "sse4.1", "default")))
+#endif
+static void minimise(uint32_t *sig, const uint32_t *a, const uint32_t *b, int num_perm,
+                     const uint32_t *values, size_t count) {
+    for (size_t s = 0; s < count; s++) {
+        uint32_t x = values[s];
+        for (int k = 0; k < num_perm; k++) {
+            uint32_t v = a[k] * x + b[k];
+            sig[k] = v < sig[k] ? v : sig[k];
+        }
+    }
+}
+
+static PyObject *fingerprint(PyObject *self, PyObject *args) {
+    PyObject *texts;
+    int ngram, prefolded;
+    Py_buffer a_buf, b_buf, table_buf;
+    if (!PyArg_ParseTuple(args, "O!iy*y*y*p", &PyList_Type, &texts, &ngram, &a_buf, &b_buf,
+                          &table_buf, &prefolded))
+        return NULL;
+    PyObject *result = NULL, *sigs = NULL, *counts = NULL, *slow = NULL;
+    vec tokens = {NULL, 0, 0, sizeof(uint64_t)};
+    vec shingles = {NULL, 0, 0, sizeof(uint32_t)};
+    vec slots = {NULL, 0, 0, sizeof(uint64_t)};
+    int num_perm = (int)(a_buf.len / 4);
+    Py_ssize_t docs = PyList_GET_SIZE(texts);
+    if (ngram < 1 || b_buf.len != a_buf.len || table_buf.len != 65536 * 4) {
+        PyErr_SetString(PyExc_ValueError, "fingerprint: bad ngram, permutations or table");
+        goto done;
+    }
+    const uint32_t *a = a_buf.buf, *b = b_buf.buf, *table = table_buf.buf;
+    sigs = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)docs * num_perm * 4);
+    counts = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)docs * 4);
+    slow = PyList_New(0);
+    if (!sigs || !counts || !slow) goto done;
+    uint32_t *sig_out = (uint32_t *)PyBytes_AS_STRING(sigs);
+    uint32_t *count_out = (uint32_t *)PyBytes_AS_STRING(counts);
+    memset(sig_out, 0xFF, (size_t)docs * num_perm * 4);
+
+    for (Py_ssize_t d = 0; d < docs; d++) {
+        PyObject *text = PyList_GET_ITEM(texts, d);
+        count_out[d] = 0;
+        if (!PyUnicode_Check(text)) {
+            PyErr_SetString(PyExc_TypeError, "fingerprint: texts must be str");
+            goto done;
+        }
+        int status = tokenise(text, table, prefolded, &tokens);
+        if (status < 0) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        if (status == 1) {
+            PyObject *index = PyLong_FromSsize_t(d);
+            if (!index || PyList_Append(slow, index) < 0) {
+                Py_XDECREF(index);
+                goto done;
+            }
+            Py_DECREF(index);
+            continue;
+        }
+        size_t n_tokens = tokens.size;
+        if (n_tokens == 0) continue;
+        const uint64_t *th = tokens.data;
+        size_t n_shingles = n_tokens >= (size_t)ngram ? n_tokens - ngram + 1 : 1;
+        size_t width = n_tokens >= (size_t)ngram ? (size_t)ngram : n_tokens;
+        size_t capacity = 16;
+        while (capacity < 2 * n_shingles) capacity *= 2;
+        if (vec_reserve(&shingles, n_shingles) < 0 || vec_reserve(&slots, capacity) < 0) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        uint64_t *set = slots.data;
+        memset(set, 0, capacity * sizeof(uint64_t));
+        uint32_t *distinct = shingles.data;
+        size_t n_distinct = 0;
+        for (size_t s = 0; s < n_shingles; s++) {
+            uint64_t h = 0, q = 1;
+            for (size_t t = 0; t < width; t++) {
+                h += th[s + t] * q;
+                q *= Q_SHINGLE;
+            }
+            uint32_t value = fold64(h);
+            if (set_insert(set, capacity - 1, value)) distinct[n_distinct++] = fmix32(value);
+        }
+        count_out[d] = (uint32_t)n_distinct;
+        minimise(sig_out + (size_t)d * num_perm, a, b, num_perm, distinct, n_distinct);
+    }
+    result = Py_BuildValue("(OOO)", sigs, counts, slow);
+done:
+    Py_XDECREF(sigs);
+    Py_XDECREF(counts);
+    Py_XDECREF(slow);
+    PyMem_Free(tokens.data);
+    PyMem_Free(shingles.data);
+    PyMem_Free(slots.data);
+    PyBuffer_Release(&a_buf);
+    PyBuffer_Release(&b_buf);
+    PyBuffer_Release(&table_buf);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"fingerprint", fingerprint, METH_VARARGS,
+     "fingerprint(texts, ngram, a, b, table, prefolded) -> (sigs, counts, slow)"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_fingerprint",
+                                    "MinHash fingerprints of texts (compiled kernel).", -1, methods};
+
+PyMODINIT_FUNC PyInit__fingerprint(void) { return PyModule_Create(&module); }
