@@ -5,5 +5,5 @@ cleaner computes the same fingerprints with numpy, only slower."""
 
 from setuptools import Extension, setup
 
-setup(ext_modules=[Extension("cleaner._fingerprint", ["cleaner/_fingerprint.c"],
+setup(ext_modules=[Extension("cleaner._fingerprint", ["cleaner/_fingerprint.c"], depends=["cleaner/_jsonscan.h"],
                              extra_compile_args=["-O3"], optional=True)])

@@ -88,6 +88,43 @@ static inline uint32_t astral_flags(Py_UCS4 cp, int prefolded) {
     return flags | (cp & FOLD_MASK);
 }
 
+/* Token state: the hash of the token being read, the power of P for its next
+ * code point, and the number of finished tokens in `out`. */
+typedef struct {
+    uint64_t h, power;
+    Py_ssize_t n;
+    uint64_t in_token; /* 0 or 1 */
+} token_state;
+
+/* One code point into the token state. Word boundaries come every few
+ * characters in no pattern a branch predictor can learn, so the common case
+ * (word character or not, spaced script) is branch-free: `out[n]` is always
+ * written and `n` only advances when a token ends. */
+static inline __attribute__((always_inline)) void
+token_step(token_state *st, uint64_t *out, uint32_t folded, int word, int unspaced) {
+    if (__builtin_expect(unspaced, 0)) { /* its own token, ending the current one */
+        out[st->n] = st->h;
+        st->n += st->in_token;
+        out[st->n++] = (uint64_t)folded;
+        st->in_token = 0;
+        return;
+    }
+    uint64_t keep = 0 - st->in_token;                  /* all ones inside a token */
+    uint64_t pw = (st->power & keep) | (1 & ~keep);     /* power, or 1 for a new token */
+    uint64_t hw = (st->h & keep) + (uint64_t)folded * pw;
+    uint64_t wm = 0 - (uint64_t)word;
+    out[st->n] = st->h;
+    st->n += (Py_ssize_t)(st->in_token & (uint64_t)!word);
+    st->h = (hw & wm) | (st->h & ~wm);
+    st->power = ((pw * P_TOKEN) & wm) | (st->power & ~wm);
+    st->in_token = (uint64_t)word;
+}
+
+static inline Py_ssize_t token_finish(token_state *st, uint64_t *out) {
+    out[st->n] = st->h;
+    return st->n + (Py_ssize_t)st->in_token;
+}
+
 /* Token hashes of one text's code points into `out` (room for length + 1);
  * returns the number of tokens, or -1 if the text must take the slow path.
  * Inlined with constant `kind` and `prefolded`, so each of the six loops is
@@ -97,36 +134,16 @@ tokenise_kind(const void *data, Py_ssize_t length, const int kind, const int pre
               const uint32_t *table, uint64_t *out) {
     const uint32_t word_bit = prefolded ? RAW_WORD : FOLD_WORD;
     const uint32_t unspaced_bit = prefolded ? RAW_UNSPACED : FOLD_UNSPACED;
-    uint64_t h = 0, power = 1;
-    Py_ssize_t n = 0;
-    int in_token = 0;
+    token_state st = {0, 1, 0, 0};
     for (Py_ssize_t i = 0; i < length; i++) {
         Py_UCS4 cp = kind == 1 ? ((const Py_UCS1 *)data)[i]
                      : kind == 2 ? ((const Py_UCS2 *)data)[i] : ((const Py_UCS4 *)data)[i];
         uint32_t entry = (kind < 4 || cp < 0x10000) ? table[cp] : astral_flags(cp, prefolded);
         if (!prefolded && (entry & SLOW)) return -1;
         uint32_t folded = prefolded ? cp : (entry & FOLD_MASK);
-        if (entry & word_bit) {
-            if (entry & unspaced_bit) {
-                if (in_token) out[n++] = h;
-                out[n++] = (uint64_t)folded;
-                in_token = 0;
-                continue;
-            }
-            if (!in_token) {
-                in_token = 1;
-                h = 0;
-                power = 1;
-            }
-            h += (uint64_t)folded * power;
-            power *= P_TOKEN;
-        } else if (in_token) {
-            out[n++] = h;
-            in_token = 0;
-        }
+        token_step(&st, out, folded, (entry & word_bit) != 0, (entry & unspaced_bit) != 0);
     }
-    if (in_token) out[n++] = h;
-    return n;
+    return token_finish(&st, out);
 }
 
 /* Token hashes of one text into `tokens`; returns 1 if the text must take the
@@ -164,18 +181,69 @@ static inline int set_insert(uint64_t *slots, size_t mask, uint32_t value) {
     return 1;
 }
 
+#define PERM_BLOCK 32
+
+/* sig[k] = min(sig[k], a[k] * x + b[k]) over all values x. Permutations go in
+ * blocks of 32 whose minima, a and b stay in vector registers while the
+ * values stream past. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 __attribute__((target_clones("avx2", "sse4.1", "default")))
 #endif
 static void minimise(uint32_t *sig, const uint32_t *a, const uint32_t *b, int num_perm,
                      const uint32_t *values, size_t count) {
-    for (size_t s = 0; s < count; s++) {
+    int k0 = 0;
+    for (; k0 + PERM_BLOCK <= num_perm; k0 += PERM_BLOCK) {
+        uint32_t acc[PERM_BLOCK], ak[PERM_BLOCK], bk[PERM_BLOCK];
+        for (int k = 0; k < PERM_BLOCK; k++) {
+            acc[k] = sig[k0 + k];
+            ak[k] = a[k0 + k];
+            bk[k] = b[k0 + k];
+        }
+        for (size_t s = 0; s < count; s++) {
+            uint32_t x = values[s];
+            for (int k = 0; k < PERM_BLOCK; k++) {
+                uint32_t v = ak[k] * x + bk[k];
+                acc[k] = v < acc[k] ? v : acc[k];
+            }
+        }
+        for (int k = 0; k < PERM_BLOCK; k++) sig[k0 + k] = acc[k];
+    }
+    for (size_t s = 0; s < count && k0 < num_perm; s++) {
         uint32_t x = values[s];
-        for (int k = 0; k < num_perm; k++) {
+        for (int k = k0; k < num_perm; k++) {
             uint32_t v = a[k] * x + b[k];
             sig[k] = v < sig[k] ? v : sig[k];
         }
     }
+}
+
+/* Shingles of one document's token hashes, deduplicated, minimised into
+ * `sig` (num_perm values, preset to 0xFFFFFFFF); returns the number of
+ * distinct shingles, or -1 on memory error. */
+static Py_ssize_t sign_tokens(const uint64_t *th, size_t n_tokens, int ngram, const uint32_t *a,
+                              const uint32_t *b, int num_perm, uint32_t *sig, vec *shingles,
+                              vec *slots) {
+    if (n_tokens == 0) return 0;
+    size_t n_shingles = n_tokens >= (size_t)ngram ? n_tokens - ngram + 1 : 1;
+    size_t width = n_tokens >= (size_t)ngram ? (size_t)ngram : n_tokens;
+    size_t capacity = 16;
+    while (capacity < 2 * n_shingles) capacity *= 2;
+    if (vec_reserve(shingles, n_shingles) < 0 || vec_reserve(slots, capacity) < 0) return -1;
+    uint64_t *set = slots->data;
+    memset(set, 0, capacity * sizeof(uint64_t));
+    uint32_t *distinct = shingles->data;
+    size_t n_distinct = 0;
+    for (size_t s = 0; s < n_shingles; s++) {
+        uint64_t h = 0, q = 1;
+        for (size_t t = 0; t < width; t++) {
+            h += th[s + t] * q;
+            q *= Q_SHINGLE;
+        }
+        uint32_t value = fold64(h);
+        if (set_insert(set, capacity - 1, value)) distinct[n_distinct++] = fmix32(value);
+    }
+    minimise(sig, a, b, num_perm, distinct, n_distinct);
+    return (Py_ssize_t)n_distinct;
 }
 
 static PyObject *fingerprint(PyObject *self, PyObject *args) {
@@ -225,32 +293,13 @@ static PyObject *fingerprint(PyObject *self, PyObject *args) {
             Py_DECREF(index);
             continue;
         }
-        size_t n_tokens = tokens.size;
-        if (n_tokens == 0) continue;
-        const uint64_t *th = tokens.data;
-        size_t n_shingles = n_tokens >= (size_t)ngram ? n_tokens - ngram + 1 : 1;
-        size_t width = n_tokens >= (size_t)ngram ? (size_t)ngram : n_tokens;
-        size_t capacity = 16;
-        while (capacity < 2 * n_shingles) capacity *= 2;
-        if (vec_reserve(&shingles, n_shingles) < 0 || vec_reserve(&slots, capacity) < 0) {
+        Py_ssize_t n = sign_tokens(tokens.data, tokens.size, ngram, a, b, num_perm,
+                                   sig_out + (size_t)d * num_perm, &shingles, &slots);
+        if (n < 0) {
             PyErr_NoMemory();
             goto done;
         }
-        uint64_t *set = slots.data;
-        memset(set, 0, capacity * sizeof(uint64_t));
-        uint32_t *distinct = shingles.data;
-        size_t n_distinct = 0;
-        for (size_t s = 0; s < n_shingles; s++) {
-            uint64_t h = 0, q = 1;
-            for (size_t t = 0; t < width; t++) {
-                h += th[s + t] * q;
-                q *= Q_SHINGLE;
-            }
-            uint32_t value = fold64(h);
-            if (set_insert(set, capacity - 1, value)) distinct[n_distinct++] = fmix32(value);
-        }
-        count_out[d] = (uint32_t)n_distinct;
-        minimise(sig_out + (size_t)d * num_perm, a, b, num_perm, distinct, n_distinct);
+        count_out[d] = (uint32_t)n;
     }
     result = Py_BuildValue("(OOO)", sigs, counts, slow);
 done:
@@ -266,9 +315,99 @@ done:
     return result;
 }
 
+#include "_jsonscan.h"
+
+/* fingerprint_json(lines, text_key, id_key, ngram, a, b, table)
+ *   -> (sigs, counts, spans)
+ * spans: int64 x 6 per line: status (0 fingerprinted, 1 Python must decide),
+ * text length in code points, id value start/stop and date value start/stop
+ * (byte offsets into the line, -1 when absent). */
+static PyObject *fingerprint_json(PyObject *self, PyObject *args) {
+    PyObject *lines;
+    const char *text_key, *id_key;
+    Py_ssize_t text_len, id_len;
+    int ngram;
+    Py_buffer a_buf, b_buf, table_buf;
+    if (!PyArg_ParseTuple(args, "O!y#y#iy*y*y*", &PyList_Type, &lines, &text_key, &text_len, &id_key,
+                          &id_len, &ngram, &a_buf, &b_buf, &table_buf))
+        return NULL;
+    PyObject *result = NULL, *sigs = NULL, *counts = NULL, *spans = NULL;
+    vec tokens = {NULL, 0, 0, sizeof(uint64_t)};
+    vec shingles = {NULL, 0, 0, sizeof(uint32_t)};
+    vec slots = {NULL, 0, 0, sizeof(uint64_t)};
+    int num_perm = (int)(a_buf.len / 4);
+    Py_ssize_t docs = PyList_GET_SIZE(lines);
+    if (ngram < 1 || b_buf.len != a_buf.len || table_buf.len != 65536 * 4) {
+        PyErr_SetString(PyExc_ValueError, "fingerprint_json: bad ngram, permutations or table");
+        goto done;
+    }
+    const uint32_t *a = a_buf.buf, *b = b_buf.buf, *table = table_buf.buf;
+    sigs = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)docs * num_perm * 4);
+    counts = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)docs * 4);
+    spans = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)docs * 6 * 8);
+    if (!sigs || !counts || !spans) goto done;
+    uint32_t *sig_out = (uint32_t *)PyBytes_AS_STRING(sigs);
+    uint32_t *count_out = (uint32_t *)PyBytes_AS_STRING(counts);
+    int64_t *span_out = (int64_t *)PyBytes_AS_STRING(spans);
+    memset(sig_out, 0xFF, (size_t)docs * num_perm * 4);
+
+    for (Py_ssize_t d = 0; d < docs; d++) {
+        PyObject *line = PyList_GET_ITEM(lines, d);
+        int64_t *row = span_out + d * 6;
+        row[0] = 1;
+        row[1] = 0;
+        row[2] = row[3] = row[4] = row[5] = -1;
+        count_out[d] = 0;
+        if (!PyBytes_Check(line)) continue;
+        const unsigned char *data = (const unsigned char *)PyBytes_AS_STRING(line);
+        Py_ssize_t length = PyBytes_GET_SIZE(line);
+        span id = {0}, date = {0};
+        if (vec_reserve(&tokens, (size_t)length + 1) < 0) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        Py_ssize_t chars = 0, n_tokens = 0;
+        if (scan_line(data, length, text_key, text_len, id_key, id_len, &id, &date, table,
+                      tokens.data, &n_tokens, &chars) < 0)
+            continue;
+        uint32_t *sig = sig_out + (size_t)d * num_perm;
+        Py_ssize_t n = sign_tokens(tokens.data, (size_t)n_tokens, ngram, a, b, num_perm, sig,
+                                   &shingles, &slots);
+        if (n < 0) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        count_out[d] = (uint32_t)n;
+        row[0] = 0;
+        row[1] = chars;
+        if (id.start) {
+            row[2] = id.start - data - (id.is_string ? 1 : 0);
+            row[3] = id.stop - data + (id.is_string ? 1 : 0);
+        }
+        if (date.start) {
+            row[4] = date.start - data - (date.is_string ? 1 : 0);
+            row[5] = date.stop - data + (date.is_string ? 1 : 0);
+        }
+    }
+    result = Py_BuildValue("(OOO)", sigs, counts, spans);
+done:
+    Py_XDECREF(sigs);
+    Py_XDECREF(counts);
+    Py_XDECREF(spans);
+    PyMem_Free(tokens.data);
+    PyMem_Free(shingles.data);
+    PyMem_Free(slots.data);
+    PyBuffer_Release(&a_buf);
+    PyBuffer_Release(&b_buf);
+    PyBuffer_Release(&table_buf);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"fingerprint", fingerprint, METH_VARARGS,
      "fingerprint(texts, ngram, a, b, table, prefolded) -> (sigs, counts, slow)"},
+    {"fingerprint_json", fingerprint_json, METH_VARARGS,
+     "fingerprint_json(lines, text_key, id_key, ngram, a, b, table) -> (sigs, counts, spans)"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -21,6 +21,7 @@ from typing import BinaryIO
 import numpy as np
 import orjson
 
+from . import minhash
 from .dedup import CorpusIndex, Grouping, date_number, fingerprints, report_clusters
 from .document import Options
 
@@ -110,6 +111,80 @@ _ADDITION_OF_NONE = json.dumps(_NO_DUPLICATE)[1:-1].encode("utf-8")
 BATCH = 256
 
 
+@dataclass
+class LineBatch:
+    """Fingerprints and fields of a batch of JSON Lines, one entry per line."""
+
+    sigs: np.ndarray  # lines x num_perm uint32
+    counts: np.ndarray  # distinct shingles (uint32)
+    lengths: np.ndarray  # text length in characters (int64)
+    dates: np.ndarray  # date_number of a string "date" field (int64)
+    ids: list[str]
+    valid: np.ndarray  # bool: a JSON object with a string text
+
+
+def read_batch(job: tuple[list[bytes], list[int], Options, str, str]) -> LineBatch:
+    """Parse and fingerprint a batch of lines (runs in worker processes).
+
+    The kernel reads most lines in place; the rest (and every line without
+    the kernel) are parsed here, where json decides what is valid. Line
+    numbers name records without an id, as `line N`."""
+    lines, numbers, options, id_field, text_field = job
+    size = len(lines)
+    fast = None
+    if id_field != text_field and text_field != "date":
+        fast = minhash.fingerprint_json_lines(lines, text_field, id_field, options.num_perm,
+                                              options.ngram, options.seed)
+    if fast is None:
+        sigs = np.full((size, options.num_perm), minhash.UINT32_MAX, dtype=np.uint32)
+        counts = np.zeros(size, dtype=np.uint32)
+        spans = np.ones((size, 6), dtype=np.int64)
+    else:
+        sigs, counts, spans = fast
+    lengths = spans[:, 1].copy()
+    dates = np.full(size, date_number(None), dtype=np.int64)
+    valid = np.ones(size, dtype=bool)
+    ids: list[str] = []
+    slow: list[int] = []
+    slow_texts: list[str] = []
+    for i, line in enumerate(lines):
+        if spans[i, 0] == 0:
+            doc_id = _field_text(line, spans[i, 2], spans[i, 3])
+            ids.append(f"line {numbers[i] + 1}" if doc_id is None else doc_id)
+            if spans[i, 4] >= 0:
+                date = parse_json(line[spans[i, 4]:spans[i, 5]])
+                dates[i] = date_number(date if isinstance(date, str) else None)
+            continue
+        try:
+            record = parse_json(line)
+            if not isinstance(record, dict) or not isinstance(record.get(text_field), str):
+                raise TypeError
+        except (ValueError, TypeError, RecursionError):
+            valid[i] = False
+            ids.append(f"line {numbers[i] + 1}")
+            continue
+        ids.append(str(record.get(id_field, f"line {numbers[i] + 1}")))
+        date = record.get("date")
+        dates[i] = date_number(date if isinstance(date, str) else None)
+        lengths[i] = len(record[text_field])
+        slow.append(i)
+        slow_texts.append(record[text_field])
+    if slow:
+        slow_sigs, slow_counts = fingerprints(slow_texts, options.num_perm, options.ngram, options.seed)
+        sigs[slow], counts[slow] = slow_sigs, slow_counts
+    return LineBatch(sigs, counts, lengths, dates, ids, valid)
+
+
+def _field_text(line: bytes, start: int, stop: int) -> str | None:
+    """str() of a member's value, as `str(record[name])` would give it."""
+    if start < 0:
+        return None
+    raw = line[start:stop]
+    if raw[:1] == b'"' and b"\\" not in raw:
+        return raw[1:-1].decode("utf-8")
+    return str(parse_json(raw))
+
+
 def dedup_lines(source: BinaryIO, options: Options, id_field: str = "id",
                 text_field: str = "text", stats: DedupStats | None = None,
                 workers: int = 1) -> Iterator[bytes]:
@@ -119,7 +194,7 @@ def dedup_lines(source: BinaryIO, options: Options, id_field: str = "id",
     A line that is not a JSON object with a string text is passed through
     unchanged and counted as invalid; the run goes on. A seekable source is
     read twice; anything else (a pipe) is spooled to a temporary file. With
-    `workers` > 1, signatures are computed in that many processes."""
+    `workers` > 1, lines are parsed and fingerprinted in that many processes."""
     from .parallel import batched, ordered_map
 
     stats = stats or DedupStats()
@@ -131,14 +206,18 @@ def dedup_lines(source: BinaryIO, options: Options, id_field: str = "id",
         with contextlib.ExitStack() as stack:
             spool = None if seekable else stack.enter_context(tempfile.TemporaryFile("w+b"))
             start = source.tell() if seekable else 0
-            records = _read(source, spool, ids, valid, stats, id_field, text_field)
-            jobs = ((batch, ([t for _, t, _ in batch], options)) for batch in batched(records, BATCH))
-            for batch, (sigs, counts) in ordered_map(_fingerprint_job, jobs, workers):
-                keep = counts > 0
-                index.add(np.array([k for k, _, _ in batch], dtype=np.int64)[keep], sigs[keep],
-                          counts[keep].astype(np.int64),
-                          np.array([len(t) for _, t, _ in batch], dtype=np.int64)[keep],
-                          np.array([date_number(d) for _, _, d in batch], dtype=np.int64)[keep])
+            jobs = ((first, ([line for _, line in batch], [number for number, _ in batch], options,
+                             id_field, text_field))
+                    for first, batch in _numbered_batches(_read(source, spool, stats)))
+            for first, batch in ordered_map(read_batch, jobs, workers):
+                for doc_id, ok in zip(batch.ids, batch.valid.tolist()):
+                    ids.append(doc_id)
+                    valid.append(ok)
+                stats.invalid += int(np.count_nonzero(~batch.valid))
+                keep = batch.valid & (batch.counts > 0)
+                keys = np.arange(first, first + len(batch.ids), dtype=np.int64)
+                index.add(keys[keep], batch.sigs[keep], batch.counts[keep].astype(np.int64),
+                          batch.lengths[keep], batch.dates[keep])
             grouping = index.grouping()
             stats.clusters = report_clusters(grouping, ids)
             if seekable:
@@ -164,6 +243,20 @@ def dedup_lines(source: BinaryIO, options: Options, id_field: str = "id",
         index.close()
 
 
+def _numbered_batches(lines: Iterator[tuple[int, bytes]]) -> Iterator[tuple[int, list[tuple[int, bytes]]]]:
+    """(key of the first line, [(line number, line)...]) per batch of BATCH lines."""
+    first = 0
+    batch: list[tuple[int, bytes]] = []
+    for item in lines:
+        batch.append(item)
+        if len(batch) == BATCH:
+            yield first, batch
+            first += len(batch)
+            batch = []
+    if batch:
+        yield first, batch
+
+
 def _seekable(source: BinaryIO) -> bool:
     try:
         return source.seekable() and not os.isatty(source.fileno())
@@ -171,33 +264,13 @@ def _seekable(source: BinaryIO) -> bool:
         return False
 
 
-def _fingerprint_job(job: tuple[list[str], Options]) -> tuple[np.ndarray, np.ndarray]:
-    texts, options = job
-    return fingerprints(texts, options.num_perm, options.ngram, options.seed)
-
-
-def _read(source: BinaryIO, spool, ids: IdTable, valid: list[bool], stats: DedupStats,
-          id_field: str, text_field: str) -> Iterator[tuple[int, str, str | None]]:
-    """Read (and spool, when given a spool) every line; yield (key, text, date)
-    of the valid ones."""
+def _read(source: BinaryIO, spool, stats: DedupStats) -> Iterator[tuple[int, bytes]]:
+    """(line number, line) of every non-blank line, spooled when given a spool."""
     for number, line in enumerate(source):
         if not line.strip():
             continue
-        key = stats.read
         stats.read += 1
         stats.bytes_in += len(line)
         if spool is not None:
             spool.write(line if line.endswith(b"\n") else line + b"\n")
-        try:
-            record = parse_json(line)
-            if not isinstance(record, dict) or not isinstance(record.get(text_field), str):
-                raise TypeError
-        except (ValueError, TypeError):
-            stats.invalid += 1
-            ids.append(f"line {number + 1}")
-            valid.append(False)
-            continue
-        ids.append(str(record.get(id_field, f"line {number + 1}")))
-        valid.append(True)
-        date = record.get("date")
-        yield key, record[text_field], date if isinstance(date, str) else None
+        yield number, line

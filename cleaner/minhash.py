@@ -393,3 +393,20 @@ def fingerprints(texts: list[str], num_perm: int, ngram: int, seed: int) -> tupl
         sigs[slow] = np.frombuffer(raw_sigs, dtype=np.uint32).reshape(len(slow), num_perm)
         counts[slow] = np.frombuffer(raw_counts, dtype=np.uint32)
     return sigs, counts
+
+
+def fingerprint_json_lines(lines: list[bytes], text_field: str, id_field: str, num_perm: int,
+                           ngram: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Fingerprints of JSON Lines read in place by the kernel (no str built
+    for the texts): signatures, distinct-shingle counts, and per line a row
+    (status, text length, id start, id stop, date start, date stop), status 1
+    meaning the line must be parsed in Python (invalid, unusual or needing
+    Python's casefold). None without the kernel."""
+    if _kernel is None:
+        return None
+    a, b = permutations(num_perm, seed)
+    raw_sigs, raw_counts, raw_spans = _kernel.fingerprint_json(
+        lines, text_field.encode("utf-8"), id_field.encode("utf-8"), ngram, a, b, _kernel_table())
+    return (np.frombuffer(raw_sigs, dtype=np.uint32).reshape(len(lines), num_perm).copy(),
+            np.frombuffer(raw_counts, dtype=np.uint32).copy(),
+            np.frombuffer(raw_spans, dtype=np.int64).reshape(len(lines), 6))

@@ -75,3 +75,78 @@ def test_casefold_not_lower_for_final_sigma():
     # str.lower() writes a word-final capital sigma as ς; casefolding gives σ
     # everywhere, so a capitalised headline and its lower-case copy match.
     assert minhash.tokens("ΟΔΟΣ") == minhash.tokens("οδος") == ["οδοσ"]
+
+
+# ---- JSON Lines read in place ----------------------------------------------
+
+from cleaner.document import Options  # noqa: E402
+from cleaner.jsonl_dedup import read_batch  # noqa: E402
+
+json_scalars = (st.none() | st.booleans() | st.integers(-10**20, 10**20)
+                | st.floats(allow_nan=True, allow_infinity=True) | st.text(alphabet=ALPHABET, max_size=30))
+json_values = st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=3)
+                           | st.dictionaries(st.text(max_size=5), inner, max_size=3), max_leaves=8)
+keys = st.sampled_from(["text", "id", "date", "url", "", "tëxt", "text "])
+records = st.dictionaries(keys, json_values | st.text(alphabet=ALPHABET, max_size=80), max_size=5)
+
+
+def python_path(lines, options, id_field="id", text_field="text"):
+    saved = minhash._kernel
+    minhash._kernel = None
+    try:
+        return read_batch((lines, list(range(len(lines))), options, id_field, text_field))
+    finally:
+        minhash._kernel = saved
+
+
+def assert_same_batches(lines, id_field="id", text_field="text"):
+    options = Options(num_perm=16)
+    fast = read_batch((lines, list(range(len(lines))), options, id_field, text_field))
+    slow = python_path(lines, options, id_field, text_field)
+    assert fast.ids == slow.ids
+    assert fast.valid.tolist() == slow.valid.tolist()
+    ok = slow.valid
+    assert fast.counts[ok].tolist() == slow.counts[ok].tolist()
+    assert np.array_equal(fast.sigs[ok], slow.sigs[ok])
+    assert fast.lengths[ok].tolist() == slow.lengths[ok].tolist()
+    assert fast.dates[ok].tolist() == slow.dates[ok].tolist()
+
+
+def mutate(line: bytes, data) -> bytes:
+    """Break a line the ways real files are broken: cut, a byte changed or inserted."""
+    kind = data.draw(st.sampled_from(["keep", "cut", "flip", "insert"]))
+    if kind == "keep" or not line:
+        return line
+    at = data.draw(st.integers(0, len(line) - 1))
+    if kind == "cut":
+        return line[:at]
+    byte = data.draw(st.sampled_from([b'"', b"\\", b"\x00", b"\xff", b"\xc3", b"\xed\xa0\x80", b"}", b",", b" ", b"\n"]))
+    if kind == "flip":
+        return line[:at] + byte + line[at + 1:]
+    return line[:at] + byte + line[at:]
+
+
+@kernel
+@settings(max_examples=300, deadline=None)
+@given(st.lists(records, min_size=1, max_size=5), st.booleans(), st.data())
+def test_json_lines_read_in_place_equal_python_json(objects, ascii_only, data):
+    lines = [mutate(json.dumps(obj, ensure_ascii=ascii_only).encode("utf-8", "surrogatepass"), data) + b"\n"
+             for obj in objects]
+    assert_same_batches(lines)
+
+
+@kernel
+def test_json_lines_edge_cases_equal_python_json():
+    lines = [b'{"text": "a b c", "text": "d e f g"}', b'{"text": 5, "text": "late string wins"}',
+             b'{"text": "early", "text": 5}', b'{"te\\u0078t": "escaped key"}',
+             b'{"text": "\\ud83d\\ude00 pair \\u00e9t\\u00c9", "id": "\\u0041"}',
+             b'{"text": "lone \\ud800 surrogate"}', b'{"text": "x", "id": NaN}', b'{"text": "x", "id": -0}',
+             b'{"text": "x", "id": 1e400, "date": "2024-05-01"}', b'{"text": "x", "date": 20240501}',
+             b'{"text": "x", "id": {"a": [1, 2.5, null, true]}}', b'[' * 300 + b']' * 300,
+             b'{"a": ' + b'[' * 300 + b']' * 300 + b', "text": "deep"}', b'\xef\xbb\xbf{"text": "bom"}',
+             b'{"text": "tab\there"}', b'{"text": "Stra\xc3\x9fe \xce\x9f\xce\x94\xce\x9f\xce\xa3"}',
+             b'{"text": "x"} trailing', b'{"text": "x",}', b'{"text": "\xc0\xaf overlong"}', b'{}', b'"text"',
+             b'{"text": "\\/\\b\\f\\n\\r\\t\\"\\\\"}', b'{"text": "ok"}\r\n', b'  {"text" : "spaced" }  ']
+    assert_same_batches(lines)
+    assert_same_batches(lines, id_field="text")
+    assert_same_batches(lines, text_field="date")
