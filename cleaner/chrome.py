@@ -28,6 +28,7 @@ structural rules, whatever words they contain.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -61,6 +62,10 @@ NAV_MAX_WORDS = 3
 # and no line longer than SHORT_LINE_MAX_CHARS is matched against a chrome pattern.
 SHORT_LINE_MAX_WORDS = 40
 SHORT_LINE_MAX_CHARS = 400
+# Features of longer lines are read off their first LONG_LINE_CHARS characters
+# (no rule needs more, and a 50 MB one-line file must not become 10 million
+# word strings); their repeat key still covers the whole line.
+LONG_LINE_CHARS = 10_000
 # A lone number is a counter when it has at least this many digits.
 COUNTER_MIN_DIGITS = 5
 
@@ -230,16 +235,21 @@ def date_of_line(text: str, lexicon: Lexicon | None = None) -> str | None:
 class _Line:
     """A line with the features the rules look at, computed once."""
 
-    __slots__ = ("index", "raw", "text", "norm", "words", "size", "blank")
+    __slots__ = ("index", "raw", "text", "norm", "words", "size", "blank", "key")
 
     def __init__(self, index: int, raw: str) -> None:
         self.index = index
         self.raw = raw
         self.text = raw.strip().strip("\u200b\ufeff")
-        self.norm = normalise(self.text)
+        head = self.text[:LONG_LINE_CHARS]
+        self.norm = normalise(head)
         self.words = WORD.findall(self.norm)
-        self.size = word_count(self.text, self.words)
+        self.size = word_count(head, self.words)
         self.blank = not self.words  # no word characters: the rules skip it
+        self.key = " ".join(self.words)  # what exact repeats compare
+        if len(self.text) > LONG_LINE_CHARS:
+            digest = hashlib.blake2b(self.text.encode("utf-8", "surrogatepass"), digest_size=16)
+            self.key += f" \x00{digest.hexdigest()}"
 
     @property
     def sentence(self) -> bool:
@@ -356,7 +366,7 @@ def clean_text(text: str, *, lexicon: Lexicon | None = None, html: bool = False,
             cut = pats.title_suffix.sub("", out)
             if cut != out and WORD.search(cut):
                 d.rule, d.evidence, out = "title_suffix", out[len(cut):].strip(), cut
-        m = pats.date_prefix.match(normalise(out))
+        m = pats.date_prefix.match(normalise(out[:LONG_LINE_CHARS]))
         if m and len(out) > m.end():
             prefix_len = _prefix_length(out, m.end())
             found_date = found_date or _find_date(out[:prefix_len])
@@ -422,7 +432,7 @@ def _drop_repeats(lines: list[_Line], decisions: list[LineDecision], remove,
     seen: dict[str, int] = {}
     previous = ""
     for line in kept:
-        key = " ".join(line.words)
+        key = line.key
         if key in seen and (not adjacent_only or key == previous):
             remove(line, "repeat", f"repeat of line {seen[key] + 1}")
         else:
@@ -479,7 +489,7 @@ def _guess_title(lines: list[_Line], decisions: list[LineDecision]) -> str | Non
     for line, d in zip(lines, decisions):
         if d.keep and not line.blank:
             title = d.output
-            if len(title.split()) <= 30 and not FULL_STOP.search(title):
+            if len(title.split(None, 30)) <= 30 and not FULL_STOP.search(title):
                 return title
             return None
     return None

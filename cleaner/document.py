@@ -18,12 +18,14 @@ FAILED = "failed"
 
 # Stable reason codes (see README, "Accounting"). Dropped: empty_input,
 # empty_after_cleaning, not_text, too_large, duplicate_dropped. Failed (exit 1):
-# not_found, unreadable, internal_error.
+# not_found, unreadable, corrupt (truncated or damaged compressed data),
+# internal_error.
 EMPTY_INPUT = "empty_input"
 EMPTY_AFTER_CLEANING = "empty_after_cleaning"
 DUPLICATE_DROPPED = "duplicate_dropped"
 UNREADABLE = "unreadable"
 NOT_FOUND = "not_found"
+CORRUPT = "corrupt"
 NOT_TEXT = "not_text"
 TOO_LARGE = "too_large"
 INTERNAL_ERROR = "internal_error"

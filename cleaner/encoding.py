@@ -19,7 +19,8 @@ README "Encoding"):
      fails; no confidence cut-off (chardet is often 0.3-0.5 sure of correct
      windows-1258);
   6. cp1252 with replacement characters, recorded as `fallback`.
-Then repairs, each recorded: mojibake (UTF-8 read as cp1252 and saved again)
+Then repairs, each recorded: control characters removed (NUL, C1...),
+mojibake (UTF-8 read as cp1252 and saved again)
 fixed with ftfy, NFC, and look-alike letters folded in Vietnamese text
 (Ð U+00D0 -> Đ U+0110).
 """
@@ -325,6 +326,11 @@ def _vietnamese(reading: tuple[float, str, str], label: str | None, why: str) ->
                    evidence=f"{why}: {score:.0%} of accented words are Vietnamese syllables in {codec}")
 
 
+# C0 controls but tab and newline, DEL, and C1 controls: never text on a page.
+# Vertical tab and form feed become line breaks, the rest go.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def decode(data: bytes, content_type: str | None = None) -> Decoded:
     """Detect, decode, repair and normalise to NFC, recording each repair."""
     decoded = detect(data, content_type)
@@ -337,6 +343,10 @@ def decode(data: bytes, content_type: str | None = None) -> Decoded:
         if fixed != text:
             decoded.repairs.append("mojibake")
             text = fixed
+    # after the mojibake repair, which needs the C1 characters it reads
+    if _CONTROL.search(text):  # NUL and friends break every tool downstream
+        text = _CONTROL.sub(lambda m: "\n" if m.group() in "\x0b\x0c" else "", text)
+        decoded.repairs.append("control_characters")
     normalised = unicodedata.normalize("NFC", text)
     if normalised != text:
         decoded.repairs.append("nfc")

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from .chrome import PROSE_MIN_WORDS, SHORT_LINE_MAX_WORDS, WORD, FULL_STOP, word_count
+from .chrome import LONG_LINE_CHARS, PROSE_MIN_WORDS, SHORT_LINE_MAX_WORDS, WORD, FULL_STOP, word_count
 from .lexicon import default_lexicon, normalise
 
 PARAGRAPH_SEPARATOR = "\n\n"
@@ -55,7 +55,7 @@ def _looks_like_name(paragraph: str, tokens: list[str]) -> bool:
 def line_key(paragraph: str, near_end: bool = False) -> int | None:
     """A 64-bit key for a short paragraph that could be boilerplate; None for
     prose, source lines ("Theo TTXVN") and, near the end, bylines."""
-    if paragraph.count(" ") > 2 * SHORT_LINE_MAX_WORDS:
+    if len(paragraph) > LONG_LINE_CHARS or paragraph.count(" ") > 2 * SHORT_LINE_MAX_WORDS:
         return None  # clearly long: prose, never boilerplate (and no need to tokenise it)
     norm = normalise(paragraph)
     tokens = WORD.findall(norm)

@@ -208,13 +208,14 @@ def test_explain_json_and_site_corpus(tmp_path: Path) -> None:
 
 
 def test_explain_escapes_terminal_control_sequences(tmp_path: Path) -> None:
-    page = tmp_path / "evil.txt"
+    # in the page: removed when decoding; in the file name: shown escaped
+    page = tmp_path / "evil\x1b]0;pwned\x07\x1b[31m.txt"
     page.write_text("Một tiêu đề bình thường\n\nNội dung \x1b[31mđỏ\x1b[0m và \x07 chuông, đủ dài để giữ.\n",
                     encoding="utf-8")
-    for args in ([], ["--color"]):
+    for args in ([], ["--color"], ["--json"]):
         result = invoke("explain", str(page), *args)
-        assert "\x1b[31m" not in result.stdout and "\x07" not in result.stdout
-        assert "\\x1b" in result.stdout
+        assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+        assert "[31mđỏ[0m" in result.stdout
 
 
 def test_explain_usage_errors() -> None:

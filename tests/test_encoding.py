@@ -6,6 +6,7 @@ import codecs
 import gzip
 import struct
 import sys
+import re
 import unicodedata
 import zlib
 from pathlib import Path
@@ -215,8 +216,15 @@ def test_fallback_on_binary_like_bytes():
     result = decode(data)
     assert (result.encoding, result.method) == ("cp1252", "fallback")
     expected = data.decode("cp1252", "replace").replace("\r\n", "\n").replace("\r", "\n")
+    expected = re.sub("[\x00-\x08\x0e-\x1f\x7f-\x9f]", "", expected).replace("\x0b", "\n").replace("\x0c", "\n")
     assert result.text == unicodedata.normalize("NFC", expected)
-    assert "replacement" in result.repairs
+    assert "replacement" in result.repairs and "control_characters" in result.repairs
+
+
+def test_control_characters_are_removed_and_recorded():
+    result = decode("Một\x00 hai\x1b[31m ba\x0cbốn\x85 năm\x7f".encode("utf-8"))
+    assert result.text == "Một hai[31m ba\nbốn năm"
+    assert result.repairs == ["control_characters"]
 
 
 @settings(max_examples=150, deadline=None, derandomize=True)

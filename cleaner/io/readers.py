@@ -15,7 +15,8 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO, TextIO
 
-from ..document import NOT_FOUND, TOO_LARGE, UNREADABLE, Document
+from ..document import CORRUPT, NOT_FOUND, TOO_LARGE, UNREADABLE, Document
+from .compressed import CorruptInput, TooLarge, expand as expand_compressed
 
 STDIN = "-"
 GLOB_CHARS = frozenset("*?[")
@@ -172,22 +173,32 @@ def read_limited(path: str, max_bytes: int) -> bytes:
 
 
 def load(doc: Document, max_bytes: int) -> Document:
-    """Fill `doc.raw` from its source file, or mark it failed with a reason."""
-    if doc.raw is not None or not doc.ok:
+    """Fill `doc.raw` from its source file (decompressed when it is gzip,
+    bzip2, xz or zstd), or mark it dropped or failed with a reason."""
+    if not doc.ok:
         return doc
-    path = doc.path or doc.source
+    if doc.raw is None:
+        path = doc.path or doc.source
+        try:
+            if os.path.isdir(path):
+                return doc.fail(UNREADABLE, "is a directory")
+            doc.raw = read_limited(path, max_bytes)
+        except FileNotFoundError:
+            return doc.fail(NOT_FOUND, "no such file")
+        except PermissionError:
+            return doc.fail(UNREADABLE, "permission denied")
+        except ValueError as exc:
+            return doc.drop(TOO_LARGE, str(exc))
+        except OSError as exc:
+            return doc.fail(UNREADABLE, exc.strerror or str(exc))
     try:
-        if os.path.isdir(path):
-            return doc.fail(UNREADABLE, "is a directory")
-        doc.raw = read_limited(path, max_bytes)
-    except FileNotFoundError:
-        return doc.fail(NOT_FOUND, "no such file")
-    except PermissionError:
-        return doc.fail(UNREADABLE, "permission denied")
-    except ValueError as exc:
+        doc.raw, _ = expand_compressed(doc.raw, max_bytes)
+    except TooLarge as exc:
+        doc.raw = None
         return doc.drop(TOO_LARGE, str(exc))
-    except OSError as exc:
-        return doc.fail(UNREADABLE, exc.strerror or str(exc))
+    except CorruptInput as exc:
+        doc.raw = None
+        return doc.fail(CORRUPT, str(exc))
     return doc
 
 
