@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from . import blocks
 
 _HTML_START = re.compile(
-    r"\A\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b",
+    r"\A\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*"
+    r"(?:<(?:!doctype\s+html|html|head|body)\b|<!doctype\s[^>\[]*(?:\[[^\]]*\])?\s*>\s*(?:<!--.*?-->\s*)*<html\b)",
     re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(
     r"<(?:p|div|br|span|a\s|table|td|tr|li|ul|h[1-6]|meta|script|style|title|article)\b",
