@@ -44,6 +44,11 @@ Examples:
   cleaner clean page.html --format txt --out-dir clean/
   cat page.html | cleaner clean - | jq -r .text
 
+A run writing to a file keeps its processed documents in a journal beside
+the output (.NAME.cleaner-journal, removed when the run completes); if the
+run is killed or interrupted, the same command with --resume continues from
+where it stopped and writes the same output as an uninterrupted run.
+
 \b
 Exit status:
   0    the run completed and every document was read
@@ -151,11 +156,14 @@ def main() -> None:
               help="No summary or progress on stderr.")
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar (default: only when stderr is a terminal).")
+@click.option("--resume", is_flag=True, envvar="CLEANER_RESUME",
+              help="Continue an interrupted or killed run from its journal (same inputs and "
+                   "options; needs -o FILE or --out-dir). Example: cleaner clean crawl/ -o c.jsonl --resume")
 def clean_command(inputs, output, output_format, out_dir, files_from, errors_path, report_path,
                   threshold, containment, keep, num_perm, ngram, drop_duplicates, stream, no_dedup,
                   site_learning,
                   site_min_docs, site_min_share, explain, favor_precision, favor_recall,
-                  max_bytes, workers, quiet, progress) -> None:
+                  max_bytes, workers, quiet, progress, resume) -> None:
     if not inputs and files_from is None:
         raise click.UsageError("give at least one INPUT (file, directory, glob or -) "
                                "or --files-from FILE")
@@ -182,15 +190,35 @@ def clean_command(inputs, output, output_format, out_dir, files_from, errors_pat
                       site_min_docs=site_min_docs,
                       site_min_share=site_min_share, explain=explain,
                       favor_precision=favor_precision, favor_recall=favor_recall,
-                      max_bytes=max_bytes, workers=workers or default_workers())
+                      max_bytes=max_bytes, workers=workers or default_workers(),
+                      # paths arriving on a pipe go out one by one when records stream
+                      batch_size=1 if files_from == "-" and (stream or (no_dedup and not site_learning))
+                      else Options.batch_size)
     sources = list(inputs)
     if files_from is not None:
         sources = _chain(sources, _path_list(files_from))
 
+    journal = journal_path(output, output_format, out_dir)
+    if resume and journal is None:
+        raise click.UsageError("--resume needs an output file (-o FILE) or --out-dir: "
+                               "a run writing to stdout keeps no journal")
+    if resume and not os.path.exists(journal) and not quiet:
+        click.echo(f"cleaner: no journal {journal}: nothing to resume, starting from the beginning",
+                   err=True)
     show_progress = (not quiet) and (progress if progress is not None else sys.stderr.isatty())
     code = _run(sources, options, output, output_format, out_dir, errors_path, report_path,
-                quiet, show_progress)
+                quiet, show_progress, journal, resume)
     sys.exit(code)
+
+
+def journal_path(output: str, output_format: str, out_dir: str | None) -> str | None:
+    """Where a run keeps its journal: beside its output file (or in --out-dir)."""
+    if output_format == "txt":
+        return os.path.join(out_dir, ".cleaner-journal")
+    if output == STDOUT:
+        return None
+    directory, name = os.path.split(os.path.abspath(output))
+    return os.path.join(directory, f".{name}.cleaner-journal")
 
 
 EXPLAIN_HELP = """Show how cleaner cleans FILE, line by line: kept or removed, and why.
@@ -482,21 +510,26 @@ def _chain(first, rest):
 
 
 def _run(sources, options: Options, output: str, output_format: str, out_dir: str | None,
-         errors_path: str | None, report_path: str | None, quiet: bool, show_progress: bool) -> int:
+         errors_path: str | None, report_path: str | None, quiet: bool, show_progress: bool,
+         journal: str | None = None, resume: bool = False) -> int:
+    from .journal import ResumeError
     from .pipeline import clean
     from .summary import Progress, print_summary
 
     signal.signal(signal.SIGTERM, _raise_interrupt)
     stdin = sys.stdin.buffer if sys.stdin is not None else None
     progress = Progress(enabled=show_progress)
-    run = clean(sources, options, stdin=stdin, on_progress=progress.update)
-    writer = TextDirWriter(out_dir) if output_format == "txt" else JsonlWriter(output)
-    errors = JsonlWriter(errors_path) if errors_path else None
+    run = clean(sources, options, stdin=stdin, on_progress=progress.update, journal=journal, resume=resume)
+    writer = TextDirWriter(out_dir) if output_format == "txt" else JsonlWriter(output, lazy=True)
+    errors = JsonlWriter(errors_path, lazy=True) if errors_path else None
+    flush = options.stream or not (options.dedup or options.site_learning)
     try:
         with progress:
             for doc in run:
                 if doc.ok:
                     writer.write(doc if output_format == "txt" else doc.record())
+                    if flush and output == STDOUT:
+                        writer.flush()  # records flow on as they come: endless pipelines
                 elif errors is not None:
                     errors.write(doc.error_record())
     except BrokenPipeError:
@@ -508,13 +541,24 @@ def _run(sources, options: Options, output: str, output_format: str, out_dir: st
         run.stats.finish()
         if not quiet:
             print_summary(run.stats, interrupted=True)
+            if journal is not None and os.path.exists(journal):
+                click.echo(f"cleaner: {run.stats.read:,} documents done are kept in {journal}; "
+                           "run the same command with --resume to continue", err=True)
         return EXIT_INTERRUPTED
+    except ResumeError as exc:
+        _abort(writer, errors)
+        click.echo(f"Error: cannot resume: {exc}", err=True)
+        return EXIT_USAGE
     except BaseException:
         _abort(writer, errors)
         raise
     writer.close(ok=True)
     if errors is not None:
         errors.close(ok=True)
+    run.discard_journal()
+    if run.resumed and not quiet:
+        click.echo(f"cleaner: resumed: {run.resumed:,} documents came from the interrupted run's journal",
+                   err=True)
     if report_path:
         figures = run.stats.as_dict()
         if output_format == "jsonl" and output != STDOUT:

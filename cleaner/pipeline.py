@@ -12,9 +12,7 @@ stream straight through.
 
 from __future__ import annotations
 
-import json
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO
 
@@ -26,6 +24,7 @@ from .sites import SiteStats, paragraph_keys, site_of
 from .document import (DUPLICATE_DROPPED, EMPTY_AFTER_CLEANING, EMPTY_INPUT, INTERNAL_ERROR,
                        NOT_TEXT, Document, Options)
 from .io import readers
+from .journal import Journal, ResumeError
 from .jsonl_dedup import IdTable
 from .parallel import batched, ordered_map
 from .stats import RunStats
@@ -131,73 +130,97 @@ def _documents(inputs: Iterable[Input], stdin: BinaryIO | None,
             yield item
         else:
             paths.append(os.fspath(item))
-            if len(paths) >= 1024:
+            if len(paths) >= options.batch_size:
                 yield from flush()
     yield from flush()
-
-
-class _Spool:
-    """Processed documents in a temporary file, read back in input order: the
-    corpus-wide passes keep only signatures and line hashes in memory."""
-
-    def __init__(self) -> None:
-        self._file = tempfile.TemporaryFile("w+", encoding="utf-8")
-
-    def write(self, doc: Document) -> None:
-        self._file.write(json.dumps(doc.spool_record(), ensure_ascii=False) + "\n")
-
-    def __iter__(self) -> Iterator[Document]:
-        self._file.seek(0)
-        for line in self._file:
-            yield Document.from_spool(json.loads(line))
-
-    def __enter__(self) -> "_Spool":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._file.close()
 
 
 class CleanRun:
     """An iterable over every input document, in input order, each one kept,
     flagged, dropped or failed; `stats` holds the run's figures.
 
-    Passes: (A) the per-document stages, spooled, with a first near-duplicate
-    grouping; (B) site statistics counted per cluster, site boilerplate
-    removed, the final near-duplicate grouping on the final text; (C) records
-    read back with their duplicate fields. With neither site learning nor
-    dedup, documents stream straight through.
+    Passes: (A) the per-document stages, journaled, with a first
+    near-duplicate grouping; (B) site statistics counted per cluster, site
+    boilerplate removed, the final near-duplicate grouping on the final text;
+    (C) records read back with their duplicate fields. With neither site
+    learning nor dedup, documents stream straight through.
+
+    With `journal` (a path), processed documents are kept in that file as they
+    come, and a run started with `resume=True` takes over the documents an
+    interrupted run left there, processing only the rest; the output is the
+    same as an uninterrupted run's. Call `discard_journal()` once the output
+    is safely written.
     """
 
     def __init__(self, inputs: Iterable[Input], options: Options | None = None, *,
                  stdin: BinaryIO | None = None,
-                 on_progress: ProgressCallback | None = None) -> None:
+                 on_progress: ProgressCallback | None = None,
+                 journal: str | None = None, resume: bool = False) -> None:
         self.inputs = inputs
         self.options = options or Options()
         self.stdin = stdin
         self.on_progress = on_progress
         self.stats = RunStats()
+        self.journal_path = journal
+        self.resume = resume
+        self.resumed = 0  # documents taken over from an interrupted run
 
-    def _processed(self) -> Iterator[Document]:
+    def _journal(self, temporary_ok: bool) -> Journal | None:
+        if self.journal_path is None and not temporary_ok:
+            return None
+        return Journal(self.options, self.journal_path, self.resume)
+
+    def discard_journal(self) -> None:
+        """Remove the journal file (call after the output is committed)."""
+        if self.journal_path is not None and os.path.exists(self.journal_path):
+            os.unlink(self.journal_path)
+
+    def _processed(self, journal: Journal | None) -> Iterator[Document]:
         """Every document through the per-document stages, in input order,
-        batches running in `options.workers` processes."""
-        docs = _documents(self.inputs, self.stdin, self.options)
-        jobs = ((None, (batch, self.options)) for batch in batched(docs, self.options.batch_size))
-        for _, batch in ordered_map(_process_job, jobs, self.options.workers):
-            for doc in batch:
-                self.stats.count_read(doc)
-                yield doc
-            if self.on_progress:
-                self.on_progress(self.stats.read, self.stats.bytes_in)
+        batches running in `options.workers` processes; those an interrupted
+        run journaled come from the journal instead."""
+        options = self.options
+        docs = _documents(self.inputs, self.stdin, options)
+        if journal is not None and journal.replayable:
+            for batch in batched(journal.replay(), options.batch_size):
+                for old in batch:
+                    new = next(docs, None)
+                    if new is None or new.source != old.source:
+                        raise ResumeError(
+                            f"the inputs differ from the interrupted run's at document {self.resumed + 1} "
+                            f"({old.source!r} then, {new.source if new else 'nothing'!r} now); "
+                            "run without --resume")
+                    self.resumed += 1
+                fingerprint_batch(batch, options)  # signatures are not journaled
+                yield from self._counted(batch)
+        jobs = ((None, (batch, options)) for batch in batched(docs, options.batch_size))
+        for _, batch in ordered_map(_process_job, jobs, options.workers):
+            if journal is not None:
+                for doc in batch:
+                    journal.write(doc)
+                journal.flush()
+            yield from self._counted(batch)
+
+    def _counted(self, batch: list[Document]) -> Iterator[Document]:
+        for doc in batch:
+            self.stats.count_read(doc)
+            yield doc
+        if self.on_progress:
+            self.on_progress(self.stats.read, self.stats.bytes_in)
 
     def __iter__(self) -> Iterator[Document]:
         options = self.options
         if options.stream:
             yield from self._streamed()
         elif not (options.dedup or options.site_learning):
-            for doc in self._processed():
-                self.stats.count_result(doc)
-                yield doc
+            journal = self._journal(temporary_ok=False)
+            try:
+                for doc in self._processed(journal):
+                    self.stats.count_result(doc)
+                    yield doc
+            finally:
+                if journal is not None:
+                    journal.close()
         else:
             yield from self._corpus_passes()
         self.stats.finish()
@@ -209,7 +232,17 @@ class CleanRun:
         index = StreamIndex(options.threshold, options.num_perm, options.containment) if options.dedup else None
         ids = IdTable()
         keys: list[int] = []  # index row -> input key
-        for doc in self._processed():
+        journal = self._journal(temporary_ok=False)
+        try:
+            yield from self._compared(journal, index, ids, keys)
+        finally:
+            if journal is not None:
+                journal.close()
+
+    def _compared(self, journal: Journal | None, index: StreamIndex | None, ids: IdTable,
+                  keys: list[int]) -> Iterator[Document]:
+        options = self.options
+        for doc in self._processed(journal):
             ids.append(doc.id)
             if index is not None and doc.ok and doc.signature is not None and doc.shingle_count:
                 row, match, similarity, contained = index.add(doc.signature, doc.shingle_count)
@@ -234,19 +267,18 @@ class CleanRun:
         ids = IdTable()
         first_index = self._index()
         try:
-            with _Spool() as first:
-                for batch in batched(self._processed(), options.batch_size):
+            with self._journal(temporary_ok=True) as first:
+                for batch in batched(self._processed(first), options.batch_size):
                     _add(first_index, batch, len(ids))
                     for doc in batch:
                         ids.append(doc.id)
-                        first.write(doc)
                 if not options.site_learning:
                     yield from self._finish(first, first_index.grouping(), ids)
                     return
                 site_stats = self._site_stats(first, first_index.grouping())
                 final = self._index() if options.dedup else None
                 try:
-                    with _Spool() as second:
+                    with Journal(options) as second:
                         key = 0
                         for batch in batched(first, options.batch_size):
                             changed = [d for d in batch if d.ok and _remove_site_boilerplate(d, site_stats, options)]
@@ -269,7 +301,7 @@ class CleanRun:
         finally:
             first_index.close()
 
-    def _site_stats(self, spool: _Spool, grouping: Grouping) -> SiteStats:
+    def _site_stats(self, spool: Journal, grouping: Grouping) -> SiteStats:
         stats = SiteStats(self.options.site_min_docs, self.options.site_min_share)
         for key, doc in enumerate(spool):
             if doc.ok:
@@ -277,7 +309,7 @@ class CleanRun:
                           paragraph_keys(doc.text))
         return stats
 
-    def _finish(self, spool: _Spool, grouping: Grouping, ids: IdTable) -> Iterator[Document]:
+    def _finish(self, spool: Journal, grouping: Grouping, ids: IdTable) -> Iterator[Document]:
         self.stats.clusters = report_clusters(grouping, ids)
         for key, doc in enumerate(spool):
             _mark_duplicate(doc, key, grouping, ids, self.options)

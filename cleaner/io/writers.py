@@ -68,21 +68,37 @@ def dumps(record: dict[str, Any]) -> str:
 
 
 class JsonlWriter:
-    """Records to a file (atomically) or to standard output."""
+    """Records to a file (atomically) or to standard output. A `lazy` file is
+    only created at the first record (or at close): a run killed before it
+    writes anything leaves no temporary file behind."""
 
-    def __init__(self, target: str = STDOUT, stream: IO[str] | None = None) -> None:
-        self._atomic = None if target == STDOUT else AtomicFile(target)
-        self._out = self._atomic.handle if self._atomic else (stream or sys.stdout)
+    def __init__(self, target: str = STDOUT, stream: IO[str] | None = None, lazy: bool = False) -> None:
+        self._target = target
+        self._atomic: AtomicFile | None = None
+        self._out: IO[str] | None = (stream or sys.stdout) if target == STDOUT else None
+        if target != STDOUT and not lazy:
+            self._open()
+
+    def _open(self) -> IO[str]:
+        if self._out is None:
+            self._atomic = AtomicFile(self._target)
+            self._out = self._atomic.handle
+        return self._out
 
     def write(self, record: dict[str, Any]) -> None:
-        self._out.write(dumps(record))
+        (self._out or self._open()).write(dumps(record))
+
+    def flush(self) -> None:
+        if self._out is not None:
+            self._out.flush()
 
     def close(self, ok: bool = True) -> None:
-        if self._atomic is None:
+        if self._target == STDOUT:
             self._out.flush()
         elif ok:
+            self._open()  # an empty corpus is still a file
             self._atomic.commit()
-        else:
+        elif self._atomic is not None:
             self._atomic.abort()
 
 
@@ -109,7 +125,8 @@ def _truncate_bytes(text: str, limit: int) -> str:
 
 
 class TextDirWriter:
-    """One UTF-8 .txt file per written document in `directory`."""
+    """One UTF-8 .txt file per written document in `directory`, each written
+    atomically."""
 
     def __init__(self, directory: str) -> None:
         os.makedirs(directory, exist_ok=True)
@@ -129,6 +146,9 @@ class TextDirWriter:
             if doc.text and not doc.text.endswith("\n"):
                 handle.write("\n")
         return path
+
+    def flush(self) -> None:
+        pass
 
     def close(self, ok: bool = True) -> None:
         pass

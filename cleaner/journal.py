@@ -1,0 +1,139 @@
+"""The journal: processed documents on disk, in input order.
+
+It is the spool the corpus passes read back (site statistics, duplicate
+fields), and, when it lives beside the output instead of in a temporary file,
+what `--resume` continues from after a killed run: a header line naming the
+options, then one JSON line per processed document, flushed after every batch.
+A line cut short by the kill is dropped on resume; signatures are not stored
+(they are recomputed from the text, which is quick and exact).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+
+import orjson
+
+from .document import Document, Options
+
+VERSION = 1
+# Options that only say how to run, not what comes out.
+_RUN_ONLY = {"workers", "batch_size"}
+
+
+class ResumeError(ValueError):
+    """A journal that cannot be continued: not a journal, or another run's."""
+
+
+def journal_options(options: Options) -> dict:
+    return {k: v for k, v in dataclasses.asdict(options).items() if k not in _RUN_ONLY}
+
+
+def dumps(record: dict) -> bytes:
+    """One JSON line; orjson, else json for what orjson refuses (surrogates)."""
+    try:
+        return orjson.dumps(record) + b"\n"
+    except TypeError:
+        return json.dumps(record, ensure_ascii=False).encode("utf-8", "surrogatepass") + b"\n"
+
+
+def loads(line: bytes):
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return json.loads(line)
+
+
+class Journal:
+    """Processed documents in a file: `path` (kept for --resume until
+    `discard`) or, without a path, a temporary file gone when closed."""
+
+    def __init__(self, options: Options, path: str | None = None, resume: bool = False) -> None:
+        self.path = path
+        self.replayable = 0  # documents a resumed run takes from the journal
+        header = dumps({"cleaner_journal": VERSION, "options": journal_options(options)})
+        if path is None:
+            self._file = tempfile.TemporaryFile("w+b")
+        elif resume and os.path.exists(path):
+            self._file = open(path, "r+b")
+            self._check_header(header)
+            self.replayable = self._count_and_cut()
+            self._data_start = len(header)
+            return
+        else:
+            self._file = open(path, "w+b")
+        self._file.write(header)
+        self._file.flush()
+        self._data_start = len(header)
+
+    def _check_header(self, expected: bytes) -> None:
+        found = self._file.readline()
+        try:
+            header = json.loads(found)
+        except ValueError:
+            header = None
+        if not isinstance(header, dict) or header.get("cleaner_journal") != VERSION:
+            raise ResumeError(f"{self.path} is not a journal this version of cleaner wrote")
+        wanted = json.loads(expected)["options"]
+        differing = sorted(k for k in wanted if header.get("options", {}).get(k) != wanted[k])
+        if differing:
+            raise ResumeError(f"the interrupted run had other options ({', '.join(differing)}); "
+                              "run it again with the same ones, or without --resume")
+
+    def _count_and_cut(self) -> int:
+        """Complete, readable lines after the header; anything after them (a
+        line cut by the kill) is truncated away."""
+        count, good_end = 0, self._file.tell()
+        for line in self._file:
+            if not line.endswith(b"\n"):
+                break
+            try:
+                loads(line)
+            except ValueError:
+                break
+            count += 1
+            good_end += len(line)
+        self._file.seek(good_end)
+        self._file.truncate()
+        return count
+
+    def replay(self) -> Iterator[Document]:
+        """The documents a resumed run takes over; afterwards new ones append."""
+        self._file.seek(self._data_start)
+        for _ in range(self.replayable):
+            yield Document.from_spool(loads(self._file.readline()))
+        self._file.seek(0, os.SEEK_END)
+
+    def write(self, doc: Document) -> None:
+        self._file.write(dumps(doc.spool_record()))
+
+    def flush(self) -> None:
+        self._file.flush()
+
+    def __iter__(self) -> Iterator[Document]:
+        self._file.flush()
+        self._file.seek(self._data_start)
+        for line in self._file:
+            yield Document.from_spool(loads(line))
+
+    def close(self) -> None:
+        self._file.close()
+
+    def discard(self) -> None:
+        """Remove the journal file: the run's output is safely in place."""
+        self.close()
+        if self.path is not None:
+            try:
+                os.unlink(self.path)
+            except FileNotFoundError:
+                pass
+
+    def __enter__(self) -> "Journal":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
