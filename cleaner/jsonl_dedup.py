@@ -26,6 +26,7 @@ from .dedup import CorpusIndex, Grouping, date_number, fingerprints, report_clus
 from .document import Options
 
 
+_OUR_NAMES = (b'"duplicate_of"', b'"cluster"', b'"similarity"', b'"contained_in"', b'"containment"')
 _OUR_FIELDS = re.compile(rb'"(?:duplicate_of|cluster|similarity|contained_in|containment)"\s*:')
 
 
@@ -96,7 +97,9 @@ def _append_fields(line: bytes, extra: dict) -> bytes:
     """The JSON object of `line` with `extra` appended (replacing any fields of
     the same names), the bytes of the rest untouched."""
     body = line.rstrip()
-    if _OUR_FIELDS.search(body):  # maybe there already: rewrite the object
+    # substring tests first: a regex over every whole line costs more
+    if any(name in body for name in _OUR_NAMES) and _OUR_FIELDS.search(body):
+        # maybe there already: rewrite the object
         record = parse_json(body)
         if any(name in record for name in extra):
             record.update(extra)
@@ -195,8 +198,11 @@ def dedup_lines(source: BinaryIO, options: Options, id_field: str = "id",
     unchanged and counted as invalid; the run goes on. A seekable source is
     read twice; anything else (a pipe) is spooled to a temporary file. With
     `workers` > 1, lines are parsed and fingerprinted in that many processes."""
-    from .parallel import batched, ordered_map
+    import gc
 
+    from .parallel import ordered_map
+
+    gc.disable()  # no reference cycles are made here; the collector only costs time
     stats = stats or DedupStats()
     ids = IdTable()
     index = CorpusIndex(options.threshold, options.num_perm, options.containment, options.keep)
@@ -241,6 +247,7 @@ def dedup_lines(source: BinaryIO, options: Options, id_field: str = "id",
                 yield _append_fields(line, extra)
     finally:
         index.close()
+        gc.enable()
 
 
 def _numbered_batches(lines: Iterator[tuple[int, bytes]]) -> Iterator[tuple[int, list[tuple[int, bytes]]]]:
