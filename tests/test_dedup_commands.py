@@ -146,3 +146,17 @@ def test_dups_view(tmp_path: Path) -> None:
     assert "bridge-2-county-times" in coloured.stdout and "(kept)" in coloured.stdout
     assert run("dups", str(report), "--cluster", "nothing").exit_code == 0
     assert CliRunner().invoke(main, ["dups", str(tmp_path / "nope.json")]).exit_code == 2
+
+
+def test_dups_view_never_prints_control_sequences_from_a_foreign_corpus(tmp_path: Path) -> None:
+    # `cleaner dedup` takes JSON Lines from any tool: its texts may hold raw escapes
+    evil = "Tin nóng \x1b]0;pwned\x07 \x1b[2J xe buýt điện nối sân bay Nội Bài chạy từ tháng tới, giá vé 45.000 đồng."
+    lines = [json.dumps({"id": f"r{i}\x1b[31m", "text": evil + f" Bản {i}."}) for i in range(2)]
+    source, out, report = tmp_path / "in.jsonl", tmp_path / "out.jsonl", tmp_path / "report.json"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert run("dedup", str(source), "-o", str(out), "--report", str(report), "-q").exit_code == 0
+    for args in ([], ["--color"]):
+        view = run("dups", str(report), "--corpus", str(out), *args)
+        assert view.exit_code == 0 and "r0" in view.stdout
+        assert "\x1b]" not in view.stdout and "\x07" not in view.stdout and "\x1b[2J" not in view.stdout
+        assert "\\x1b" in view.stdout
