@@ -13,8 +13,10 @@ containment) is linked to the longer one as `contained_in`.
 
 from __future__ import annotations
 
+import mmap
 import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -123,15 +125,58 @@ class UnionFind:
         return {root: sorted(keys) for root, keys in out.items() if len(keys) > 1}
 
 
+_NO_KEYS = np.zeros(0, dtype=np.int64)
+
+
 @dataclass
 class Grouping:
-    """For each grouped document key: the kept document of its group, the
-    estimated similarity to it, and containment links."""
+    """For each grouped document key: the kept document of its group and the
+    estimated similarity to it (1.0 for the kept one), in three sorted arrays
+    (20 bytes per grouped document, where dicts took ~300); containment links,
+    which are few, in a dict. `root_of`, `similarity` and `members` are dict
+    views for small uses and tests."""
 
-    root_of: dict[int, int] = field(default_factory=dict)
-    similarity: dict[int, float] = field(default_factory=dict)
-    members: dict[int, list[int]] = field(default_factory=dict)
+    keys: np.ndarray = field(default_factory=lambda: _NO_KEYS)  # int64, ascending
+    roots: np.ndarray = field(default_factory=lambda: _NO_KEYS)  # int64, the kept key of each
+    similarities: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
     contained_in: dict[int, tuple[int, float]] = field(default_factory=dict)
+
+    def root(self, key: int) -> int | None:
+        """The kept document of `key`'s group, or None when it is in none."""
+        at = int(np.searchsorted(self.keys, key))
+        return int(self.roots[at]) if at < len(self.keys) and self.keys[at] == key else None
+
+    def similarity_of(self, key: int) -> float:
+        at = int(np.searchsorted(self.keys, key))
+        return round(float(self.similarities[at]), 4)
+
+    def groups(self) -> Iterator[tuple[int, np.ndarray]]:
+        """(kept key, member keys ascending) per group, groups ordered by their
+        smallest member."""
+        if not len(self.keys):
+            return
+        order = np.lexsort((self.keys, self.roots))
+        roots, members = self.roots[order], self.keys[order]
+        starts = np.flatnonzero(np.concatenate(([True], roots[1:] != roots[:-1])))
+        ends = np.append(starts[1:], len(roots))
+        for i in np.argsort(members[starts], kind="stable"):
+            yield int(roots[starts[i]]), members[starts[i]:ends[i]]
+
+    def __len__(self) -> int:
+        """Number of groups."""
+        return int(np.count_nonzero(self.keys == self.roots))
+
+    @property
+    def root_of(self) -> dict[int, int]:
+        return dict(zip(self.keys.tolist(), self.roots.tolist()))
+
+    @property
+    def similarity(self) -> dict[int, float]:
+        return {k: self.similarity_of(k) for k, r in zip(self.keys.tolist(), self.roots.tolist()) if k != r}
+
+    @property
+    def members(self) -> dict[int, list[int]]:
+        return {root: group.tolist() for root, group in self.groups()}
 
 
 @dataclass
@@ -196,6 +241,7 @@ class CorpusIndex:
         found = all_keys[rows] == keys
         sigs[found] = stored[rows[found]]
         sizes[found] = all_sizes[rows[found]]
+        _release(stored)
         return found, sigs, sizes
 
     def close(self) -> None:
@@ -243,16 +289,24 @@ class CorpusIndex:
             if previous is None or c > previous[1]:
                 out.contained_in[int(keys[short])] = (int(keys[long_]), round(float(min(c, 1.0)), 4))
         linked = _Adjacency(left[similar | inside], right[similar | inside], self._count)
-        for _, rows in union.groups().items():
+        member_rows, root_rows, similarities = [], [], []
+        for n, rows in enumerate(union.groups().values()):
+            if n % 1024 == 1023:
+                _release(sigs)
             for kept, group in self._stars(rows, linked, sigs, sizes, lengths, dates):
                 kept_sig = np.asarray(sigs[kept])
-                out.members[int(keys[kept])] = [int(keys[r]) for r in group]
-                for r in group:
-                    out.root_of[int(keys[r])] = int(keys[kept])
-                    if r != kept:
-                        out.similarity[int(keys[r])] = round(estimated_jaccard(np.asarray(sigs[r]), kept_sig), 4)
-        out.contained_in = {k: v for k, v in out.contained_in.items() if k in out.root_of}
-        del sigs
+                member_rows.extend(group)
+                root_rows.extend([kept] * len(group))
+                similarities.extend(1.0 if r == kept else estimated_jaccard(np.asarray(sigs[r]), kept_sig)
+                                    for r in group)
+        _release(sigs)
+        if member_rows:
+            grouped = keys[np.array(member_rows, dtype=np.int64)]
+            order = np.argsort(grouped, kind="stable")
+            out.keys = grouped[order]
+            out.roots = keys[np.array(root_rows, dtype=np.int64)][order]
+            out.similarities = np.array(similarities, dtype=np.float32)[order]
+        out.contained_in = {k: v for k, v in out.contained_in.items() if out.root(k) is not None}
         return out
 
 
@@ -334,7 +388,8 @@ def _candidates(bands: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return pairs // n, pairs % n
 
 
-_VERIFY_CHUNK = 65536
+# Pairs verified at once: two (pairs x num_perm) gathers of 2 MB each, not 64 MB.
+_VERIFY_CHUNK = 4096
 
 
 def _agreement(sigs: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -343,7 +398,20 @@ def _agreement(sigs: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndar
     for lo in range(0, len(left), _VERIFY_CHUNK):
         hi = lo + _VERIFY_CHUNK
         out[lo:hi] = (np.asarray(sigs[left[lo:hi]]) == np.asarray(sigs[right[lo:hi]])).mean(axis=1)
+        _release(sigs)
     return out
+
+
+def _release(sigs) -> None:
+    """Drop the signature file's pages from this process's resident memory
+    (they stay in the page cache: reading them again is cheap). Without it a
+    run's peak RSS would grow by 512 bytes per document read."""
+    mapped = getattr(sigs, "_mmap", None)
+    if mapped is not None and hasattr(mapped, "madvise"):
+        try:
+            mapped.madvise(mmap.MADV_DONTNEED)
+        except (OSError, ValueError):
+            pass
 
 
 def _representative(rows: list[int], keep: str, lengths: np.ndarray, dates: np.ndarray) -> int:
@@ -356,22 +424,35 @@ def _representative(rows: list[int], keep: str, lengths: np.ndarray, dates: np.n
     return min(rows)
 
 
-def report_clusters(grouping: Grouping, ids) -> list[dict]:
-    """The report's view of the groups (`ids[key]` names a document). Each
-    group: which document was kept, and its members with their
-    similarity to the kept one (and containment, for shortened copies)."""
-    clusters = []
-    for root, members in sorted(grouping.members.items(), key=lambda item: min(item[1])):
-        clusters.append({
-            "cluster": ids[root],
-            "kept": ids[root],
-            "size": len(members),
-            "members": [{"id": ids[k], "similarity": grouping.similarity.get(k, 1.0),
-                         **({"contained_in": ids[grouping.contained_in[k][0]],
-                             "containment": grouping.contained_in[k][1]} if k in grouping.contained_in else {})}
-                        for k in members],
-        })
-    return clusters
+class ClusterReport:
+    """The report's view of the groups, made one cluster at a time when the
+    report is written (a list of dicts would hold ~300 bytes per grouped
+    document for the whole run). Each cluster: which document was kept, and
+    its members with their similarity to the kept one (and containment, for
+    shortened copies). `ids[key]` names a document."""
+
+    def __init__(self, grouping: Grouping, ids) -> None:
+        self.grouping, self.ids = grouping, ids
+
+    def __len__(self) -> int:
+        return len(self.grouping)
+
+    def __iter__(self) -> Iterator[dict]:
+        g, ids = self.grouping, self.ids
+        for root, members in g.groups():
+            yield {
+                "cluster": ids[root],
+                "kept": ids[root],
+                "size": len(members),
+                "members": [{"id": ids[k], "similarity": 1.0 if k == root else g.similarity_of(k),
+                             **({"contained_in": ids[g.contained_in[k][0]],
+                                 "containment": g.contained_in[k][1]} if k in g.contained_in else {})}
+                            for k in members.tolist()],
+            }
+
+
+def report_clusters(grouping: Grouping, ids) -> ClusterReport:
+    return ClusterReport(grouping, ids)
 
 
 def date_number(date: str | None) -> int:
@@ -395,7 +476,7 @@ def collision_probability(jaccard: float, bands: int, rows: int) -> float:
 
 
 __all__ = ["CorpusIndex", "Grouping", "KEEP_POLICIES", "UnionFind", "collision_probability",
-           "date_number", "estimated_jaccard", "report_clusters", "fingerprints", "lsh_bands", "shingles", "signature",
+           "date_number", "estimated_jaccard", "report_clusters", "ClusterReport", "fingerprints", "lsh_bands", "shingles", "signature",
            "to_datasketch", "tokens"]
 
 

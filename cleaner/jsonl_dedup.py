@@ -16,7 +16,7 @@ import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 import orjson
@@ -62,18 +62,18 @@ class DedupStats:
     dropped: int = 0
     invalid: int = 0
     bytes_in: int = 0
-    clusters: list[dict] = field(default_factory=list)
+    clusters: Any = field(default_factory=list)  # a dedup.ClusterReport: len() and iteration
 
 
 def _fields(key: int, grouping: Grouping, ids: IdTable) -> dict:
-    root = grouping.root_of.get(key)
+    root = grouping.root(key)
     out = {"duplicate_of": None, "cluster": None, "similarity": None,
            "contained_in": None, "containment": None}
     if root is not None:
         out["cluster"] = ids[root]
         if root != key:
             out["duplicate_of"] = ids[root]
-            out["similarity"] = grouping.similarity[key]
+            out["similarity"] = grouping.similarity_of(key)
         if key in grouping.contained_in:
             container, score = grouping.contained_in[key]
             out["contained_in"], out["containment"] = ids[container], score

@@ -305,7 +305,8 @@ class CleanRun:
         stats = SiteStats(self.options.site_min_docs, self.options.site_min_share)
         for key, doc in enumerate(spool):
             if doc.ok:
-                stats.add(site_of(doc.url, doc.source), grouping.root_of.get(key, key),
+                root = grouping.root(key)
+                stats.add(site_of(doc.url, doc.source), key if root is None else root,
                           paragraph_keys(doc.text))
         return stats
 
@@ -350,7 +351,7 @@ def _remove_site_boilerplate(doc: Document, site_stats: SiteStats, options: Opti
 
 def _mark_duplicate(doc: Document, key: int, grouping: Grouping, ids: IdTable,
                     options: Options) -> None:
-    root = grouping.root_of.get(key)
+    root = grouping.root(key)
     if root is None:
         return
     doc.cluster = ids[root]
@@ -359,7 +360,7 @@ def _mark_duplicate(doc: Document, key: int, grouping: Grouping, ids: IdTable,
         doc.contained_in, doc.containment = ids[container], score
     if root != key:
         doc.duplicate_of = ids[root]
-        doc.similarity = grouping.similarity[key]
+        doc.similarity = grouping.similarity_of(key)
         if options.drop_duplicates:
             doc.drop(DUPLICATE_DROPPED, f"near-duplicate of {ids[root]}")
 

@@ -26,7 +26,7 @@ class RunStats:
     bytes_in: int = 0
     bytes_out: int = 0
     chars_out: int = 0
-    clusters: list[dict[str, Any]] = field(default_factory=list)
+    clusters: Any = field(default_factory=list)  # a dedup.ClusterReport: len() and iteration
     started: float = field(default_factory=time.monotonic)
     finished: float | None = None
 

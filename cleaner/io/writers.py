@@ -154,11 +154,30 @@ class TextDirWriter:
         pass
 
 
-def write_json(path: str, data: Any) -> None:
-    """A JSON document (a report), atomically; `-` writes to standard output."""
-    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+def write_json(path: str, data: dict[str, Any]) -> None:
+    """A JSON object (a report), atomically; `-` writes to standard output.
+    Values that are iterables but not lists (the cluster report) are written
+    one item at a time, never held as a list."""
     if path == STDOUT:
-        sys.stdout.write(text)
+        _dump_object(data, sys.stdout)
         return
     with AtomicFile(path) as handle:
-        handle.write(text)
+        _dump_object(data, handle)
+
+
+def _dump_object(data: dict[str, Any], out: IO[str]) -> None:
+    def dumped(value: Any, indent: str) -> str:
+        return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n" + indent)
+
+    out.write("{")
+    for n, (name, value) in enumerate(data.items()):
+        out.write(("," if n else "") + "\n  " + json.dumps(name, ensure_ascii=False) + ": ")
+        if isinstance(value, (dict, list, tuple, str, int, float, bool)) or value is None:
+            out.write(dumped(value, "  "))
+            continue
+        out.write("[")
+        count = 0
+        for count, item in enumerate(value, 1):
+            out.write(("," if count > 1 else "") + "\n    " + dumped(item, "    "))
+        out.write("\n  ]" if count else "]")
+    out.write("\n}\n")
