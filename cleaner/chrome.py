@@ -66,6 +66,9 @@ SHORT_LINE_MAX_CHARS = 400
 # (no rule needs more, and a 50 MB one-line file must not become 10 million
 # word strings); their repeat key still covers the whole line.
 LONG_LINE_CHARS = 10_000
+# Site-name suffixes (" - VnExpress | Tin nhanh") are looked for in this many
+# final characters of a line, not tried at every space of it.
+TITLE_SUFFIX_WINDOW = 200
 # A lone number is a counter when it has at least this many digits.
 COUNTER_MIN_DIGITS = 5
 
@@ -363,7 +366,8 @@ def clean_text(text: str, *, lexicon: Lexicon | None = None, html: bool = False,
             continue
         out = line.text
         if not SENTENCE_END.search(out):
-            cut = pats.title_suffix.sub("", out)
+            suffix = pats.title_suffix.search(out, max(0, len(out) - TITLE_SUFFIX_WINDOW))
+            cut = out[:suffix.start()] if suffix else out
             if cut != out and WORD.search(cut):
                 d.rule, d.evidence, out = "title_suffix", out[len(cut):].strip(), cut
         m = pats.date_prefix.match(normalise(out[:LONG_LINE_CHARS]))
