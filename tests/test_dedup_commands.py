@@ -160,3 +160,19 @@ def test_dups_view_never_prints_control_sequences_from_a_foreign_corpus(tmp_path
         assert view.exit_code == 0 and "r0" in view.stdout
         assert "\x1b]" not in view.stdout and "\x07" not in view.stdout and "\x1b[2J" not in view.stdout
         assert "\\x1b" in view.stdout
+
+
+def test_dedup_survives_hostile_lines(tmp_path: Path) -> None:
+    good = json.dumps({"id": "a", "text": "xe buýt điện nối sân bay Nội Bài chạy từ tháng tới"}, ensure_ascii=False)
+    hostile = [b'{"id": "deep", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b', "text": "t"}',
+               b'{"id": "nul", "text": "a\x00b"}', b'{"id": "bad utf8", "text": "\xff\xfe"}',
+               b'\x00\x01\x02', b'{"id": "lone", "text": "\\ud800 x"}', good.encode()]
+    source, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    source.write_bytes(b"\n".join(hostile) + b"\n")
+    result = run("dedup", str(source), "-o", str(out), "--report", str(tmp_path / "r.json"))
+    assert result.exit_code == 0, result.output
+    lines = out.read_bytes().splitlines()
+    assert len(lines) == len(hostile)  # every line accounted for, in order
+    assert lines[0] == hostile[0] and lines[3] == hostile[3]  # invalid ones passed through untouched
+    figures = json.loads((tmp_path / "r.json").read_text())
+    assert figures["invalid_records"] == 4 and figures["records_read"] == 6
