@@ -221,6 +221,12 @@ class CorpusIndex:
         self._file.write(np.ascontiguousarray(sigs, dtype=np.uint32).tobytes())
         self._count += len(keys)
 
+    def drop_bands(self) -> None:
+        """Forget the band hashes (168 bytes a document) once grouped: `lookup`
+        still works, further `grouping` calls do not."""
+        self._bands = []
+        self._grouped_out = True
+
     def lookup(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For document keys: whether each was added, and their signatures and
         shingle-set sizes (rows of zeros where not)."""
@@ -260,11 +266,13 @@ class CorpusIndex:
     def grouping(self) -> Grouping:
         """Verified groups of the documents added so far."""
         self._file.flush()
+        if getattr(self, "_grouped_out", False):
+            raise RuntimeError("grouping() after drop_bands()")
         if self._count < 2:
             return Grouping()
-        bands = np.concatenate(self._bands)
-        keys = np.concatenate(self._keys)
-        numbers = np.concatenate(self._numbers).astype(np.int64)
+        bands = _consolidate(self._bands)
+        keys = _consolidate(self._keys)
+        numbers = _consolidate(self._numbers).astype(np.int64)
         sizes, lengths, dates = numbers[:, 0], numbers[:, 1], numbers[:, 2] + np.iinfo(np.int32).min
         sigs = np.memmap(self._path, dtype=np.uint32, mode="r", shape=(self._count, self.num_perm))
         left, right = _candidates(bands)
@@ -291,7 +299,7 @@ class CorpusIndex:
         linked = _Adjacency(left[similar | inside], right[similar | inside], self._count)
         member_rows, root_rows, similarities = [], [], []
         for n, rows in enumerate(union.groups().values()):
-            if n % 1024 == 1023:
+            if n % 256 == 255:
                 _release(sigs)
             for kept, group in self._stars(rows, linked, sigs, sizes, lengths, dates):
                 kept_sig = np.asarray(sigs[kept])
@@ -307,6 +315,10 @@ class CorpusIndex:
             out.roots = keys[np.array(root_rows, dtype=np.int64)][order]
             out.similarities = np.array(similarities, dtype=np.float32)[order]
         out.contained_in = {k: v for k, v in out.contained_in.items() if out.root(k) is not None}
+        del union, linked, member_rows, root_rows, similarities
+        from .parallel import release_free_memory
+
+        release_free_memory()  # the Python objects of the grouping are gone: return their pages
         return out
 
 
@@ -388,8 +400,10 @@ def _candidates(bands: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return pairs // n, pairs % n
 
 
-# Pairs verified at once: two (pairs x num_perm) gathers of 2 MB each, not 64 MB.
-_VERIFY_CHUNK = 4096
+# Pairs verified at once, the signature file's pages released after each
+# chunk: rows are scattered, so a chunk can touch up to 2 x 1024 pages (8 MB)
+# of it, whatever the corpus size.
+_VERIFY_CHUNK = 1024
 
 
 def _agreement(sigs: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -399,6 +413,24 @@ def _agreement(sigs: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndar
         hi = lo + _VERIFY_CHUNK
         out[lo:hi] = (np.asarray(sigs[left[lo:hi]]) == np.asarray(sigs[right[lo:hi]])).mean(axis=1)
         _release(sigs)
+    return out
+
+
+def _consolidate(parts: list[np.ndarray]) -> np.ndarray:
+    """The parts as one array, which then replaces them in the list; each part
+    is let go as soon as it is copied, so the peak is one copy, not two."""
+    if len(parts) == 1:
+        return parts[0]
+    if not parts:
+        return np.zeros(0)
+    out = np.empty((sum(len(p) for p in parts), *parts[0].shape[1:]), dtype=parts[0].dtype)
+    at = 0
+    while parts:
+        part = parts.pop(0)
+        out[at:at + len(part)] = part
+        at += len(part)
+        del part
+    parts.append(out)
     return out
 
 

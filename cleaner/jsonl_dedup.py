@@ -14,6 +14,7 @@ import json
 import os
 import re
 import tempfile
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
@@ -36,22 +37,20 @@ class IdTable:
 
     def __init__(self) -> None:
         self._data = bytearray()
-        self._ends: list[int] = []
-        self._offsets: np.ndarray | None = None
+        self._ends = array("q", [0])  # 8 bytes a document, not a Python int
 
     def append(self, doc_id: str) -> None:
         self._data += doc_id.encode("utf-8", "surrogatepass")
         self._ends.append(len(self._data))
-        self._offsets = None
 
     def __len__(self) -> int:
-        return len(self._ends)
+        return len(self._ends) - 1
 
     def __getitem__(self, key: int) -> str:
-        if self._offsets is None:
-            self._offsets = np.array([0, *self._ends], dtype=np.int64)
-        start, end = int(self._offsets[key]), int(self._offsets[key + 1])
-        return self._data[start:end].decode("utf-8", "surrogatepass")
+        if not -len(self) <= key < len(self):
+            raise IndexError(key)
+        key %= len(self)
+        return self._data[self._ends[key]:self._ends[key + 1]].decode("utf-8", "surrogatepass")
 
 
 @dataclass

@@ -57,3 +57,26 @@ def ordered_map(function: Callable[[Payload], Result], items: Iterable[tuple[Tag
         while pending:
             done_tag, future = pending.popleft()
             yield done_tag, future.result()
+
+
+_LIBC = None
+
+
+def release_free_memory() -> None:
+    """Give the C heap's free pages back to the system (glibc's malloc_trim).
+
+    The main process receives every batch's texts from the workers and frees
+    them; small long-lived allocations in between keep glibc from shrinking
+    its heap, so without this the resident size grows with the corpus even
+    though what is alive does not. A no-op where there is no glibc."""
+    global _LIBC
+    if _LIBC is None:
+        try:
+            import ctypes
+
+            _LIBC = ctypes.CDLL("libc.so.6")
+            _LIBC.malloc_trim.argtypes = [ctypes.c_size_t]
+        except (OSError, AttributeError):
+            _LIBC = False
+    if _LIBC:
+        _LIBC.malloc_trim(0)

@@ -26,10 +26,12 @@ from .document import (DUPLICATE_DROPPED, EMPTY_AFTER_CLEANING, EMPTY_INPUT, INT
 from .io import readers
 from .journal import Journal, ResumeError
 from .jsonl_dedup import IdTable
-from .parallel import batched, ordered_map
+from .parallel import batched, ordered_map, release_free_memory
 from .stats import RunStats
 
 Input = str | os.PathLike | Document
+# Documents between two returns of the main process's free heap to the system.
+TRIM_EVERY = 4096
 ProgressCallback = Callable[[int, int], None]
 
 
@@ -202,11 +204,14 @@ class CleanRun:
             yield from self._counted(batch)
 
     def _counted(self, batch: list[Document]) -> Iterator[Document]:
+        before = self.stats.read
         for doc in batch:
             self.stats.count_read(doc)
             yield doc
         if self.on_progress:
             self.on_progress(self.stats.read, self.stats.bytes_in)
+        if before // TRIM_EVERY != self.stats.read // TRIM_EVERY:
+            release_free_memory()
 
     def __iter__(self) -> Iterator[Document]:
         options = self.options
@@ -276,6 +281,7 @@ class CleanRun:
                     yield from self._finish(first, first_index.grouping(), ids)
                     return
                 site_stats = self._site_stats(first, first_index.grouping())
+                first_index.drop_bands()  # from here on only its signatures are looked up
                 final = self._index() if options.dedup else None
                 try:
                     with Journal(options) as second:
