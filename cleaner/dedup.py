@@ -14,6 +14,7 @@ containment) is linked to the longer one as `contained_in`.
 from __future__ import annotations
 
 import mmap
+from array import array
 import os
 import tempfile
 from collections.abc import Iterator
@@ -98,31 +99,41 @@ def band_hashes(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
         return minhash._fold_array(combined.ravel()).reshape(len(sigs), bands)
 
 
-class UnionFind:
-    """Groups of document keys; the smallest key of a group is its root."""
+def components(size: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Connected components of rows 0..size-1 linked by the pairs (left, right):
+    for each row, the smallest row of its component. Union-find done with
+    arrays (hook each root onto the smaller root across an edge, then jump
+    pointers until every row points at its root), so a million linked
+    documents cost a few arrays, not a dict entry and two int objects each."""
+    parent = np.arange(size, dtype=np.int64)
+    left, right = np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64)
+    while len(left):
+        a, b = parent[left], parent[right]
+        low, high = np.minimum(a, b), np.maximum(a, b)
+        apart = low != high
+        if not apart.any():
+            break
+        np.minimum.at(parent, high[apart], low[apart])
+        while True:
+            grand = parent[parent]
+            if np.array_equal(grand, parent):
+                break
+            parent = grand
+        keep = parent[left] != parent[right]
+        left, right = left[keep], right[keep]
+    return parent
 
-    def __init__(self) -> None:
-        self._parent: dict[int, int] = {}
 
-    def find(self, key: int) -> int:
-        parent = self._parent
-        root = parent.setdefault(key, key)
-        while parent[root] != root:
-            root = parent[root]
-        while parent[key] != root:  # path compression, iteratively: chains can be long
-            parent[key], key = root, parent[key]
-        return root
-
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self._parent[max(ra, rb)] = min(ra, rb)
-
-    def groups(self) -> dict[int, list[int]]:
-        out: dict[int, list[int]] = {}
-        for key in self._parent:
-            out.setdefault(self.find(key), []).append(key)
-        return {root: sorted(keys) for root, keys in out.items() if len(keys) > 1}
+def groups_of(parent: np.ndarray) -> Iterator[np.ndarray]:
+    """The rows of each component with more than one row, ascending, the
+    components in order of their smallest row."""
+    order = np.argsort(parent, kind="stable")
+    ordered = parent[order]
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    ends = np.append(starts[1:], len(ordered))
+    for start, end in zip(starts.tolist(), ends.tolist()):
+        if end - start > 1:
+            yield order[start:end]
 
 
 _NO_KEYS = np.zeros(0, dtype=np.int64)
@@ -270,12 +281,11 @@ class CorpusIndex:
             raise RuntimeError("grouping() after drop_bands()")
         if self._count < 2:
             return Grouping()
-        bands = _consolidate(self._bands)
         keys = _consolidate(self._keys)
         numbers = _consolidate(self._numbers).astype(np.int64)
         sizes, lengths, dates = numbers[:, 0], numbers[:, 1], numbers[:, 2] + np.iinfo(np.int32).min
         sigs = np.memmap(self._path, dtype=np.uint32, mode="r", shape=(self._count, self.num_perm))
-        left, right = _candidates(bands)
+        left, right = _candidates(self._bands)
         jaccard = _agreement(sigs, left, right)
         small = np.minimum(sizes[left], sizes[right]).astype(np.float64)
         total = (sizes[left] + sizes[right]).astype(np.float64)
@@ -283,10 +293,10 @@ class CorpusIndex:
         contained = np.where(small > 0, jaccard * total / ((1 + jaccard) * np.maximum(small, 1)), 0.0)
         similar = jaccard >= self.threshold
         inside = ~similar & (contained >= self.containment)
-        union = UnionFind()
+        del jaccard
         out = Grouping()
-        for i, j in zip(left[similar | inside], right[similar | inside]):
-            union.union(int(i), int(j))
+        linked_pairs = similar | inside
+        parent = components(self._count, left[linked_pairs], right[linked_pairs])
         # A shorter report inside a longer one: contained, whether or not the
         # pair is also similar overall.
         shorter = small < SHORTER_SHARE * np.maximum(sizes[left], sizes[right])
@@ -296,12 +306,14 @@ class CorpusIndex:
             previous = out.contained_in.get(int(keys[short]))
             if previous is None or c > previous[1]:
                 out.contained_in[int(keys[short])] = (int(keys[long_]), round(float(min(c, 1.0)), 4))
-        linked = _Adjacency(left[similar | inside], right[similar | inside], self._count)
-        member_rows, root_rows, similarities = [], [], []
-        for n, rows in enumerate(union.groups().values()):
+        linked = _Adjacency(left[linked_pairs], right[linked_pairs], self._count)
+        del left, right, small, total, contained, similar, inside, shorter, holds, linked_pairs
+        member_rows, root_rows = array("q"), array("q")
+        similarities = array("f")  # k/128 values: exact in float32
+        for n, rows in enumerate(groups_of(parent)):
             if n % 256 == 255:
                 _release(sigs)
-            for kept, group in self._stars(rows, linked, sigs, sizes, lengths, dates):
+            for kept, group in self._stars(rows.tolist(), linked, sigs, sizes, lengths, dates):
                 kept_sig = np.asarray(sigs[kept])
                 member_rows.extend(group)
                 root_rows.extend([kept] * len(group))
@@ -309,13 +321,13 @@ class CorpusIndex:
                                     for r in group)
         _release(sigs)
         if member_rows:
-            grouped = keys[np.array(member_rows, dtype=np.int64)]
+            grouped = keys[np.frombuffer(member_rows, dtype=np.int64)]
             order = np.argsort(grouped, kind="stable")
             out.keys = grouped[order]
-            out.roots = keys[np.array(root_rows, dtype=np.int64)][order]
-            out.similarities = np.array(similarities, dtype=np.float32)[order]
+            out.roots = keys[np.frombuffer(root_rows, dtype=np.int64)][order]
+            out.similarities = np.frombuffer(similarities, dtype=np.float32)[order].copy()
         out.contained_in = {k: v for k, v in out.contained_in.items() if out.root(k) is not None}
-        del union, linked, member_rows, root_rows, similarities
+        del linked, parent, member_rows, root_rows, similarities
         from .parallel import release_free_memory
 
         release_free_memory()  # the Python objects of the grouping are gone: return their pages
@@ -374,16 +386,18 @@ def _component(start: int, allowed: set[int], linked: _Adjacency) -> set[int]:
     return seen
 
 
-def _candidates(bands: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Row pairs (left < right) that share a band hash, each once.
+def _candidates(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Row pairs (left < right) that share a band hash, each once; the band
+    hashes come in parts (documents x bands each), read one band at a time so
+    that they are never copied whole.
 
     Per band, rows are sorted by hash; in a run of equal hashes each row is
     paired with up to BUCKET_NEIGHBOURS rows before it (a bucket of a thousand
     formulaic pages must not cost a million comparisons)."""
-    n = len(bands)
+    n = sum(len(part) for part in parts)
     pairs = np.zeros(0, dtype=np.int64)
-    for b in range(bands.shape[1]):
-        column = bands[:, b]
+    for b in range(parts[0].shape[1]):
+        column = np.concatenate([part[:, b] for part in parts])
         order = np.argsort(column, kind="stable")
         ordered = column[order]
         found = []
@@ -401,9 +415,9 @@ def _candidates(bands: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 # Pairs verified at once, the signature file's pages released after each
-# chunk: rows are scattered, so a chunk can touch up to 2 x 1024 pages (8 MB)
+# chunk: rows are scattered, so a chunk can touch up to 2 x 256 pages (2 MB)
 # of it, whatever the corpus size.
-_VERIFY_CHUNK = 1024
+_VERIFY_CHUNK = 256
 
 
 def _agreement(sigs: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -507,7 +521,7 @@ def collision_probability(jaccard: float, bands: int, rows: int) -> float:
     return 1 - (1 - jaccard ** rows) ** bands
 
 
-__all__ = ["CorpusIndex", "Grouping", "KEEP_POLICIES", "UnionFind", "collision_probability",
+__all__ = ["CorpusIndex", "Grouping", "KEEP_POLICIES", "components", "groups_of", "collision_probability",
            "date_number", "estimated_jaccard", "report_clusters", "ClusterReport", "fingerprints", "lsh_bands", "shingles", "signature",
            "to_datasketch", "tokens"]
 

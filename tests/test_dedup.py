@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleaner import minhash
-from cleaner.dedup import (CorpusIndex, UnionFind, band_hashes, date_number, estimated_jaccard,
+from cleaner.dedup import (CorpusIndex, band_hashes, components, groups_of, date_number, estimated_jaccard,
                            fingerprints, lsh_bands, shingles, signature, to_datasketch, tokens)
 
 # ~150 words of news text, and a near-duplicate: 3 words changed, a source line appended.
@@ -222,30 +222,39 @@ def test_grouping_does_not_depend_on_the_order_documents_arrive_in_batches():
         index.close()
 
 
-def test_union_find_root_is_smallest_key():
-    union = UnionFind()
-    union.union(5, 3)
-    union.union(9, 5)
-    union.union(8, 7)
-    union.union(2, 8)
-    assert union.find(9) == 3
-    assert union.find(7) == 2
-    union.find(42)  # a singleton
-    assert union.groups() == {3: [3, 5, 9], 2: [2, 7, 8]}
+def groups(size, pairs):
+    left = np.array([a for a, _ in pairs], dtype=np.int64)
+    right = np.array([b for _, b in pairs], dtype=np.int64)
+    parent = components(size, left, right)
+    return parent, [g.tolist() for g in groups_of(parent)]
 
 
-def test_union_find_groups_only_larger_than_one():
-    union = UnionFind()
-    for key in range(5):
-        union.find(key)
-    union.union(4, 4)
-    assert union.groups() == {}
-    union.union(4, 1)
-    assert union.groups() == {1: [1, 4]}
+def test_components_root_is_smallest_row():
+    parent, found = groups(43, [(5, 3), (9, 5), (8, 7), (2, 8)])
+    assert parent[9] == 3 and parent[7] == 2 and parent[42] == 42
+    assert found == [[2, 7, 8], [3, 5, 9]]
 
 
-def test_union_find_long_chain():
-    union = UnionFind()
-    for key in range(3000, 0, -1):
-        union.union(key, key - 1)
-    assert union.groups() == {0: list(range(3001))}
+def test_components_only_groups_larger_than_one():
+    assert groups(5, [(4, 4)])[1] == []
+    assert groups(5, [(4, 4), (4, 1)])[1] == [[1, 4]]
+    assert groups(0, [])[1] == []
+
+
+def test_components_long_chain_and_random_graphs_match_a_plain_union_find():
+    assert groups(3001, [(k, k - 1) for k in range(3000, 0, -1)])[1] == [list(range(3001))]
+    rng = random.Random(7)
+    for _ in range(50):
+        size = rng.randint(1, 300)
+        pairs = [(rng.randrange(size), rng.randrange(size)) for _ in range(rng.randint(0, 400))]
+        reference = list(range(size))
+
+        def find(x):
+            while reference[x] != x:
+                x = reference[x]
+            return x
+        for a, b in pairs:
+            ra, rb = find(a), find(b)
+            reference[max(ra, rb)] = min(ra, rb)
+        parent, _ = groups(size, pairs)
+        assert parent.tolist() == [find(x) for x in range(size)]
