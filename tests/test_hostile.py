@@ -222,3 +222,35 @@ def test_file_names_with_newlines_and_non_utf8_bytes(tmp_path: Path) -> None:
     assert "\ufffd" in docs[0].source and "\n" in docs[0].source
     json.loads(record)  # the record is valid JSON, the newline escaped
     assert "\n" not in record
+
+
+def test_the_whole_zoo_through_the_command_line_output_plus_errors_equals_read(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from cleaner.cli import main
+
+    zoo = tmp_path / "zoo"
+    zoo.mkdir()
+    files = {
+        "empty.html": b"", "image.png": b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8,
+        "page.html": gzip.compress(GOOD_HTML), "dump.txt.zst": zstandard.ZstdCompressor().compress(GOOD_TEXT),
+        "cut.gz": gzip.compress(GOOD_TEXT)[:-20], "bomb.html": gzip.compress(b"\x00" * 3_000_000),
+        "nul.txt": (PARAGRAPH * 3).encode() + b"\x00" + (PARAGRAPH * 3).encode(),
+        "deep.html": b"<html><body>" + b"<div>" * 80_000 + b"x" + b"</div>" * 80_000,  # under --max-bytes
+        "bad\xffname\n.txt".encode("latin-1").decode("utf-8", "surrogateescape"): GOOD_TEXT,
+    }
+    for name, data in files.items():
+        with open(os.fsencode(zoo) + b"/" + os.fsencode(name), "wb") as handle:
+            handle.write(data)
+    os.symlink(zoo, zoo / "loop")
+    out, errors = tmp_path / "out.jsonl", tmp_path / "errors.jsonl"
+    result = CliRunner().invoke(main, ["clean", str(zoo), str(tmp_path / "missing.txt"), "-o", str(out),
+                                       "--errors", str(errors), "--max-bytes", "1000000", "--workers", "1"])
+    assert result.exit_code == 1  # some failed (cut.gz, missing.txt); everything else went on
+    written = out.read_text(encoding="utf-8").splitlines()
+    listed = [json.loads(line) for line in errors.read_text(encoding="utf-8").splitlines()]
+    assert len(written) + len(listed) == len(files) + 1
+    assert {r["reason"] for r in listed} == {"empty_input", "not_text", "corrupt", "too_large",
+                                             "empty_after_cleaning", "not_found"}
+    assert all(r["message"] and "\n" not in r["message"] for r in listed)
+    assert "accounted" in result.stderr and "yes" in result.stderr
