@@ -319,7 +319,8 @@ done:
 
 /* fingerprint_json(lines, text_key, id_key, ngram, a, b, table)
  *   -> (sigs, counts, spans)
- * spans: int64 x 6 per line: status (0 fingerprinted, 1 Python must decide),
+ * spans: int64 x 6 per line: status (bit 0: Python must decide; bit 1: a
+ * top-level key names a field cleaner dedup adds),
  * text length in code points, id value start/stop and date value start/stop
  * (byte offsets into the line, -1 when absent). */
 static PyObject *fingerprint_json(PyObject *self, PyObject *args) {
@@ -367,8 +368,9 @@ static PyObject *fingerprint_json(PyObject *self, PyObject *args) {
             goto done;
         }
         Py_ssize_t chars = 0, n_tokens = 0;
+        int ours = 0;
         if (scan_line(data, length, text_key, text_len, id_key, id_len, &id, &date, table,
-                      tokens.data, &n_tokens, &chars) < 0)
+                      tokens.data, &n_tokens, &chars, &ours) < 0)
             continue;
         uint32_t *sig = sig_out + (size_t)d * num_perm;
         Py_ssize_t n = sign_tokens(tokens.data, (size_t)n_tokens, ngram, a, b, num_perm, sig,
@@ -378,7 +380,7 @@ static PyObject *fingerprint_json(PyObject *self, PyObject *args) {
             goto done;
         }
         count_out[d] = (uint32_t)n;
-        row[0] = 0;
+        row[0] = ours ? 2 : 0;
         row[1] = chars;
         if (id.start) {
             row[2] = id.start - data - (id.is_string ? 1 : 0);

@@ -185,12 +185,21 @@ static Py_ssize_t scan_text(cursor *c, const uint32_t *table, uint64_t *out, Py_
 /* A line that is one JSON object; the spans of the members named `text_key`
  * and `id_key` and "date" (the last of each, as json.loads keeps). Returns 0,
  * or -1 when the Python path must decide. */
+/* Top-level keys that name a field cleaner dedup adds. */
+static int is_our_field(const unsigned char *key, Py_ssize_t n) {
+    static const char *names[] = {"duplicate_of", "cluster", "similarity", "contained_in", "containment"};
+    for (int i = 0; i < 5; i++)
+        if ((size_t)n == strlen(names[i]) && memcmp(key, names[i], (size_t)n) == 0) return 1;
+    return 0;
+}
+
 static int scan_line(const unsigned char *line, Py_ssize_t length, const char *text_key,
                      Py_ssize_t text_len, const char *id_key, Py_ssize_t id_len, span *id,
                      span *date, const uint32_t *table, uint64_t *out, Py_ssize_t *n_tokens,
-                     Py_ssize_t *chars) {
+                     Py_ssize_t *chars, int *ours) {
     cursor c = {line, line + length};
     int text_ok = 0;
+    *ours = 0;
     id->start = date->start = NULL;
     skip_ws(&c);
     if (!(c.p < c.end && *c.p == '{')) return -1;
@@ -221,6 +230,7 @@ static int scan_line(const unsigned char *line, Py_ssize_t length, const char *t
             }
             if (n == id_len && memcmp(key.start, id_key, n) == 0) *id = value;
             if (n == 4 && memcmp(key.start, "date", 4) == 0) *date = value;
+            if (is_our_field(key.start, n)) *ours = 1;
             skip_ws(&c);
             if (c.p < c.end && *c.p == ',') {
                 c.p++;

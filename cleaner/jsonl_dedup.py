@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import tempfile
 from array import array
 from collections.abc import Iterator
@@ -27,8 +26,6 @@ from .dedup import CorpusIndex, Grouping, date_number, fingerprints, report_clus
 from .document import Options
 
 
-_OUR_NAMES = (b'"duplicate_of"', b'"cluster"', b'"similarity"', b'"contained_in"', b'"containment"')
-_OUR_FIELDS = re.compile(rb'"(?:duplicate_of|cluster|similarity|contained_in|containment)"\s*:')
 
 
 class IdTable:
@@ -64,19 +61,25 @@ class DedupStats:
     clusters: Any = field(default_factory=list)  # a dedup.ClusterReport: len() and iteration
 
 
-def _fields(key: int, grouping: Grouping, ids: IdTable) -> dict:
-    root = grouping.root(key)
-    out = {"duplicate_of": None, "cluster": None, "similarity": None,
+def _fields(key: int, root: int, grouping: Grouping, ids: IdTable) -> dict:
+    """The duplicate fields of a grouped document (`root`: its kept one)."""
+    out = {"duplicate_of": None, "cluster": ids[root], "similarity": None,
            "contained_in": None, "containment": None}
-    if root is not None:
-        out["cluster"] = ids[root]
-        if root != key:
-            out["duplicate_of"] = ids[root]
-            out["similarity"] = grouping.similarity_of(key)
-        if key in grouping.contained_in:
-            container, score = grouping.contained_in[key]
-            out["contained_in"], out["containment"] = ids[container], score
+    if root != key:
+        out["duplicate_of"] = ids[root]
+        out["similarity"] = grouping.similarity_of(key)
+    if key in grouping.contained_in:
+        container, score = grouping.contained_in[key]
+        out["contained_in"], out["containment"] = ids[container], score
     return out
+
+
+def _roots(grouping: Grouping, count: int) -> np.ndarray:
+    """The kept document's key for each of `count` keys, -1 when not grouped
+    (8 bytes a document, read once per line while writing)."""
+    roots = np.full(count, -1, dtype=np.int64)
+    roots[grouping.keys] = grouping.roots
+    return roots
 
 
 def parse_json(line: bytes):
@@ -92,21 +95,21 @@ _NO_DUPLICATE = {"duplicate_of": None, "cluster": None, "similarity": None,
                  "contained_in": None, "containment": None}
 
 
-def _append_fields(line: bytes, extra: dict) -> bytes:
-    """The JSON object of `line` with `extra` appended (replacing any fields of
-    the same names), the bytes of the rest untouched."""
-    body = line.rstrip()
-    # substring tests first: a regex over every whole line costs more
-    if any(name in body for name in _OUR_NAMES) and _OUR_FIELDS.search(body):
-        # maybe there already: rewrite the object
-        record = parse_json(body)
-        if any(name in record for name in extra):
-            record.update(extra)
-            return json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n"
-    addition = _ADDITION_OF_NONE if extra == _NO_DUPLICATE else \
-        json.dumps(extra, ensure_ascii=False)[1:-1].encode("utf-8")
-    inner = body[:-1].rstrip()
-    return inner + (b", " if not inner.endswith(b"{") else b"") + addition + b"}\n"
+def _append_fields(line: bytes, extra: dict | None, has_ours: bool) -> bytes:
+    """The JSON object of `line` with the duplicate fields appended (`extra`,
+    or all null when None), the bytes of the rest untouched. A record that
+    already has fields of those names (`has_ours`) is rewritten instead."""
+    if has_ours:
+        record = parse_json(line)
+        record.update(extra or _NO_DUPLICATE)
+        return json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n"
+    addition = _ADDITION_OF_NONE if extra is None else json.dumps(extra, ensure_ascii=False)[1:-1].encode("utf-8")
+    end = line.rfind(b"}")  # a valid record ends with its object's brace
+    inner = end
+    while inner > 0 and line[inner - 1] in b" \t\r\n":
+        inner -= 1
+    separator = b"" if line[inner - 1:inner] == b"{" else b", "
+    return b"".join((line[:inner], separator, addition, b"}\n"))
 
 
 _ADDITION_OF_NONE = json.dumps(_NO_DUPLICATE)[1:-1].encode("utf-8")
@@ -123,6 +126,7 @@ class LineBatch:
     dates: np.ndarray  # date_number of a string "date" field (int64)
     ids: list[str]
     valid: np.ndarray  # bool: a JSON object with a string text
+    ours: np.ndarray  # bool: it already has a field named like one cleaner adds
 
 
 def read_batch(job: tuple[list[bytes], list[int], Options, str, str]) -> LineBatch:
@@ -146,11 +150,12 @@ def read_batch(job: tuple[list[bytes], list[int], Options, str, str]) -> LineBat
     lengths = spans[:, 1].copy()
     dates = np.full(size, date_number(None), dtype=np.int64)
     valid = np.ones(size, dtype=bool)
+    ours = (spans[:, 0] & 2) != 0 if fast is not None else np.zeros(size, dtype=bool)
     ids: list[str] = []
     slow: list[int] = []
     slow_texts: list[str] = []
     for i, line in enumerate(lines):
-        if spans[i, 0] == 0:
+        if spans[i, 0] & 1 == 0:
             doc_id = _field_text(line, spans[i, 2], spans[i, 3])
             ids.append(f"line {numbers[i] + 1}" if doc_id is None else doc_id)
             if spans[i, 4] >= 0:
@@ -166,6 +171,7 @@ def read_batch(job: tuple[list[bytes], list[int], Options, str, str]) -> LineBat
             ids.append(f"line {numbers[i] + 1}")
             continue
         ids.append(str(record.get(id_field, f"line {numbers[i] + 1}")))
+        ours[i] = any(name in record for name in _NO_DUPLICATE)
         date = record.get("date")
         dates[i] = date_number(date if isinstance(date, str) else None)
         lengths[i] = len(record[text_field])
@@ -174,7 +180,7 @@ def read_batch(job: tuple[list[bytes], list[int], Options, str, str]) -> LineBat
     if slow:
         slow_sigs, slow_counts = fingerprints(slow_texts, options.num_perm, options.ngram, options.seed)
         sigs[slow], counts[slow] = slow_sigs, slow_counts
-    return LineBatch(sigs, counts, lengths, dates, ids, valid)
+    return LineBatch(sigs, counts, lengths, dates, ids, valid, ours)
 
 
 def _field_text(line: bytes, start: int, stop: int) -> str | None:
@@ -205,7 +211,7 @@ def dedup_lines(source: BinaryIO, options: Options, id_field: str = "id",
     stats = stats or DedupStats()
     ids = IdTable()
     index = CorpusIndex(options.threshold, options.num_perm, options.containment, options.keep)
-    valid: list[bool] = []
+    kinds = bytearray()  # per line: 0 invalid, 1 valid, 3 valid with fields named like ours
     seekable = _seekable(source)
     try:
         with contextlib.ExitStack() as stack:
@@ -215,9 +221,9 @@ def dedup_lines(source: BinaryIO, options: Options, id_field: str = "id",
                              id_field, text_field))
                     for first, batch in _numbered_batches(_read(source, spool, stats)))
             for first, batch in ordered_map(read_batch, jobs, workers):
-                for doc_id, ok in zip(batch.ids, batch.valid.tolist()):
+                for doc_id in batch.ids:
                     ids.append(doc_id)
-                    valid.append(ok)
+                kinds.extend((batch.valid.astype(np.uint8) | (batch.ours.astype(np.uint8) << 1)).tobytes())
                 stats.invalid += int(np.count_nonzero(~batch.valid))
                 keep = batch.valid & (batch.counts > 0)
                 keys = np.arange(first, first + len(batch.ids), dtype=np.int64)
@@ -231,19 +237,22 @@ def dedup_lines(source: BinaryIO, options: Options, id_field: str = "id",
             else:
                 spool.seek(0)
                 again = iter(spool)
+            roots = _roots(grouping, len(kinds))
             for key, line in enumerate(again):
-                if not valid[key]:
+                kind = kinds[key]
+                if not kind:
                     stats.written += 1
                     yield line if line.endswith(b"\n") else line + b"\n"
                     continue
-                extra = _fields(key, grouping, ids)
-                if extra["duplicate_of"] is not None:
+                root = int(roots[key])
+                extra = None if root < 0 else _fields(key, root, grouping, ids)
+                if root >= 0 and root != key:
                     stats.flagged += 1
                     if options.drop_duplicates:
                         stats.dropped += 1
                         continue
                 stats.written += 1
-                yield _append_fields(line, extra)
+                yield _append_fields(line, extra, kind == 3)
     finally:
         index.close()
         gc.enable()

@@ -83,10 +83,14 @@ def test_dedup_usage_errors(tmp_path: Path) -> None:
 
 
 def test_append_fields() -> None:
-    assert _append_fields(b'{"id": 1}\n', {"x": None}) == b'{"id": 1, "x": null}\n'
-    assert _append_fields(b'{}', {"x": 1}) == b'{"x": 1}\n'
-    assert json.loads(_append_fields(b'{"id": 1, "x": 5}', {"x": "a"})) == {"id": 1, "x": "a"}
-    assert _append_fields('{"t": "Hà Nội"}'.encode(), {"c": "Đà"}).decode() == '{"t": "Hà Nội", "c": "Đà"}\n'
+    assert _append_fields(b'{"id": 1}\n', {"x": None}, False) == b'{"id": 1, "x": null}\n'
+    assert _append_fields(b'{}', {"x": 1}, False) == b'{"x": 1}\n'
+    assert _append_fields(b'{ }\r\n', {"x": 1}, False) == b'{"x": 1}\n'
+    assert json.loads(_append_fields(b'{"id": 1, "cluster": 5}', {"cluster": "a"}, True)) == {"id": 1, "cluster": "a"}
+    assert _append_fields('{"t": "Hà Nội"}'.encode(), {"c": "Đà"}, False).decode() == '{"t": "Hà Nội", "c": "Đà"}\n'
+    assert json.loads(_append_fields(b'{"id": 1} ', None, False)) == {
+        "id": 1, "duplicate_of": None, "cluster": None, "similarity": None, "contained_in": None,
+        "containment": None}
 
 
 def test_id_table() -> None:

@@ -86,7 +86,7 @@ json_scalars = (st.none() | st.booleans() | st.integers(-10**20, 10**20)
                 | st.floats(allow_nan=True, allow_infinity=True) | st.text(alphabet=ALPHABET, max_size=30))
 json_values = st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=3)
                            | st.dictionaries(st.text(max_size=5), inner, max_size=3), max_leaves=8)
-keys = st.sampled_from(["text", "id", "date", "url", "", "tëxt", "text "])
+keys = st.sampled_from(["text", "id", "date", "url", "", "tëxt", "text ", "cluster", "similarity"])
 records = st.dictionaries(keys, json_values | st.text(alphabet=ALPHABET, max_size=80), max_size=5)
 
 
@@ -105,6 +105,7 @@ def assert_same_batches(lines, id_field="id", text_field="text"):
     slow = python_path(lines, options, id_field, text_field)
     assert fast.ids == slow.ids
     assert fast.valid.tolist() == slow.valid.tolist()
+    assert fast.ours[slow.valid].tolist() == slow.ours[slow.valid].tolist()
     ok = slow.valid
     assert fast.counts[ok].tolist() == slow.counts[ok].tolist()
     assert np.array_equal(fast.sigs[ok], slow.sigs[ok])
