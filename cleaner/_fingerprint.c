@@ -246,40 +246,82 @@ static Py_ssize_t sign_tokens(const uint64_t *th, size_t n_tokens, int ngram, co
     return (Py_ssize_t)n_distinct;
 }
 
+/* What both entry points share: the permutation and table buffers, the
+ * signature and count outputs, and the work space reused across documents. */
+typedef struct {
+    Py_buffer a_buf, b_buf, table_buf;
+    const uint32_t *a, *b, *table;
+    int ngram, num_perm;
+    PyObject *sigs, *counts;
+    uint32_t *sig_out, *count_out;
+    vec tokens, shingles, slots;
+} batch;
+
+/* Check the arguments and allocate the outputs for `docs` documents
+ * (signatures preset to empty); -1 with an exception set on failure. */
+static int batch_open(batch *bt, Py_ssize_t docs, const char *name) {
+    bt->tokens = (vec){NULL, 0, 0, sizeof(uint64_t)};
+    bt->shingles = (vec){NULL, 0, 0, sizeof(uint32_t)};
+    bt->slots = (vec){NULL, 0, 0, sizeof(uint64_t)};
+    bt->sigs = bt->counts = NULL;
+    bt->num_perm = (int)(bt->a_buf.len / 4);
+    if (bt->ngram < 1 || bt->b_buf.len != bt->a_buf.len || bt->table_buf.len != 65536 * 4) {
+        PyErr_Format(PyExc_ValueError, "%s: bad ngram, permutations or table", name);
+        return -1;
+    }
+    bt->a = bt->a_buf.buf;
+    bt->b = bt->b_buf.buf;
+    bt->table = bt->table_buf.buf;
+    bt->sigs = PyBytes_FromStringAndSize(NULL, docs * bt->num_perm * 4);
+    bt->counts = PyBytes_FromStringAndSize(NULL, docs * 4);
+    if (!bt->sigs || !bt->counts) return -1;
+    bt->sig_out = (uint32_t *)PyBytes_AS_STRING(bt->sigs);
+    bt->count_out = (uint32_t *)PyBytes_AS_STRING(bt->counts);
+    memset(bt->sig_out, 0xFF, (size_t)docs * bt->num_perm * 4);
+    memset(bt->count_out, 0, (size_t)docs * 4);
+    return 0;
+}
+
+/* Document d's signature from its token hashes; -1 (MemoryError set) on failure. */
+static int batch_sign(batch *bt, Py_ssize_t d, size_t n_tokens) {
+    Py_ssize_t n = sign_tokens(bt->tokens.data, n_tokens, bt->ngram, bt->a, bt->b, bt->num_perm,
+                               bt->sig_out + (size_t)d * bt->num_perm, &bt->shingles, &bt->slots);
+    if (n < 0) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    bt->count_out[d] = (uint32_t)n;
+    return 0;
+}
+
+static void batch_close(batch *bt) {
+    Py_XDECREF(bt->sigs);
+    Py_XDECREF(bt->counts);
+    PyMem_Free(bt->tokens.data);
+    PyMem_Free(bt->shingles.data);
+    PyMem_Free(bt->slots.data);
+    PyBuffer_Release(&bt->a_buf);
+    PyBuffer_Release(&bt->b_buf);
+    PyBuffer_Release(&bt->table_buf);
+}
+
 static PyObject *fingerprint(PyObject *self, PyObject *args) {
     PyObject *texts;
-    int ngram, prefolded;
-    Py_buffer a_buf, b_buf, table_buf;
-    if (!PyArg_ParseTuple(args, "O!iy*y*y*p", &PyList_Type, &texts, &ngram, &a_buf, &b_buf,
-                          &table_buf, &prefolded))
+    int prefolded;
+    batch bt;
+    if (!PyArg_ParseTuple(args, "O!iy*y*y*p", &PyList_Type, &texts, &bt.ngram, &bt.a_buf, &bt.b_buf,
+                          &bt.table_buf, &prefolded))
         return NULL;
-    PyObject *result = NULL, *sigs = NULL, *counts = NULL, *slow = NULL;
-    vec tokens = {NULL, 0, 0, sizeof(uint64_t)};
-    vec shingles = {NULL, 0, 0, sizeof(uint32_t)};
-    vec slots = {NULL, 0, 0, sizeof(uint64_t)};
-    int num_perm = (int)(a_buf.len / 4);
+    PyObject *result = NULL, *slow = NULL;
     Py_ssize_t docs = PyList_GET_SIZE(texts);
-    if (ngram < 1 || b_buf.len != a_buf.len || table_buf.len != 65536 * 4) {
-        PyErr_SetString(PyExc_ValueError, "fingerprint: bad ngram, permutations or table");
-        goto done;
-    }
-    const uint32_t *a = a_buf.buf, *b = b_buf.buf, *table = table_buf.buf;
-    sigs = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)docs * num_perm * 4);
-    counts = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)docs * 4);
-    slow = PyList_New(0);
-    if (!sigs || !counts || !slow) goto done;
-    uint32_t *sig_out = (uint32_t *)PyBytes_AS_STRING(sigs);
-    uint32_t *count_out = (uint32_t *)PyBytes_AS_STRING(counts);
-    memset(sig_out, 0xFF, (size_t)docs * num_perm * 4);
-
+    if (batch_open(&bt, docs, "fingerprint") < 0 || !(slow = PyList_New(0))) goto done;
     for (Py_ssize_t d = 0; d < docs; d++) {
         PyObject *text = PyList_GET_ITEM(texts, d);
-        count_out[d] = 0;
         if (!PyUnicode_Check(text)) {
             PyErr_SetString(PyExc_TypeError, "fingerprint: texts must be str");
             goto done;
         }
-        int status = tokenise(text, table, prefolded, &tokens);
+        int status = tokenise(text, bt.table, prefolded, &bt.tokens);
         if (status < 0) {
             PyErr_NoMemory();
             goto done;
@@ -293,25 +335,12 @@ static PyObject *fingerprint(PyObject *self, PyObject *args) {
             Py_DECREF(index);
             continue;
         }
-        Py_ssize_t n = sign_tokens(tokens.data, tokens.size, ngram, a, b, num_perm,
-                                   sig_out + (size_t)d * num_perm, &shingles, &slots);
-        if (n < 0) {
-            PyErr_NoMemory();
-            goto done;
-        }
-        count_out[d] = (uint32_t)n;
+        if (batch_sign(&bt, d, bt.tokens.size) < 0) goto done;
     }
-    result = Py_BuildValue("(OOO)", sigs, counts, slow);
+    result = Py_BuildValue("(OOO)", bt.sigs, bt.counts, slow);
 done:
-    Py_XDECREF(sigs);
-    Py_XDECREF(counts);
     Py_XDECREF(slow);
-    PyMem_Free(tokens.data);
-    PyMem_Free(shingles.data);
-    PyMem_Free(slots.data);
-    PyBuffer_Release(&a_buf);
-    PyBuffer_Release(&b_buf);
-    PyBuffer_Release(&table_buf);
+    batch_close(&bt);
     return result;
 }
 
@@ -327,59 +356,36 @@ static PyObject *fingerprint_json(PyObject *self, PyObject *args) {
     PyObject *lines;
     const char *text_key, *id_key;
     Py_ssize_t text_len, id_len;
-    int ngram;
-    Py_buffer a_buf, b_buf, table_buf;
+    batch bt;
     if (!PyArg_ParseTuple(args, "O!y#y#iy*y*y*", &PyList_Type, &lines, &text_key, &text_len, &id_key,
-                          &id_len, &ngram, &a_buf, &b_buf, &table_buf))
+                          &id_len, &bt.ngram, &bt.a_buf, &bt.b_buf, &bt.table_buf))
         return NULL;
-    PyObject *result = NULL, *sigs = NULL, *counts = NULL, *spans = NULL;
-    vec tokens = {NULL, 0, 0, sizeof(uint64_t)};
-    vec shingles = {NULL, 0, 0, sizeof(uint32_t)};
-    vec slots = {NULL, 0, 0, sizeof(uint64_t)};
-    int num_perm = (int)(a_buf.len / 4);
+    PyObject *result = NULL, *spans = NULL;
     Py_ssize_t docs = PyList_GET_SIZE(lines);
-    if (ngram < 1 || b_buf.len != a_buf.len || table_buf.len != 65536 * 4) {
-        PyErr_SetString(PyExc_ValueError, "fingerprint_json: bad ngram, permutations or table");
+    if (batch_open(&bt, docs, "fingerprint_json") < 0 ||
+        !(spans = PyBytes_FromStringAndSize(NULL, docs * 6 * 8)))
         goto done;
-    }
-    const uint32_t *a = a_buf.buf, *b = b_buf.buf, *table = table_buf.buf;
-    sigs = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)docs * num_perm * 4);
-    counts = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)docs * 4);
-    spans = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)docs * 6 * 8);
-    if (!sigs || !counts || !spans) goto done;
-    uint32_t *sig_out = (uint32_t *)PyBytes_AS_STRING(sigs);
-    uint32_t *count_out = (uint32_t *)PyBytes_AS_STRING(counts);
     int64_t *span_out = (int64_t *)PyBytes_AS_STRING(spans);
-    memset(sig_out, 0xFF, (size_t)docs * num_perm * 4);
-
     for (Py_ssize_t d = 0; d < docs; d++) {
         PyObject *line = PyList_GET_ITEM(lines, d);
         int64_t *row = span_out + d * 6;
         row[0] = 1;
         row[1] = 0;
         row[2] = row[3] = row[4] = row[5] = -1;
-        count_out[d] = 0;
         if (!PyBytes_Check(line)) continue;
         const unsigned char *data = (const unsigned char *)PyBytes_AS_STRING(line);
         Py_ssize_t length = PyBytes_GET_SIZE(line);
         span id = {0}, date = {0};
-        if (vec_reserve(&tokens, (size_t)length + 1) < 0) {
+        if (vec_reserve(&bt.tokens, (size_t)length + 1) < 0) {
             PyErr_NoMemory();
             goto done;
         }
         Py_ssize_t chars = 0, n_tokens = 0;
         int ours = 0;
-        if (scan_line(data, length, text_key, text_len, id_key, id_len, &id, &date, table,
-                      tokens.data, &n_tokens, &chars, &ours) < 0)
+        if (scan_line(data, length, text_key, text_len, id_key, id_len, &id, &date, bt.table,
+                      bt.tokens.data, &n_tokens, &chars, &ours) < 0)
             continue;
-        uint32_t *sig = sig_out + (size_t)d * num_perm;
-        Py_ssize_t n = sign_tokens(tokens.data, (size_t)n_tokens, ngram, a, b, num_perm, sig,
-                                   &shingles, &slots);
-        if (n < 0) {
-            PyErr_NoMemory();
-            goto done;
-        }
-        count_out[d] = (uint32_t)n;
+        if (batch_sign(&bt, d, (size_t)n_tokens) < 0) goto done;
         row[0] = ours ? 2 : 0;
         row[1] = chars;
         if (id.start) {
@@ -391,17 +397,10 @@ static PyObject *fingerprint_json(PyObject *self, PyObject *args) {
             row[5] = date.stop - data + (date.is_string ? 1 : 0);
         }
     }
-    result = Py_BuildValue("(OOO)", sigs, counts, spans);
+    result = Py_BuildValue("(OOO)", bt.sigs, bt.counts, spans);
 done:
-    Py_XDECREF(sigs);
-    Py_XDECREF(counts);
     Py_XDECREF(spans);
-    PyMem_Free(tokens.data);
-    PyMem_Free(shingles.data);
-    PyMem_Free(slots.data);
-    PyBuffer_Release(&a_buf);
-    PyBuffer_Release(&b_buf);
-    PyBuffer_Release(&table_buf);
+    batch_close(&bt);
     return result;
 }
 
