@@ -179,3 +179,19 @@ def test_no_pickle_eval_or_exec_of_anything_read() -> None:
             if unsafe.search(code) and "(no pickle)" not in line:
                 found.append(f"{path.name}:{number}: {line.strip()}")
     assert found == []
+
+
+@pytest.mark.parametrize("mode", [{}, {"stream": True, "site_learning": False}, {"dedup": False, "site_learning": False}])
+def test_resume_in_process_gives_the_uninterrupted_records_in_every_mode(tmp_path: Path, mode: dict) -> None:
+    docs = corpus(tmp_path / "docs", count=40)
+    options = Options(workers=1, batch_size=8, **mode)
+    expected = [d.record() for d in clean([docs], options)]
+    journal = tmp_path / "run.journal"
+    first = clean([docs], options, journal=str(journal))
+    for n, _ in enumerate(first):  # stop mid-run, as an interrupted run does
+        if n == 16:
+            break
+    del first
+    resumed = clean([docs], options, journal=str(journal), resume=True)
+    assert [d.record() for d in resumed] == expected
+    assert resumed.resumed >= 16 and resumed.stats.accounted and resumed.stats.read == 40
