@@ -285,29 +285,18 @@ class CorpusIndex:
         numbers = _consolidate(self._numbers).astype(np.int64)
         sizes, lengths, dates = numbers[:, 0], numbers[:, 1], numbers[:, 2] + np.iinfo(np.int32).min
         sigs = np.memmap(self._path, dtype=np.uint32, mode="r", shape=(self._count, self.num_perm))
-        left, right = _candidates(self._bands)
-        jaccard = _agreement(sigs, left, right)
-        small = np.minimum(sizes[left], sizes[right]).astype(np.float64)
-        total = (sizes[left] + sizes[right]).astype(np.float64)
-        # |A ∩ B| = J (|A| + |B|) / (1 + J); containment of the smaller set in the larger.
-        contained = np.where(small > 0, jaccard * total / ((1 + jaccard) * np.maximum(small, 1)), 0.0)
-        similar = jaccard >= self.threshold
-        inside = ~similar & (contained >= self.containment)
-        del jaccard
+        left, right, holds = self._verified(sigs, sizes)
         out = Grouping()
-        linked_pairs = similar | inside
-        parent = components(self._count, left[linked_pairs], right[linked_pairs])
+        parent = components(self._count, left, right)
         # A shorter report inside a longer one: contained, whether or not the
         # pair is also similar overall.
-        shorter = small < SHORTER_SHARE * np.maximum(sizes[left], sizes[right])
-        holds = (contained >= self.containment) & shorter & (similar | inside)
-        for i, j, c in zip(left[holds], right[holds], contained[holds]):
+        for i, j, c in zip(*holds):
             short, long_ = (i, j) if sizes[i] <= sizes[j] else (j, i)
             previous = out.contained_in.get(int(keys[short]))
             if previous is None or c > previous[1]:
                 out.contained_in[int(keys[short])] = (int(keys[long_]), round(float(min(c, 1.0)), 4))
-        linked = _Adjacency(left[linked_pairs], right[linked_pairs], self._count)
-        del left, right, small, total, contained, similar, inside, shorter, holds, linked_pairs
+        linked = _Adjacency(left, right, self._count)
+        del left, right, holds
         member_rows, root_rows = array("q"), array("q")
         similarities = array("f")  # k/128 values: exact in float32
         for n, rows in enumerate(groups_of(parent)):
@@ -333,6 +322,34 @@ class CorpusIndex:
         release_free_memory()  # the Python objects of the grouping are gone: return their pages
         return out
 
+
+    def _verified(self, sigs, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple]:
+        """The candidate pairs that hold: linked rows (left, right), near-duplicates
+        or one contained in the other, and the containment links (shorter row,
+        other row, score) of a shorter copy. Pairs are judged a chunk at a
+        time, so no per-pair float array ever spans all candidates."""
+        left, right = _candidates(self._bands)
+        linked_left, linked_right, held = [], [], ([], [], [])
+        for lo in range(0, len(left), _PAIR_CHUNK):
+            l, r = left[lo:lo + _PAIR_CHUNK], right[lo:lo + _PAIR_CHUNK]
+            jaccard = _agreement(sigs, l, r)
+            size_l, size_r = sizes[l], sizes[r]
+            small = np.minimum(size_l, size_r).astype(np.float64)
+            total = (size_l + size_r).astype(np.float64)
+            # |A ∩ B| = J (|A| + |B|) / (1 + J); containment of the smaller set in the larger.
+            contained = np.where(small > 0, jaccard * total / ((1 + jaccard) * np.maximum(small, 1)), 0.0)
+            similar = jaccard >= self.threshold
+            linked = similar | (contained >= self.containment)
+            linked_left.append(l[linked])
+            linked_right.append(r[linked])
+            shorter = small < SHORTER_SHARE * np.maximum(size_l, size_r)
+            holds = (contained >= self.containment) & shorter & linked
+            for part, values in zip(held, (l[holds], r[holds], contained[holds])):
+                part.append(values)
+        empty = np.zeros(0, dtype=left.dtype)
+        return (np.concatenate(linked_left) if linked_left else empty,
+                np.concatenate(linked_right) if linked_right else empty,
+                tuple(np.concatenate(part) if part else np.zeros(0) for part in held))
 
     def _stars(self, rows: list[int], linked: "_Adjacency", sigs, sizes, lengths, dates):
         """Split a union-find group into groups around a kept document: a member
@@ -411,13 +428,16 @@ def _candidates(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
             found.append(np.minimum(a, c).astype(np.int64) * n + np.maximum(a, c))
         if found:  # merged band by band: a corpus of near-copies repeats each pair in every band
             pairs = np.unique(np.concatenate([pairs, *found]))
-    return pairs // n, pairs % n
+    row = np.int32 if n < 2**31 else np.int64  # half the memory per candidate pair
+    return (pairs // n).astype(row), (pairs % n).astype(row)
 
 
 # Pairs verified at once, the signature file's pages released after each
 # chunk: rows are scattered, so a chunk can touch up to 2 x 256 pages (2 MB)
 # of it, whatever the corpus size.
 _VERIFY_CHUNK = 256
+# Candidate pairs judged at once (their float arrays: a few MB).
+_PAIR_CHUNK = 65536
 
 
 def _agreement(sigs: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
