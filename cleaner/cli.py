@@ -549,6 +549,11 @@ def _run(sources, options: Options, output: str, output_format: str, out_dir: st
         _abort(writer, errors)
         click.echo(f"Error: cannot resume: {exc}", err=True)
         return EXIT_USAGE
+    except OSError as exc:  # the output, journal or a temporary file cannot be written
+        _abort(writer, errors)
+        where = f"{exc.filename}: " if exc.filename else ""
+        click.echo(f"Error: cannot write {where}{exc.strerror or exc}", err=True)
+        return EXIT_USAGE
     except BaseException:
         _abort(writer, errors)
         raise

@@ -195,3 +195,11 @@ def test_resume_in_process_gives_the_uninterrupted_records_in_every_mode(tmp_pat
     resumed = clean([docs], options, journal=str(journal), resume=True)
     assert [d.record() for d in resumed] == expected
     assert resumed.resumed >= 16 and resumed.stats.accounted and resumed.stats.read == 40
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs Linux /proc, unwritable even for root")
+def test_an_unwritable_output_place_is_a_clear_error_not_a_traceback() -> None:
+    result = subprocess.run([*COMMAND, str(SAMPLES), "-o", "/proc/corpus.jsonl"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert "Error: cannot write /proc/" in result.stderr and "Traceback" not in result.stderr
