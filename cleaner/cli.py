@@ -65,7 +65,25 @@ def _probability(ctx, param, value):
     return value
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _CannotWrite(click.ClickException):
+    exit_code = EXIT_USAGE
+
+
+class _Group(click.Group):
+    """Turns an output that cannot be written (a report in /proc, a full disk)
+    into a one-line error with exit 2, whichever command met it."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise _CannotWrite(f"cannot write {where}{exc.strerror or exc}") from None
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="cleaner")
 def main() -> None:
     """cleaner: turn scraped web pages into a clean, deduplicated text corpus.

@@ -203,3 +203,17 @@ def test_an_unwritable_output_place_is_a_clear_error_not_a_traceback() -> None:
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     assert "Error: cannot write /proc/" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs Linux /proc, unwritable even for root")
+@pytest.mark.parametrize("args", [["dedup", "-", "-o", "/proc/out.jsonl"],
+                                  ["clean", str(SAMPLES), "-q", "--report", "/proc/report.json"]])
+def test_unwritable_outputs_of_any_command_are_clear_errors(args: list[str]) -> None:
+    from click.testing import CliRunner
+
+    from cleaner.cli import main
+
+    result = CliRunner().invoke(main, args, input='{"id": "a", "text": "x y z"}\n')
+    assert result.exit_code == 2
+    assert f"cannot write {args[args.index('-o') + 1] if '-o' in args else '/proc/report.json'}" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)

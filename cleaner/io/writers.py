@@ -34,8 +34,10 @@ class AtomicFile:
         self.path = path
         directory = os.path.dirname(os.path.abspath(path))
         short = _truncate_bytes(os.path.basename(path), 100)  # temp name must fit too
-        fd, self._tmp = tempfile.mkstemp(prefix=f".{short}.",
-                                         suffix=".tmp", dir=directory)
+        try:
+            fd, self._tmp = tempfile.mkstemp(prefix=f".{short}.", suffix=".tmp", dir=directory)
+        except OSError as exc:  # name the file the user asked for, not our temporary one
+            raise OSError(exc.errno, exc.strerror, path) from None
         self.handle: IO = (os.fdopen(fd, "wb") if binary
                            else os.fdopen(fd, "w", encoding=encoding, newline="\n"))
 
