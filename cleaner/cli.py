@@ -53,7 +53,7 @@ where it stopped and writes the same output as an uninterrupted run.
 Exit status:
   0    the run completed and every document was read
   1    some documents failed (see --errors); the others were written
-  2    usage error (bad option or value)
+  2    usage error (bad option or value, an output that cannot be written)
   130  interrupted (Ctrl-C or SIGTERM)
   141  the output pipe was closed early (e.g. by `head`)
 """
