@@ -26,7 +26,7 @@ from .document import (DUPLICATE_DROPPED, EMPTY_AFTER_CLEANING, EMPTY_INPUT, INT
 from .io import readers
 from .journal import Journal, ResumeError
 from .jsonl_dedup import IdTable
-from .parallel import batched, ordered_map, release_free_memory
+from .parallel import batched, keep_heap_small, ordered_map, release_free_memory
 from .stats import RunStats
 
 Input = str | os.PathLike | Document
@@ -227,6 +227,7 @@ class CleanRun:
                 if journal is not None:
                     journal.close()
         else:
+            keep_heap_small()
             yield from self._corpus_passes()
         self.stats.finish()
 
