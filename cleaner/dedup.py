@@ -6,7 +6,8 @@ corpus index keeps, per document, only its LSH band hashes, its shingle-set
 size, length and date (about 180 bytes); signatures go to a temporary file
 and are read back only for the candidate pairs. Candidates are found by
 sorting each band's hashes (no per-document Python dicts), verified by the
-signatures' estimated Jaccard, grouped by union-find. A shortened
+signatures' estimated Jaccard, grouped (groups.py) by connected components
+split into stars around each kept document. A shortened
 republication (one report inside a longer one, low Jaccard but high
 containment) is linked to the longer one as `contained_in`.
 """
@@ -14,15 +15,16 @@ containment) is linked to the longer one as `contained_in`.
 from __future__ import annotations
 
 import mmap
-from array import array
 import os
 import tempfile
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from array import array
+from dataclasses import dataclass
 
 import numpy as np
 
 from . import minhash
+from .groups import (ClusterReport, Grouping, _Adjacency, _component, _representative,  # noqa: F401
+                     components, groups_of, report_clusters)
 
 SCHEME = "affine32"
 KEEP_POLICIES = ("first", "longest", "earliest-date")
@@ -97,97 +99,6 @@ def band_hashes(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
         for r in range(rows):
             combined = combined * np.uint64(0x100000001B3) + used[:, :, r]
         return minhash._fold_array(combined.ravel()).reshape(len(sigs), bands)
-
-
-def components(size: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """Connected components of rows 0..size-1 linked by the pairs (left, right):
-    for each row, the smallest row of its component. Union-find done with
-    arrays (hook each root onto the smaller root across an edge, then jump
-    pointers until every row points at its root), so a million linked
-    documents cost a few arrays, not a dict entry and two int objects each."""
-    parent = np.arange(size, dtype=np.int64)
-    left, right = np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64)
-    while len(left):
-        a, b = parent[left], parent[right]
-        low, high = np.minimum(a, b), np.maximum(a, b)
-        apart = low != high
-        if not apart.any():
-            break
-        np.minimum.at(parent, high[apart], low[apart])
-        while True:
-            grand = parent[parent]
-            if np.array_equal(grand, parent):
-                break
-            parent = grand
-        keep = parent[left] != parent[right]
-        left, right = left[keep], right[keep]
-    return parent
-
-
-def groups_of(parent: np.ndarray) -> Iterator[np.ndarray]:
-    """The rows of each component with more than one row, ascending, the
-    components in order of their smallest row."""
-    order = np.argsort(parent, kind="stable")
-    ordered = parent[order]
-    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
-    ends = np.append(starts[1:], len(ordered))
-    for start, end in zip(starts.tolist(), ends.tolist()):
-        if end - start > 1:
-            yield order[start:end]
-
-
-_NO_KEYS = np.zeros(0, dtype=np.int64)
-
-
-@dataclass
-class Grouping:
-    """For each grouped document key: the kept document of its group and the
-    estimated similarity to it (1.0 for the kept one), in three sorted arrays
-    (20 bytes per grouped document, where dicts took ~300); containment links,
-    which are few, in a dict. `root_of`, `similarity` and `members` are dict
-    views for small uses and tests."""
-
-    keys: np.ndarray = field(default_factory=lambda: _NO_KEYS)  # int64, ascending
-    roots: np.ndarray = field(default_factory=lambda: _NO_KEYS)  # int64, the kept key of each
-    similarities: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
-    contained_in: dict[int, tuple[int, float]] = field(default_factory=dict)
-
-    def root(self, key: int) -> int | None:
-        """The kept document of `key`'s group, or None when it is in none."""
-        at = int(np.searchsorted(self.keys, key))
-        return int(self.roots[at]) if at < len(self.keys) and self.keys[at] == key else None
-
-    def similarity_of(self, key: int) -> float:
-        at = int(np.searchsorted(self.keys, key))
-        return round(float(self.similarities[at]), 4)
-
-    def groups(self) -> Iterator[tuple[int, np.ndarray]]:
-        """(kept key, member keys ascending) per group, groups ordered by their
-        smallest member."""
-        if not len(self.keys):
-            return
-        order = np.lexsort((self.keys, self.roots))
-        roots, members = self.roots[order], self.keys[order]
-        starts = np.flatnonzero(np.concatenate(([True], roots[1:] != roots[:-1])))
-        ends = np.append(starts[1:], len(roots))
-        for i in np.argsort(members[starts], kind="stable"):
-            yield int(roots[starts[i]]), members[starts[i]:ends[i]]
-
-    def __len__(self) -> int:
-        """Number of groups."""
-        return int(np.count_nonzero(self.keys == self.roots))
-
-    @property
-    def root_of(self) -> dict[int, int]:
-        return dict(zip(self.keys.tolist(), self.roots.tolist()))
-
-    @property
-    def similarity(self) -> dict[int, float]:
-        return {k: self.similarity_of(k) for k, r in zip(self.keys.tolist(), self.roots.tolist()) if k != r}
-
-    @property
-    def members(self) -> dict[int, list[int]]:
-        return {root: group.tolist() for root, group in self.groups()}
 
 
 @dataclass
@@ -378,31 +289,6 @@ class CorpusIndex:
             pending = [r for r in pending if r not in taken]
 
 
-class _Adjacency:
-    """Verified links as compressed sparse rows: neighbours of a row are a
-    slice of one array (no Python set per document)."""
-
-    def __init__(self, left: np.ndarray, right: np.ndarray, size: int) -> None:
-        sources = np.concatenate([left, right])
-        targets = np.concatenate([right, left])
-        order = np.argsort(sources, kind="stable")
-        self.targets = targets[order]
-        self.starts = np.concatenate(([0], np.cumsum(np.bincount(sources, minlength=size))))
-
-    def get(self, row: int, default=()) -> np.ndarray:
-        return self.targets[self.starts[row]:self.starts[row + 1]]
-
-
-def _component(start: int, allowed: set[int], linked: _Adjacency) -> set[int]:
-    seen, todo = {start}, [start]
-    while todo:
-        for other in linked.get(todo.pop()).tolist():
-            if other in allowed and other not in seen:
-                seen.add(other)
-                todo.append(other)
-    return seen
-
-
 def _candidates(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Row pairs (left < right) that share a band hash, each once; the band
     hashes come in parts (documents x bands each), read one band at a time so
@@ -478,47 +364,6 @@ def _release(sigs) -> None:
             mapped.madvise(mmap.MADV_DONTNEED)
         except (OSError, ValueError):
             pass
-
-
-def _representative(rows: list[int], keep: str, lengths: np.ndarray, dates: np.ndarray) -> int:
-    """The row a group keeps: the first in input order, the longest, or the
-    earliest dated (ties, and undated documents, fall back to input order)."""
-    if keep == "longest":
-        return min(rows, key=lambda r: (-int(lengths[r]), r))
-    if keep == "earliest-date":
-        return min(rows, key=lambda r: (int(dates[r]), r))
-    return min(rows)
-
-
-class ClusterReport:
-    """The report's view of the groups, made one cluster at a time when the
-    report is written (a list of dicts would hold ~300 bytes per grouped
-    document for the whole run). Each cluster: which document was kept, and
-    its members with their similarity to the kept one (and containment, for
-    shortened copies). `ids[key]` names a document."""
-
-    def __init__(self, grouping: Grouping, ids) -> None:
-        self.grouping, self.ids = grouping, ids
-
-    def __len__(self) -> int:
-        return len(self.grouping)
-
-    def __iter__(self) -> Iterator[dict]:
-        g, ids = self.grouping, self.ids
-        for root, members in g.groups():
-            yield {
-                "cluster": ids[root],
-                "kept": ids[root],
-                "size": len(members),
-                "members": [{"id": ids[k], "similarity": 1.0 if k == root else g.similarity_of(k),
-                             **({"contained_in": ids[g.contained_in[k][0]],
-                                 "containment": g.contained_in[k][1]} if k in g.contained_in else {})}
-                            for k in members.tolist()],
-            }
-
-
-def report_clusters(grouping: Grouping, ids) -> ClusterReport:
-    return ClusterReport(grouping, ids)
 
 
 def date_number(date: str | None) -> int:
