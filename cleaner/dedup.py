@@ -303,7 +303,6 @@ def _candidates(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         column = np.concatenate([part[:, b] for part in parts])
         order = np.argsort(column, kind="stable")
         ordered = column[order]
-        found = []
         for step in range(1, BUCKET_NEIGHBOURS + 1):
             if step >= n:
                 break
@@ -311,11 +310,22 @@ def _candidates(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
             if not same.any():
                 break
             a, c = order[step:][same], order[:-step][same]
-            found.append(np.minimum(a, c).astype(np.int64) * n + np.maximum(a, c))
-        if found:  # merged band by band: a corpus of near-copies repeats each pair in every band
-            pairs = np.unique(np.concatenate([pairs, *found]))
+            pairs = _merged(pairs, np.minimum(a, c).astype(np.int64) * n + np.maximum(a, c))
     row = np.int32 if n < 2**31 else np.int64  # half the memory per candidate pair
     return (pairs // n).astype(row), (pairs % n).astype(row)
+
+
+def _merged(pairs: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """`pairs` (sorted, unique) with the new ones among `codes` added. A
+    corpus of near-copies proposes the same pairs in every band: they are
+    found known by a binary search, and `pairs` is only rebuilt when
+    something is new, instead of re-sorting everything for every band."""
+    if len(pairs):
+        at = np.minimum(np.searchsorted(pairs, codes), len(pairs) - 1)
+        codes = codes[pairs[at] != codes]
+    if not len(codes):
+        return pairs
+    return np.union1d(pairs, codes)
 
 
 # Pairs verified at once, the signature file's pages released after each
