@@ -303,6 +303,7 @@ def _candidates(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         column = np.concatenate([part[:, b] for part in parts])
         order = np.argsort(column, kind="stable")
         ordered = column[order]
+        found = []
         for step in range(1, BUCKET_NEIGHBOURS + 1):
             if step >= n:
                 break
@@ -310,22 +311,30 @@ def _candidates(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
             if not same.any():
                 break
             a, c = order[step:][same], order[:-step][same]
-            pairs = _merged(pairs, np.minimum(a, c).astype(np.int64) * n + np.maximum(a, c))
+            found.append(np.minimum(a, c).astype(np.int64) * n + np.maximum(a, c))
+        if found:
+            pairs = _merged(pairs, np.concatenate(found))
     row = np.int32 if n < 2**31 else np.int64  # half the memory per candidate pair
     return (pairs // n).astype(row), (pairs % n).astype(row)
 
 
 def _merged(pairs: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """`pairs` (sorted, unique) with the new ones among `codes` added. A
-    corpus of near-copies proposes the same pairs in every band: they are
-    found known by a binary search, and `pairs` is only rebuilt when
-    something is new, instead of re-sorting everything for every band."""
+    """`pairs` (sorted, unique) with the new ones among one band's `codes`
+    added. A corpus of near-copies proposes the same pairs in every band:
+    known ones are found by binary search (no copy of `pairs`), and the new
+    ones are merged in as a second sorted run (a linear merge, not a sort of
+    everything again)."""
+    codes = np.sort(codes)  # np.unique's hash path is far slower on large int64 arrays
+    if len(codes) > 1:
+        codes = codes[np.concatenate(([True], codes[1:] != codes[:-1]))]
     if len(pairs):
         at = np.minimum(np.searchsorted(pairs, codes), len(pairs) - 1)
         codes = codes[pairs[at] != codes]
     if not len(codes):
         return pairs
-    return np.union1d(pairs, codes)
+    merged = np.concatenate([pairs, codes])
+    merged.sort(kind="stable")  # two sorted runs: timsort merges them
+    return merged
 
 
 # Pairs verified at once, the signature file's pages released after each
