@@ -258,3 +258,22 @@ def test_components_long_chain_and_random_graphs_match_a_plain_union_find():
             reference[max(ra, rb)] = min(ra, rb)
         parent, _ = groups(size, pairs)
         assert parent.tolist() == [find(x) for x in range(size)]
+
+
+def test_candidates_are_the_bucket_neighbour_pairs_of_every_band():
+    from cleaner.dedup import BUCKET_NEIGHBOURS, _candidates
+
+    rng = np.random.default_rng(5)
+    for _ in range(30):
+        n, bands = int(rng.integers(1, 120)), int(rng.integers(1, 6))
+        hashes = rng.integers(0, int(rng.integers(1, 30)), size=(n, bands)).astype(np.uint32)
+        expected = set()
+        for b in range(bands):
+            order = sorted(range(n), key=lambda r: (hashes[r, b], r))
+            for i, row in enumerate(order):
+                for j in range(max(0, i - BUCKET_NEIGHBOURS), i):
+                    if hashes[order[j], b] == hashes[row, b]:
+                        expected.add((min(row, order[j]), max(row, order[j])))
+        cut = int(rng.integers(1, n + 1))
+        left, right = _candidates([hashes[:cut], hashes[cut:]] if cut < n else [hashes])
+        assert list(zip(left.tolist(), right.tolist())) == sorted(expected)
