@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import minhash
+from .parallel import release_free_memory
 from .groups import (ClusterReport, Grouping, _Adjacency, _component, _representative,  # noqa: F401
                      components, groups_of, report_clusters)
 
@@ -228,8 +229,6 @@ class CorpusIndex:
             out.similarities = np.frombuffer(similarities, dtype=np.float32)[order].copy()
         out.contained_in = {k: v for k, v in out.contained_in.items() if out.root(k) is not None}
         del linked, parent, member_rows, root_rows, similarities
-        from .parallel import release_free_memory
-
         release_free_memory()  # the Python objects of the grouping are gone: return their pages
         return out
 
