@@ -472,7 +472,6 @@ def _drop_folded_copies(lines: list[_Line], decisions: list[LineDecision],
         return
     folded = [WORD.findall(fold_ascii(l.norm)) for l in accented]
     for line in copies:
-        d = decisions[line.index]
         copy = WORD.findall(pats.alt_suffix.sub("", line.norm))
         if len(copy) < 3:
             continue
