@@ -49,6 +49,10 @@ def ordered_map(function: Callable[[Payload], Result], items: Iterable[tuple[Tag
 
     pending: deque = deque()
     with ProcessPoolExecutor(max_workers=workers) as pool:
+        # Fork the workers now, before `items` is consumed: a child's resident
+        # size starts with every page of the parent, so workers forked after a
+        # directory of 100,000 entries has been listed carry that list too.
+        pool.submit(int).result()
         for tag, payload in items:
             pending.append((tag, pool.submit(function, payload)))
             if len(pending) >= workers * IN_FLIGHT_PER_WORKER:

@@ -57,21 +57,16 @@ def walk(directory: str) -> Iterator[str]:
         if (st.st_dev, st.st_ino) in seen:
             return
         seen.add((st.st_dev, st.st_ino))
-        try:
-            entries = sorted(os.scandir(path), key=lambda e: e.name)
+        try:  # names only: a DirEntry per file would hold ~200 bytes for the whole walk
+            names = sorted(name for name in os.listdir(path) if not name.startswith("."))
         except OSError:
             return
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            try:
-                is_dir = entry.is_dir()
-            except OSError:
-                is_dir = False
-            if is_dir:
-                yield from visit(entry.path)
+        for name in names:
+            child = os.path.join(path, name)
+            if os.path.isdir(child):
+                yield from visit(child)
             else:
-                yield entry.path
+                yield child
 
     yield from visit(directory)
 
