@@ -68,6 +68,16 @@ class RunStats:
             "bytes_out": self.bytes_out,
             "chars_out": self.chars_out,
             "seconds": round(self.seconds, 3),
+            "peak_memory_mb": _peak_memory_mb(),
             "accounted": self.accounted,
             "clusters": self.clusters,
         }
+
+
+def _peak_memory_mb() -> float | None:
+    """Peak resident memory of this (the main) process so far, in MB."""
+    try:
+        import resource
+    except ImportError:  # not on Unix
+        return None
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
