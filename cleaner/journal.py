@@ -42,6 +42,8 @@ def dumps(record: dict) -> bytes:
 
 
 def loads(line: bytes):
+    """orjson's parse (fast), else the standard library's, which also takes
+    what orjson refuses: NaN, integers beyond 64 bits, lone surrogates."""
     try:
         return orjson.loads(line)
     except orjson.JSONDecodeError:

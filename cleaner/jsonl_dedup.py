@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 import numpy as np
-import orjson
 
 from . import minhash
+from .journal import loads as parse_json
 from .dedup import CorpusIndex, Grouping, date_number, fingerprints, report_clusters
 from .document import Options
 
@@ -80,15 +80,6 @@ def _roots(grouping: Grouping, count: int) -> np.ndarray:
     roots = np.full(count, -1, dtype=np.int64)
     roots[grouping.keys] = grouping.roots
     return roots
-
-
-def parse_json(line: bytes):
-    """orjson's parse (fast), else the standard library's, which also takes
-    what orjson refuses: NaN, integers beyond 64 bits, lone surrogates."""
-    try:
-        return orjson.loads(line)
-    except orjson.JSONDecodeError:
-        return json.loads(line)
 
 
 _NO_DUPLICATE = {"duplicate_of": None, "cluster": None, "similarity": None,
