@@ -13,6 +13,14 @@ DATA = Path(__file__).resolve().parent / "data"
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep the language model's cache out of the user's home: one directory
+    for the session, inherited by the CLI subprocesses tests start."""
+    if "CLEANER_CACHE_DIR" not in os.environ:
+        import tempfile
+        os.environ["CLEANER_CACHE_DIR"] = tempfile.mkdtemp(prefix="cleaner-test-cache-")
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true",
                      help="rewrite tests/golden/ from the current output instead of comparing")
