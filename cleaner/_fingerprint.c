@@ -404,11 +404,103 @@ done:
     return result;
 }
 
+/* Characters of scripts written without spaces, as chrome._UNSPACED lists them. */
+static inline int unspaced_script(Py_UCS4 cp) {
+    return (cp >= 0x3040 && cp <= 0x30FF) || (cp >= 0x3400 && cp <= 0x9FFF) || (cp >= 0xAC00 && cp <= 0xD7AF) ||
+           (cp >= 0x0E00 && cp <= 0x0E7F);
+}
+
+/* One line's normal form and word key: what lexicon.normalise gives (casefolded,
+ * whitespace runs collapsed to one space, trimmed), and its word-character runs
+ * joined by single spaces (" ".join(re.findall(r"\w+", norm))), with the number
+ * of runs and of unspaced-script characters. None when the line holds a
+ * character whose folding needs Python (the table's slow bit). */
+static PyObject *line_key(PyObject *line, const uint32_t *table, Py_UCS4 *norm, Py_UCS4 *key) {
+    int kind = PyUnicode_KIND(line);
+    const void *data = PyUnicode_DATA(line);
+    Py_ssize_t length = PyUnicode_GET_LENGTH(line), n_norm = 0, n_key = 0, words = 0, unspaced = 0;
+    int in_word = 0, in_space = 0;
+    for (Py_ssize_t i = 0; i < length; i++) {
+        Py_UCS4 cp = PyUnicode_READ(kind, data, i);
+        uint32_t entry = cp < 0x10000 ? table[cp] : astral_flags(cp, 0);
+        if (entry & SLOW) Py_RETURN_NONE;
+        Py_UCS4 folded = entry & FOLD_MASK;
+        unspaced += unspaced_script(cp);
+        if (Py_UNICODE_ISSPACE(folded)) {
+            in_space = 1;
+        } else {
+            if (in_space && n_norm) norm[n_norm++] = ' ';
+            in_space = 0;
+            norm[n_norm++] = folded;
+        }
+        if (entry & FOLD_WORD) {
+            if (!in_word && n_key) key[n_key++] = ' ';
+            words += !in_word;
+            in_word = 1;
+            key[n_key++] = folded;
+        } else {
+            in_word = 0;
+        }
+    }
+    PyObject *norm_text = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, norm, n_norm);
+    PyObject *key_text = norm_text ? PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, key, n_key) : NULL;
+    if (!key_text) {
+        Py_XDECREF(norm_text);
+        return NULL;
+    }
+    return Py_BuildValue("(NNnn)", norm_text, key_text, words, unspaced);
+}
+
+static PyObject *line_keys(PyObject *self, PyObject *args) {
+    PyObject *lines, *result = NULL;
+    Py_buffer table_buf;
+    Py_UCS4 *norm = NULL, *key = NULL;
+    if (!PyArg_ParseTuple(args, "O!y*", &PyList_Type, &lines, &table_buf)) return NULL;
+    Py_ssize_t count = PyList_GET_SIZE(lines), longest = 1;
+    if (table_buf.len != 65536 * 4) {
+        PyErr_SetString(PyExc_ValueError, "line_keys: bad table");
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *line = PyList_GET_ITEM(lines, i);
+        if (!PyUnicode_Check(line)) {
+            PyErr_SetString(PyExc_TypeError, "line_keys: lines must be str");
+            goto done;
+        }
+        if (PyUnicode_GET_LENGTH(line) > longest) longest = PyUnicode_GET_LENGTH(line);
+    }
+    /* Neither form is longer than its line: at most one code point per
+     * character, one space per run of others. */
+    norm = PyMem_Malloc(longest * sizeof(Py_UCS4));
+    key = PyMem_Malloc(longest * sizeof(Py_UCS4));
+    result = PyList_New(count);
+    if (!norm || !key || !result) {
+        if (result) PyErr_NoMemory(); /* else PyList_New has set it */
+        Py_CLEAR(result);
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *item = line_key(PyList_GET_ITEM(lines, i), table_buf.buf, norm, key);
+        if (!item) {
+            Py_CLEAR(result);
+            goto done;
+        }
+        PyList_SET_ITEM(result, i, item);
+    }
+done:
+    PyMem_Free(norm);
+    PyMem_Free(key);
+    PyBuffer_Release(&table_buf);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"fingerprint", fingerprint, METH_VARARGS,
      "fingerprint(texts, ngram, a, b, table, prefolded) -> (sigs, counts, slow)"},
     {"fingerprint_json", fingerprint_json, METH_VARARGS,
      "fingerprint_json(lines, text_key, id_key, ngram, a, b, table) -> (sigs, counts, spans)"},
+    {"line_keys", line_keys, METH_VARARGS,
+     "line_keys(lines, table) -> [(norm, key, words, unspaced) or None per line]"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .lexicon import Lexicon, default_lexicon, normalise
+from .minhash import line_keys
 
 WORD = re.compile(r"\w+")
 SENTENCE_END = re.compile(r"[.!?…:;\"”»)。！？]\s*$")
@@ -66,8 +67,9 @@ SHORT_LINE_MAX_CHARS = 400
 # (no rule needs more, and a 50 MB one-line file must not become 10 million
 # word strings); their repeat key still covers the whole line.
 LONG_LINE_CHARS = 10_000
-# Site-name suffixes (" - VnExpress | Tin nhanh") are looked for in this many
-# final characters of a line, not tried at every space of it.
+# Site-name suffixes (" - VnExpress | Tin nhanh") and relative dates closing a
+# line ("(5 tháng trước)") are looked for in this many final characters of a
+# line, not tried at every position of it.
 TITLE_SUFFIX_WINDOW = 200
 # A lone number is a counter when it has at least this many digits.
 COUNTER_MIN_DIGITS = 5
@@ -160,6 +162,19 @@ def has_diacritics(text: str) -> bool:
                                    or bool(_COMBINING.search(unicodedata.normalize("NFD", text))))
 
 
+def ends_with_full_stop(text: str) -> bool:
+    """FULL_STOP.search(text), reading only the end of the text (the pattern
+    spans at most two characters before trailing whitespace)."""
+    stripped = text.rstrip()
+    return bool(FULL_STOP.search(stripped[-2:]))
+
+
+def ends_like_sentence(text: str) -> bool:
+    """SENTENCE_END.search(text), reading only the end of the text."""
+    stripped = text.rstrip()
+    return bool(SENTENCE_END.search(stripped[-1:]))
+
+
 def words(text: str) -> list[str]:
     return WORD.findall(normalise(text))
 
@@ -228,7 +243,7 @@ def _is_counter_line(norm: str, pats: _Patterns) -> bool:
 
 def date_of_line(text: str, lexicon: Lexicon | None = None) -> str | None:
     """The ISO date of a date line ("Thứ ba, 27/06/2017 - 07:47"), else None."""
-    line = _Line(0, text)
+    line = read_lines(text.replace("\n", " "))[0]
     if line.blank or len(line.norm) > SHORT_LINE_MAX_CHARS \
             or not _is_date_line(line.norm, _patterns(lexicon or default_lexicon())):
         return None
@@ -236,32 +251,56 @@ def date_of_line(text: str, lexicon: Lexicon | None = None) -> str | None:
 
 
 class _Line:
-    """A line with the features the rules look at, computed once."""
+    """A line with the features the rules look at, computed once: the text,
+    its normal form (lexicon.normalise), its words joined by single spaces,
+    their count. The compiled kernel reads the features of all lines of a
+    text in one call; Python's regular expressions took a fifth of a run
+    doing it on the long lines of dumps."""
 
-    __slots__ = ("index", "raw", "text", "norm", "words", "size", "blank", "key")
+    __slots__ = ("index", "raw", "text", "norm", "word_key", "n_words", "size", "blank", "key",
+                 "sentence")
 
-    def __init__(self, index: int, raw: str) -> None:
+    def __init__(self, index: int, raw: str, text: str, features: tuple[str, str, int, int]) -> None:
         self.index = index
         self.raw = raw
-        self.text = raw.strip().strip("\u200b\ufeff")
-        head = self.text[:LONG_LINE_CHARS]
-        self.norm = normalise(head)
-        self.words = WORD.findall(self.norm)
-        self.size = word_count(head, self.words)
-        self.blank = not self.words  # no word characters: the rules skip it
-        self.key = " ".join(self.words)  # what exact repeats compare
-        if len(self.text) > LONG_LINE_CHARS:
-            digest = hashlib.blake2b(self.text.encode("utf-8", "surrogatepass"), digest_size=16)
+        self.text = text
+        self.norm, self.word_key, self.n_words, unspaced = features
+        # Unspaced scripts (CJK, Thai) count as two characters a word.
+        self.size = self.n_words + unspaced // 2
+        self.blank = not self.n_words  # no word characters: the rules skip it
+        self.key = self.word_key  # what exact repeats compare
+        if len(text) > LONG_LINE_CHARS:
+            digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16)
             self.key += f" \x00{digest.hexdigest()}"
+        self.sentence = ends_with_full_stop(text)
 
     @property
-    def sentence(self) -> bool:
-        return bool(FULL_STOP.search(self.text))
+    def words(self) -> list[str]:
+        return self.word_key.split(" ") if self.word_key else []
 
     @property
     def is_prose(self) -> bool:
         """A paragraph of running text: long and ending with a full stop."""
         return self.size >= PROSE_MIN_WORDS and self.sentence
+
+
+def _line_features(head: str) -> tuple[str, str, int, int]:
+    """`_Line` features in Python: for lines the kernel leaves to Python
+    (characters needing Python's casefold) or without the kernel."""
+    norm = normalise(head)
+    tokens = WORD.findall(norm)
+    return norm, " ".join(tokens), len(tokens), len(_UNSPACED.findall(head))
+
+
+def read_lines(text: str) -> list[_Line]:
+    """The lines of a text with their features. Features of a line are read
+    off its first LONG_LINE_CHARS characters (no rule needs more)."""
+    raws = text.split("\n")
+    texts = [raw.strip().strip("\u200b\ufeff") for raw in raws]
+    heads = [t[:LONG_LINE_CHARS] for t in texts]
+    features = line_keys(heads) or [None] * len(heads)
+    return [_Line(i, raw, t, f or _line_features(head))
+            for i, (raw, t, head, f) in enumerate(zip(raws, texts, heads, features))]
 
 
 def _line_rule(line: _Line, pats: _Patterns) -> tuple[str, str] | None:
@@ -290,10 +329,10 @@ def _line_rule(line: _Line, pats: _Patterns) -> tuple[str, str] | None:
         return "notice", m.group(0)
     if pats.relative_only.match(norm):
         return "relative_date", norm
-    if not SENTENCE_END.search(text) and glued_menu(text):
+    if not ends_like_sentence(text) and glued_menu(text):
         return "menu", "menu items glued together"
     segments = [s for s in re.split(r"\s[|/>»›]\s|\s[|]|[|]\s", text) if s.strip()]
-    if len(segments) >= 2 and not SENTENCE_END.search(text):
+    if len(segments) >= 2 and not ends_like_sentence(text):
         short = [len(WORD.findall(s)) <= NAV_MAX_WORDS for s in segments]
         # "Home > Section > Title of this page": the last piece may be long
         if (all(short) and (len(segments) >= 3 or pats.home.match(norm))) or \
@@ -304,7 +343,7 @@ def _line_rule(line: _Line, pats: _Patterns) -> tuple[str, str] | None:
 
 def _in_block(line: _Line, pats: _Patterns) -> bool:
     """Does a line inside a tail block belong to it (and so go)?"""
-    if pats.relative_tail.search(line.norm):
+    if pats.relative_tail.search(line.norm, max(0, len(line.norm) - TITLE_SUFFIX_WINDOW)):
         return True  # "Title of another story (5 tháng trước)"
     return line.size <= LIST_ITEM_MAX_WORDS and not line.is_prose
 
@@ -321,7 +360,7 @@ def clean_text(text: str, *, lexicon: Lexicon | None = None, html: bool = False,
     headline apart, removes the headline where it opens the text.
     """
     pats = _patterns(lexicon or default_lexicon())
-    lines = [_Line(i, raw) for i, raw in enumerate(text.split("\n"))]
+    lines = read_lines(text)
     decisions = [LineDecision(l.index, l.raw, keep=bool(l.text), output=l.text) for l in lines]
     for line in lines:
         if line.blank and line.text and not html:
@@ -365,7 +404,7 @@ def clean_text(text: str, *, lexicon: Lexicon | None = None, html: bool = False,
         if not d.keep:
             continue
         out = line.text
-        if not SENTENCE_END.search(out):
+        if not ends_like_sentence(out):
             suffix = pats.title_suffix.search(out, max(0, len(out) - TITLE_SUFFIX_WINDOW))
             cut = out[:suffix.start()] if suffix else out
             if cut != out and WORD.search(cut):
@@ -391,7 +430,7 @@ def _drop_leading_navigation(lines: list[_Line], decisions: list[LineDecision], 
     for line in lines:
         if line.blank or not decisions[line.index].keep:
             continue
-        if len(line.words) > NAV_MAX_WORDS or SENTENCE_END.search(line.text):
+        if line.n_words > NAV_MAX_WORDS or ends_like_sentence(line.text):
             content_index = line.index
             break
         lead.append(line)
@@ -445,16 +484,16 @@ def _drop_repeats(lines: list[_Line], decisions: list[LineDecision], remove,
     kept = [l for l in kept if decisions[l.index].keep]
     starts = []
     for l in kept:
-        starts.append((l, " ".join(l.words) + " "))
+        starts.append((l, l.word_key + " "))
         prefix = SOURCE_PREFIX.match(l.text)
         if prefix:
             starts.append((l, " ".join(words(l.text[prefix.end():])) + " "))
     for line in kept:
-        if len(line.words) < REPEAT_MIN_WORDS:
+        if line.n_words < REPEAT_MIN_WORDS:
             continue
-        needle = " ".join(line.words) + " "
+        needle = line.word_key + " "
         for other, start in starts:
-            if other is not line and len(other.words) > len(line.words) \
+            if other is not line and other.n_words > line.n_words \
                     and decisions[other.index].keep and start.startswith(needle):
                 remove(line, "truncated_repeat", f"start of line {other.index + 1}")
                 break
@@ -464,7 +503,7 @@ def _drop_folded_copies(lines: list[_Line], decisions: list[LineDecision],
                         pats: _Patterns, remove) -> None:
     """ASCII-only lines that repeat, folded, most of a line written with
     diacritics: image alt text of a title or caption."""
-    copies = [l for l in lines if decisions[l.index].keep and len(l.words) >= 3 and l.norm.isascii()]
+    copies = [l for l in lines if decisions[l.index].keep and l.n_words >= 3 and l.norm.isascii()]
     if not copies:
         return
     accented = [l for l in lines if decisions[l.index].keep and has_diacritics(l.text)]
@@ -492,7 +531,7 @@ def _guess_title(lines: list[_Line], decisions: list[LineDecision]) -> str | Non
     for line, d in zip(lines, decisions):
         if d.keep and not line.blank:
             title = d.output
-            if len(title.split(None, 30)) <= 30 and not FULL_STOP.search(title):
+            if len(title.split(None, 30)) <= 30 and not ends_with_full_stop(title):
                 return title
             return None
     return None

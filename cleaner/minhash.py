@@ -395,6 +395,16 @@ def fingerprints(texts: list[str], num_perm: int, ngram: int, seed: int) -> tupl
     return sigs, counts
 
 
+def line_keys(lines: list[str]) -> list[tuple[str, str, int, int] | None] | None:
+    """Per line, the kernel's (normal form, word key, words, unspaced-script
+    characters): lexicon.normalise of the line, and its words joined by single
+    spaces, as the chrome rules read lines. None for a line needing Python's
+    casefold; None for all without the kernel."""
+    if _kernel is None:
+        return None
+    return _kernel.line_keys(lines, _kernel_table())
+
+
 def fingerprint_json_lines(lines: list[bytes], text_field: str, id_field: str, num_perm: int,
                            ngram: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """Fingerprints of JSON Lines read in place by the kernel (no str built

@@ -151,3 +151,63 @@ def test_json_lines_edge_cases_equal_python_json():
     assert_same_batches(lines)
     assert_same_batches(lines, id_field="text")
     assert_same_batches(lines, text_field="date")
+
+
+# --- the chrome rules' line features (line_keys) --------------------------
+
+def python_line_features(line: str):
+    from cleaner.chrome import _line_features
+    return _line_features(line)
+
+
+@kernel
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet=ALPHABET + "\u3000\u2028\x1c\xa0  ", max_size=80), min_size=1, max_size=6))
+def test_line_keys_equal_python(lines):
+    """Normal form, word key, word and unspaced counts as lexicon.normalise and
+    re.findall give them; None only where Python must fold."""
+    for line, found in zip(lines, minhash.line_keys(lines)):
+        if found is not None:
+            assert found == python_line_features(line)
+    assert minhash.line_keys([l for l in lines if l.isascii()]) == \
+        [python_line_features(l) for l in lines if l.isascii()]
+
+
+@kernel
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(max_size=80), min_size=1, max_size=4))
+def test_line_keys_equal_python_on_any_unicode(lines):
+    for line, found in zip(lines, minhash.line_keys(lines)):
+        assert found is None or found == python_line_features(line)
+
+
+@kernel
+def test_line_keys_equal_python_on_real_pages():
+    lines = []
+    for name in sorted(os.listdir(SAMPLES)):
+        lines += open(os.path.join(SAMPLES, name), "rb").read().decode("utf-8", "replace").split("\n")
+    found = minhash.line_keys(lines)
+    assert sum(f is None for f in found) <= len(lines) // 100  # real text rarely needs Python
+    assert [f for f in found if f is not None] == \
+        [python_line_features(l) for l, f in zip(lines, found) if f is not None]
+
+
+def test_chrome_rules_are_the_same_without_the_kernel(monkeypatch):
+    """Every decision on the samples is the same when Python reads the lines."""
+    from cleaner import chrome
+    texts = [open(os.path.join(SAMPLES, name), "rb").read().decode("utf-8", "replace")
+             for name in sorted(os.listdir(SAMPLES))]
+    with_kernel = [chrome.clean_text(t) for t in texts]
+    monkeypatch.setattr(chrome, "line_keys", lambda lines: None)
+    without = [chrome.clean_text(t) for t in texts]
+    assert [c.decisions for c in with_kernel] == [c.decisions for c in without]
+    assert [c.text for c in with_kernel] == [c.text for c in without]
+
+
+@given(st.text(alphabet="ab .…。\"”»')!?:;。！？ \t\u3000\u2028", max_size=12))
+def test_sentence_ends_read_from_the_end_equal_the_patterns(line):
+    """The end-of-line tests read two characters, not the whole line, and
+    agree with the patterns on any line (lines hold no newline)."""
+    from cleaner import chrome
+    assert chrome.ends_with_full_stop(line) == bool(chrome.FULL_STOP.search(line))
+    assert chrome.ends_like_sentence(line) == bool(chrome.SENTENCE_END.search(line))
