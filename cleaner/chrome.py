@@ -71,6 +71,10 @@ LONG_LINE_CHARS = 10_000
 # line ("(5 tháng trước)") are looked for in this many final characters of a
 # line, not tried at every position of it.
 TITLE_SUFFIX_WINDOW = 200
+# A metadata prefix glued to a paragraph ("Cập nhật: 14/10/2021 10:08 ...") is
+# looked for in this many first characters of a line (labels, dates and times
+# take well under a hundred).
+DATE_PREFIX_WINDOW = 200
 # A lone number is a counter when it has at least this many digits.
 COUNTER_MIN_DIGITS = 5
 
@@ -409,7 +413,7 @@ def clean_text(text: str, *, lexicon: Lexicon | None = None, html: bool = False,
             cut = out[:suffix.start()] if suffix else out
             if cut != out and WORD.search(cut):
                 d.rule, d.evidence, out = "title_suffix", out[len(cut):].strip(), cut
-        m = pats.date_prefix.match(normalise(out[:LONG_LINE_CHARS]))
+        m = pats.date_prefix.match(normalise(out[:DATE_PREFIX_WINDOW]))
         if m and len(out) > m.end():
             prefix_len = _prefix_length(out, m.end())
             found_date = found_date or _find_date(out[:prefix_len])

@@ -150,28 +150,30 @@ class CorpusIndex:
         self._bands = []
         self._grouped_out = True
 
-    def lookup(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """For document keys: whether each was added, and their signatures and
-        shingle-set sizes (rows of zeros where not)."""
+    def lookup(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """For document keys: whether each was added, and their signatures,
+        shingle-set sizes, lengths and dates (zeros where not added), as `add`
+        took them."""
         if getattr(self, "_lookup_cache", (None,))[0] != self._count:
             self._file.flush()
             stored = (np.memmap(self._path, dtype=np.uint32, mode="r", shape=(self._count, self.num_perm))
                       if self._count else np.zeros((0, self.num_perm), dtype=np.uint32))
             self._lookup_cache = (self._count,
                                   np.concatenate(self._keys) if self._keys else np.zeros(0, dtype=np.int64),
-                                  np.concatenate(self._numbers)[:, 0] if self._numbers else np.zeros(0, np.uint32),
+                                  np.concatenate(self._numbers) if self._numbers else np.zeros((0, 3), np.uint32),
                                   stored)
-        _, all_keys, all_sizes, stored = self._lookup_cache
+        _, all_keys, all_numbers, stored = self._lookup_cache
         sigs = np.zeros((len(keys), self.num_perm), dtype=np.uint32)
-        sizes = np.zeros(len(keys), dtype=np.int64)
+        numbers = np.zeros((len(keys), 3), dtype=np.int64)
         if not len(all_keys):
-            return np.zeros(len(keys), dtype=bool), sigs, sizes
+            return np.zeros(len(keys), dtype=bool), sigs, numbers[:, 0], numbers[:, 1], numbers[:, 2]
         rows = np.minimum(np.searchsorted(all_keys, keys), len(all_keys) - 1)
         found = all_keys[rows] == keys
         sigs[found] = stored[rows[found]]
-        sizes[found] = all_sizes[rows[found]]
+        numbers[found] = all_numbers[rows[found]]
+        numbers[found, 2] += np.iinfo(np.int32).min
         _release(stored)
-        return found, sigs, sizes
+        return found, sigs, numbers[:, 0], numbers[:, 1], numbers[:, 2]
 
     def close(self) -> None:
         self._lookup_cache = (None,)  # drops the memory map of the signature file

@@ -76,6 +76,9 @@ class Document:
     # distinct shingles; not written out.
     signature: Any = field(default=None, repr=False)
     shingle_count: int = field(default=0, repr=False)
+    # Per paragraph of the clean text, the 64-bit key site learning counts
+    # (None for paragraphs that cannot be boilerplate); not written out.
+    site_keys: list[int | None] | None = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:

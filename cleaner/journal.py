@@ -20,7 +20,7 @@ import orjson
 
 from .document import Document, Options
 
-VERSION = 1
+VERSION = 2  # 2: documents carry their site keys
 # Options that only say how to run, not what comes out.
 _RUN_ONLY = {"workers", "batch_size"}
 
@@ -116,10 +116,15 @@ class Journal:
     def flush(self) -> None:
         self._file.flush()
 
-    def __iter__(self) -> Iterator[Document]:
+    def lines(self) -> Iterator[bytes]:
+        """The journaled documents as JSON lines, unparsed."""
         self._file.flush()
         self._file.seek(self._data_start)
-        for line in self._file:
+        for line in self._file:  # not `yield from`: closing the generator would close the file
+            yield line
+
+    def __iter__(self) -> Iterator[Document]:
+        for line in self.lines():
             yield Document.from_spool(loads(line))
 
     def close(self) -> None:

@@ -13,6 +13,7 @@ stream straight through.
 from __future__ import annotations
 
 import os
+from array import array
 from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO
 
@@ -20,11 +21,11 @@ import numpy as np
 
 from . import chrome, encoding, extract, language
 from .dedup import CorpusIndex, Grouping, StreamIndex, date_number, fingerprints, report_clusters
-from .sites import SiteStats, paragraph_keys, site_of
+from .sites import SiteKeySpool, SiteStats, paragraph_keys, site_of
 from .document import (DUPLICATE_DROPPED, EMPTY_AFTER_CLEANING, EMPTY_INPUT, INTERNAL_ERROR,
                        NOT_TEXT, Document, Options)
 from .io import readers
-from .journal import Journal, ResumeError
+from .journal import Journal, ResumeError, loads
 from .jsonl_dedup import IdTable
 from .parallel import batched, keep_heap_small, ordered_map, release_free_memory
 from .stats import RunStats
@@ -124,6 +125,8 @@ def _read_and_clean(doc: Document, options: Options) -> Document:
             doc = decode_stage(doc)
         if doc.ok:
             doc = extract_stage(doc, options)
+        if doc.ok and options.site_learning:
+            doc.site_keys = paragraph_keys(doc.text)
     except Exception as exc:  # one broken document must never stop a run
         doc.fail(INTERNAL_ERROR, f"{type(exc).__name__}: {exc}")
     doc.raw = None
@@ -293,57 +296,80 @@ class CleanRun:
         return CorpusIndex(o.threshold, o.num_perm, o.containment, o.keep)
 
     def _corpus_passes(self) -> Iterator[Document]:
+        """Pass A processes every document into the journal and the first
+        index (site keys to their own spool); grouping and site statistics
+        follow. Documents holding site boilerplate lose it and are
+        fingerprinted again (pass B reads only theirs from the journal); the
+        others keep their signatures. The last pass reads the journal and
+        writes."""
         options = self.options
         ids = IdTable()
         first_index = self._index()
+        sites = SiteKeySpool() if options.site_learning else None
         try:
-            with self._journal(temporary_ok=True) as first:
-                for batch in batched(self._processed(first), options.batch_size):
+            with self._journal(temporary_ok=True) as journal:
+                for batch in batched(self._processed(journal), options.batch_size):
                     _add(first_index, batch, len(ids))
                     for doc in batch:
+                        if sites is not None and doc.ok:
+                            sites.add(len(ids), site_of(doc.url, doc.source), doc.site_keys)
                         ids.append(doc.id)
-                if not options.site_learning:
-                    yield from self._finish(first, first_index.grouping(), ids)
+                grouping = first_index.grouping()
+                if sites is None:
+                    yield from self._finish(journal, grouping, ids)
                     return
-                site_stats = self._site_stats(first, first_index.grouping())
-                first_index.drop_bands()  # from here on only its signatures are looked up
-                final = self._index() if options.dedup else None
-                try:
-                    with Journal(options) as second:
-                        key = 0
-                        for batch in batched(first, options.batch_size):
-                            changed = [d for d in batch if d.ok and _remove_site_boilerplate(d, site_stats, options)]
-                            if final is not None:
-                                # signatures of unchanged texts come back from the first pass
-                                keys = np.arange(key, key + len(batch))
-                                found, sigs, sizes = first_index.lookup(keys)
-                                for doc, has, sig, size in zip(batch, found, sigs, sizes):
-                                    if has:
-                                        doc.signature, doc.shingle_count = sig, int(size)
-                                fingerprint_batch(changed, options)
-                                _add(final, batch, key)
-                            for doc in batch:
-                                second.write(doc)
-                            key += len(batch)
-                        yield from self._finish(second, final.grouping() if final else Grouping(), ids)
-                finally:
-                    if final is not None:
-                        final.close()
+                site_stats = sites.statistics(grouping, options.site_min_docs, options.site_min_share)
+                changed = sites.changed(site_stats)
+                sites.close()
+                if options.dedup:
+                    first_index.drop_bands()  # from here on only its signatures are looked up
+                    grouping = self._regrouped(journal, first_index, changed, site_stats, len(ids))
+                else:
+                    grouping = Grouping()
+                yield from self._finish(journal, grouping, ids, site_stats, changed)
         finally:
             first_index.close()
+            if sites is not None:
+                sites.close()
 
-    def _site_stats(self, spool: Journal, grouping: Grouping) -> SiteStats:
-        stats = SiteStats(self.options.site_min_docs, self.options.site_min_share)
-        for key, doc in enumerate(spool):
-            if doc.ok:
-                root = grouping.root(key)
-                stats.add(site_of(doc.url, doc.source), key if root is None else root,
-                          paragraph_keys(doc.text))
-        return stats
+    def _regrouped(self, journal: Journal, first_index: CorpusIndex, changed: array,
+                   site_stats: SiteStats, count: int) -> Grouping:
+        """The grouping after site learning: documents that lost boilerplate
+        with new signatures, the others with those of the first pass."""
+        options = self.options
+        final = self._index()
+        try:
+            lines = journal.lines()
+            at = 0  # next position in `changed`
+            for first_key in range(0, count, options.batch_size):
+                keys = np.arange(first_key, min(first_key + options.batch_size, count), dtype=np.int64)
+                found, sigs, sizes, lengths, dates = first_index.lookup(keys)
+                edited: list[tuple[int, Document]] = []
+                for key in keys.tolist():
+                    line = next(lines)
+                    if at < len(changed) and changed[at] == key:
+                        at += 1
+                        doc = Document.from_spool(loads(line))
+                        _remove_site_boilerplate(doc, site_stats, options)
+                        edited.append((key - first_key, doc))
+                fingerprint_batch([doc for _, doc in edited], options)
+                for row, doc in edited:
+                    found[row] = doc.ok and doc.signature is not None and doc.shingle_count > 0
+                    if found[row]:
+                        sigs[row], sizes[row], lengths[row] = doc.signature, doc.shingle_count, doc.chars_out
+                final.add(keys[found], sigs[found], sizes[found], lengths[found], dates[found])
+            return final.grouping()
+        finally:
+            final.close()
 
-    def _finish(self, spool: Journal, grouping: Grouping, ids: IdTable) -> Iterator[Document]:
+    def _finish(self, spool: Journal, grouping: Grouping, ids: IdTable,
+                site_stats: SiteStats | None = None, changed: array | None = None) -> Iterator[Document]:
         self.stats.clusters = report_clusters(grouping, ids)
+        at = 0
         for key, doc in enumerate(spool):
+            if changed is not None and at < len(changed) and changed[at] == key:
+                at += 1
+                _remove_site_boilerplate(doc, site_stats, options=self.options)
             _mark_duplicate(doc, key, grouping, ids, self.options)
             self.stats.count_result(doc)
             yield doc
@@ -364,7 +390,7 @@ def _add(index: CorpusIndex, batch: list[Document], first_key: int) -> None:
 
 def _remove_site_boilerplate(doc: Document, site_stats: SiteStats, options: Options) -> bool:
     """Drop the paragraphs that recur across the document's site; True if any went."""
-    text, removed = site_stats.filter(site_of(doc.url, doc.source), doc.text)
+    text, removed = site_stats.filter(site_of(doc.url, doc.source), doc.text, doc.site_keys)
     if not removed:
         return False
     doc.text, doc.chars_out = text, len(text)

@@ -14,15 +14,21 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterable
+import tempfile
+from array import array
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from .chrome import LONG_LINE_CHARS, PROSE_MIN_WORDS, SHORT_LINE_MAX_WORDS, WORD, FULL_STOP, word_count
-from .lexicon import default_lexicon, normalise
+from .chrome import (LONG_LINE_CHARS, PROSE_MIN_WORDS, SHORT_LINE_MAX_WORDS, _line_features,
+                     ends_with_full_stop)
+from .lexicon import default_lexicon
+from .minhash import line_keys
 
 PARAGRAPH_SEPARATOR = "\n\n"
+# Values (8 bytes each) a SiteKeySpool buffers before writing them out.
+SPOOL_BUFFER = 1 << 16
 
 
 def site_of(url: str | None, source: str | None) -> str | None:
@@ -47,30 +53,43 @@ def _source_line() -> re.Pattern:
     return re.compile(rf"^\W*(?:{default_lexicon().pattern('source_line')})(?:\W|$)")
 
 
-def _looks_like_name(paragraph: str, tokens: list[str]) -> bool:
+def _looks_like_name(paragraph: str) -> bool:
     words = paragraph.split()
     return 2 <= len(words) <= BYLINE_MAX_WORDS and all(w[:1].isupper() for w in words if w[:1].isalpha())
 
 
-def line_key(paragraph: str, near_end: bool = False) -> int | None:
+def _is_candidate_length(paragraph: str) -> bool:
+    """Not clearly long: clearly long paragraphs are prose, never boilerplate
+    (and need no tokenising)."""
+    return len(paragraph) <= LONG_LINE_CHARS and paragraph.count(" ") <= 2 * SHORT_LINE_MAX_WORDS
+
+
+def line_key(paragraph: str, near_end: bool = False,
+             features: tuple[str, str, int, int] | None = None) -> int | None:
     """A 64-bit key for a short paragraph that could be boilerplate; None for
-    prose, source lines ("Theo TTXVN") and, near the end, bylines."""
-    if len(paragraph) > LONG_LINE_CHARS or paragraph.count(" ") > 2 * SHORT_LINE_MAX_WORDS:
-        return None  # clearly long: prose, never boilerplate (and no need to tokenise it)
-    norm = normalise(paragraph)
-    tokens = WORD.findall(norm)
-    size = word_count(paragraph, tokens)
-    if not tokens or size > SHORT_LINE_MAX_WORDS or (size >= PROSE_MIN_WORDS and FULL_STOP.search(paragraph)):
+    prose, source lines ("Theo TTXVN") and, near the end, bylines. `features`
+    are the paragraph's (normal form, word key, words, unspaced characters)
+    when the kernel has read them."""
+    if not _is_candidate_length(paragraph):
         return None
-    if _source_line().match(norm) or (near_end and _looks_like_name(paragraph.strip(), tokens)):
+    norm, word_key, words, unspaced = features or _line_features(paragraph)
+    size = words + unspaced // 2
+    if not words or size > SHORT_LINE_MAX_WORDS or (size >= PROSE_MIN_WORDS and ends_with_full_stop(paragraph)):
         return None
-    return int.from_bytes(hashlib.blake2b(" ".join(tokens).encode("utf-8"), digest_size=8).digest(), "big")
+    if _source_line().match(norm) or (near_end and _looks_like_name(paragraph.strip())):
+        return None
+    return int.from_bytes(hashlib.blake2b(word_key.encode("utf-8"), digest_size=8).digest(), "big")
 
 
 def paragraph_keys(text: str) -> list[int | None]:
+    """Per paragraph of a clean text, its `line_key`. The kernel reads the
+    features of all candidate paragraphs in one call."""
     paragraphs = text.split(PARAGRAPH_SEPARATOR)
     last = len(paragraphs) - BYLINE_ZONE
-    return [line_key(p, near_end=i >= last) for i, p in enumerate(paragraphs)]
+    candidates = [p for p in paragraphs if _is_candidate_length(p)]
+    read = iter(line_keys(candidates) or [None] * len(candidates))
+    return [line_key(p, i >= last, next(read)) if _is_candidate_length(p) else None
+            for i, p in enumerate(paragraphs)]
 
 
 @dataclass
@@ -119,14 +138,76 @@ class SiteStats:
             return k, n
         return None
 
-    def filter(self, site: str | None, text: str) -> tuple[str, list[tuple[str, int, int]]]:
-        """`text` without its boilerplate paragraphs, and what was removed (text, k, n)."""
+    def boilerplate_in(self, site: str | None, keys: Iterable[int | None]) -> bool:
+        """Does a text with these paragraph keys hold boilerplate of its site?"""
+        return any(self.frequency(site, key) is not None for key in keys)
+
+    def filter(self, site: str | None, text: str, keys: list[int | None] | None = None
+               ) -> tuple[str, list[tuple[str, int, int]]]:
+        """`text` without its boilerplate paragraphs, and what was removed (text,
+        k, n). `keys` are its paragraph_keys, when already known."""
         kept, removed = [], []
         paragraphs = text.split(PARAGRAPH_SEPARATOR)
-        for paragraph, key in zip(paragraphs, paragraph_keys(text)):
+        for paragraph, key in zip(paragraphs, paragraph_keys(text) if keys is None else keys):
             seen = self.frequency(site, key)
             if seen is None:
                 kept.append(paragraph)
             else:
                 removed.append((paragraph, *seen))
         return PARAGRAPH_SEPARATOR.join(kept), removed
+
+
+class SiteKeySpool:
+    """Per processed document, its site and paragraph keys, in a temporary
+    file: site statistics need the near-duplicate grouping, known only after
+    the first pass, and counting them from this spool spares reading the
+    journal's texts again. A document is a few dozen bytes here."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile()
+        self._site_ids: dict[str, int] = {}
+        self._buffer = array("Q")
+
+    def add(self, key: int, site: str | None, keys: list[int | None] | None) -> None:
+        """Document `key` (ascending) of `site`, with its paragraph keys."""
+        if site is None:
+            return
+        present = [k for k in keys or () if k is not None]
+        self._buffer.extend((key, self._site_ids.setdefault(site, len(self._site_ids)), len(present)))
+        self._buffer.extend(present)
+        if len(self._buffer) >= SPOOL_BUFFER:
+            self._flush()
+
+    def _flush(self) -> None:
+        self._buffer.tofile(self._file)
+        self._buffer = array("Q")
+
+    def __iter__(self) -> Iterator[tuple[int, str, array]]:
+        """(document key, site, its present paragraph keys), in key order."""
+        self._flush()
+        self._file.seek(0)
+        sites = list(self._site_ids)
+        reader = self._file
+        while True:
+            head = reader.read(24)
+            if len(head) < 24:
+                return
+            key, site_id, count = array("Q", head)
+            keys = array("Q")
+            keys.frombytes(reader.read(8 * count))
+            yield key, sites[site_id], keys
+
+    def statistics(self, grouping, min_docs: int, min_share: float) -> "SiteStats":
+        """Site statistics, each near-duplicate group counted once (as its root)."""
+        stats = SiteStats(min_docs, min_share)
+        for key, site, keys in self:
+            root = grouping.root(key)
+            stats.add(site, key if root is None else root, keys)
+        return stats
+
+    def changed(self, stats: "SiteStats") -> array:
+        """Keys of the documents that hold boilerplate of their site, ascending."""
+        return array("q", (key for key, site, keys in self if stats.boilerplate_in(site, keys)))
+
+    def close(self) -> None:
+        self._file.close()

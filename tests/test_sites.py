@@ -91,3 +91,44 @@ def test_thresholds() -> None:
         stats.add("s", cluster, [key])
     assert stats.frequency("s", key) == (7, 12)
     assert stats.frequency("other", key) is None
+
+
+def test_documents_that_lose_boilerplate_are_grouped_on_their_new_text(tmp_path: Path) -> None:
+    """A report republished with and without the site's chrome block: before
+    site learning the bare copy is only contained in the other; after it the
+    two are the same text, and grouping uses the new signatures."""
+    chrome = [f"Rubrik {name} und mehr aus der Region" for name in
+              ("Politik", "Kultur", "Sport", "Wetter", "Verkehr", "Wirtschaft", "Bildung", "Gesundheit")]
+    write_site(tmp_path / "site", STORIES, chrome)
+    bare = "\n\n".join(["Meldung Nummer 1 aus der Stadt", STORIES[0], "Theo TTXVN"])
+    (tmp_path / "site" / "page9.txt").write_text(bare, encoding="utf-8")
+    learned = {d.id: d for d in clean([tmp_path / "site"], Options())}
+    assert learned["page9"].duplicate_of == "page0"
+    assert learned["page9"].similarity == 1.0 and learned["page9"].contained_in is None
+    plain = {d.id: d for d in clean([tmp_path / "site"], Options(site_learning=False))}
+    assert plain["page9"].contained_in == "page0" and plain["page9"].similarity < 1.0
+
+
+def test_site_key_spool_counts_as_adding_documents_directly() -> None:
+    from cleaner.groups import Grouping
+    from cleaner.sites import SiteKeySpool
+    import numpy as np
+
+    docs = [("a", ["Weitere Artikel", "Eins", STORIES[0]]), ("a", ["Weitere Artikel", "Zwei"]),
+            (None, ["Weitere Artikel"]), ("b", ["Weitere Artikel"]), ("a", []),
+            ("a", ["Weitere Artikel", "Eins"]), ("a", ["Weitere Artikel"])]
+    grouping = Grouping()
+    grouping.keys, grouping.roots = np.array([0, 5], dtype=np.int64), np.array([0, 0], dtype=np.int64)
+    grouping.similarities = np.ones(2, dtype=np.float32)
+    spool, direct = SiteKeySpool(), SiteStats(min_docs=2, min_share=0.1)
+    for key, (site, paragraphs) in enumerate(docs):
+        keys = paragraph_keys("\n\n".join(paragraphs + STORIES[1:4])) if paragraphs else []
+        spool.add(key, site, keys)
+        if site is not None:
+            root = grouping.root(key)
+            direct.add(site, key if root is None else root, keys)
+    counted = spool.statistics(grouping, min_docs=2, min_share=0.1)
+    assert counted._seen == direct._seen and counted._clusters == direct._clusters
+    assert counted.frequency("a", line_key("Weitere Artikel")) == (3, 4)  # 0 and 5 are one cluster
+    assert list(spool.changed(counted)) == [0, 1, 5, 6]
+    spool.close()
