@@ -171,7 +171,43 @@ done:
     return result;
 }
 
+/* Letters among the first `limit` characters of each text: what
+ * len(re.findall(r"[^\W\d_]", text[:limit])) counts, without one string per
+ * letter (the regex engine's definitions: alphanumeric, not a decimal digit). */
+static PyObject *letters(PyObject *self, PyObject *args) {
+    PyObject *texts;
+    Py_ssize_t limit;
+    if (!PyArg_ParseTuple(args, "O!n", &PyList_Type, &texts, &limit)) return NULL;
+    Py_ssize_t count = PyList_GET_SIZE(texts);
+    PyObject *result = PyList_New(count);
+    if (!result) return NULL;
+    for (Py_ssize_t t = 0; t < count; t++) {
+        PyObject *text = PyList_GET_ITEM(texts, t);
+        if (!PyUnicode_Check(text)) {
+            Py_DECREF(result);
+            PyErr_SetString(PyExc_TypeError, "texts must be a list of str");
+            return NULL;
+        }
+        int kind = PyUnicode_KIND(text);
+        const void *data = PyUnicode_DATA(text);
+        Py_ssize_t length = PyUnicode_GET_LENGTH(text), found = 0;
+        if (length > limit) length = limit;
+        for (Py_ssize_t i = 0; i < length; i++) {
+            Py_UCS4 cp = PyUnicode_READ(kind, data, i);
+            found += Py_UNICODE_ISALNUM(cp) && !Py_UNICODE_ISDECIMAL(cp);
+        }
+        PyObject *number = PyLong_FromSsize_t(found);
+        if (!number) {
+            Py_DECREF(result);
+            return NULL;
+        }
+        PyList_SET_ITEM(result, t, number);
+    }
+    return result;
+}
+
 static PyMethodDef methods[] = {
+    {"letters", letters, METH_VARARGS, "letters(texts, limit) -> [letters among the first limit characters]"},
     {"scores", scores, METH_VARARGS,
      "scores(texts, nextmove, nextmove_item, row, out, ptc, classes) -> (float32 scores, int32 features)"},
     {NULL, NULL, 0, NULL},

@@ -79,6 +79,10 @@ class Document:
     # Per paragraph of the clean text, the 64-bit key site learning counts
     # (None for paragraphs that cannot be boilerplate); not written out.
     site_keys: list[int | None] | None = field(default=None, repr=False)
+    # The journal line of this document, made where it was processed (a worker)
+    # when the text itself is not needed until the journal is read back; the
+    # text and line decisions are then left out of the object. Not journaled.
+    spooled: bytes | None = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -109,7 +113,7 @@ class Document:
 
     def spool_record(self) -> dict[str, Any]:
         """Everything but the raw bytes and signature, for the on-disk spool."""
-        skip = {"raw", "signature", "path", "shingle_count"}
+        skip = {"raw", "signature", "path", "shingle_count", "spooled"}
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
 
     @classmethod

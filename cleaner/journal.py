@@ -50,6 +50,11 @@ def loads(line: bytes):
         return json.loads(line)
 
 
+def spool_line(doc: Document) -> bytes:
+    """A document's journal line."""
+    return dumps(doc.spool_record())
+
+
 class Journal:
     """Processed documents in a file: `path` (kept for --resume until
     `discard`) or, without a path, a temporary file gone when closed."""
@@ -111,7 +116,7 @@ class Journal:
         self._file.seek(0, os.SEEK_END)
 
     def write(self, doc: Document) -> None:
-        self._file.write(dumps(doc.spool_record()))
+        self._file.write(doc.spooled or spool_line(doc))
 
     def flush(self) -> None:
         self._file.flush()

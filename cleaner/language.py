@@ -198,7 +198,9 @@ def detect_batch(texts: list[str]) -> list[str | None]:
     """The language code of each text, or None when too short or too uncertain.
     Batches let the compiled walk overlap its memory reads across texts."""
     samples = [text[:SAMPLE_CHARS] for text in texts]
-    judged = [i for i, sample in enumerate(samples) if len(_LETTER.findall(sample)) >= MIN_CHARS]
+    counts = (_kernel.letters(samples, SAMPLE_CHARS) if _kernel is not None
+              else [len(_LETTER.findall(sample)) for sample in samples])
+    judged = [i for i, count in enumerate(counts) if count >= MIN_CHARS]
     languages: list[str | None] = [None] * len(texts)
     for i, (language, probability) in zip(judged, classify_batch([samples[i] for i in judged])):
         if probability >= MIN_PROBABILITY:

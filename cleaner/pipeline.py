@@ -25,7 +25,7 @@ from .sites import SiteKeySpool, SiteStats, paragraph_keys, site_of
 from .document import (DUPLICATE_DROPPED, EMPTY_AFTER_CLEANING, EMPTY_INPUT, INTERNAL_ERROR,
                        NOT_TEXT, Document, Options)
 from .io import readers
-from .journal import Journal, ResumeError, loads
+from .journal import Journal, ResumeError, loads, spool_line
 from .jsonl_dedup import IdTable
 from .parallel import batched, keep_heap_small, ordered_map, release_free_memory
 from .stats import RunStats
@@ -133,8 +133,18 @@ def _read_and_clean(doc: Document, options: Options) -> Document:
     return doc
 
 
-def _process_job(job: tuple[list[Document], Options]) -> list[Document]:
-    return process_batch(*job)
+def _process_job(job: tuple[list[Document], Options, bool]) -> list[Document]:
+    """A worker's batch. With `spool`, each document comes back with its
+    journal line made and without its text: the main process only writes the
+    line, and the text crosses between processes once instead of being
+    unpickled and serialised again there."""
+    docs, options, spool = job
+    docs = process_batch(docs, options)
+    if spool:
+        for doc in docs:
+            doc.spooled = spool_line(doc)
+            doc.text, doc.explain = "", None
+    return docs
 
 
 def process_batch(docs: list[Document], options: Options) -> list[Document]:
@@ -204,10 +214,12 @@ class CleanRun:
         if self.journal_path is not None and os.path.exists(self.journal_path):
             os.unlink(self.journal_path)
 
-    def _processed(self, journal: Journal | None) -> Iterator[Document]:
+    def _processed(self, journal: Journal | None, spool: bool = False) -> Iterator[Document]:
         """Every document through the per-document stages, in input order,
         batches running in `options.workers` processes; those an interrupted
-        run journaled come from the journal instead."""
+        run journaled come from the journal instead. With `spool` (the corpus
+        passes, which read texts back from the journal), documents come
+        without their text (see _process_job)."""
         options = self.options
         docs = _documents(self.inputs, self.stdin, options)
         if journal is not None and journal.replayable:
@@ -222,7 +234,8 @@ class CleanRun:
                     self.resumed += 1
                 fingerprint_batch(batch, options)  # signatures are not journaled
                 yield from self._counted(batch)
-        jobs = ((None, (batch, options)) for batch in batched(docs, options.batch_size))
+        spool = spool and journal is not None
+        jobs = ((None, (batch, options, spool)) for batch in batched(docs, options.batch_size))
         for _, batch in ordered_map(_process_job, jobs, options.workers):
             if journal is not None:
                 for doc in batch:
@@ -308,7 +321,7 @@ class CleanRun:
         sites = SiteKeySpool() if options.site_learning else None
         try:
             with self._journal(temporary_ok=True) as journal:
-                for batch in batched(self._processed(journal), options.batch_size):
+                for batch in batched(self._processed(journal, spool=True), options.batch_size):
                     _add(first_index, batch, len(ids))
                     for doc in batch:
                         if sites is not None and doc.ok:

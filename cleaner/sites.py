@@ -38,8 +38,16 @@ def site_of(url: str | None, source: str | None) -> str | None:
         if host:
             return host.removeprefix("www.")
     if source and not source.startswith("<"):
-        return os.path.dirname(os.path.abspath(source))
+        parent = os.path.dirname(source)
+        return _directory(parent, "" if os.path.isabs(parent) else os.getcwd())
     return None
+
+
+@lru_cache(maxsize=1024)
+def _directory(parent: str, cwd: str) -> str:
+    """The absolute form of an input's directory, relative ones under `cwd`
+    (the same for a whole folder of inputs: computed once)."""
+    return os.path.dirname(os.path.abspath(os.path.join(cwd, parent, "x")))
 
 
 # Paragraphs this close to the end of a text may be bylines: never boilerplate

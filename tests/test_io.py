@@ -394,3 +394,22 @@ def test_text_dir_writer_long_multibyte_id(tmp_path, name):
     doc.text = "正文"
     path = TextDirWriter(str(tmp_path / "out")).write(doc)
     assert len(os.path.basename(path).encode("utf-8")) <= 255
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True, allow_infinity=True) | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=8)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(st.text(max_size=8), _json_values, max_size=6))
+def test_jsonl_records_are_exactly_what_json_writes(record):
+    """The fast writer (orjson for strings) gives json.dumps's bytes, lone
+    surrogates, control characters, NaN and nesting included."""
+    from cleaner.io.writers import dumps
+    expected = json.dumps(record, ensure_ascii=False, separators=(", ", ": ")) + "\n"
+    try:
+        assert dumps(record) == expected.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: escaped, still one valid JSON line
+        assert dumps(record) == (json.dumps(record, separators=(", ", ": ")) + "\n").encode("ascii")

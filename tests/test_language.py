@@ -105,3 +105,11 @@ def test_concurrent_first_runs_share_one_cache(cache_dir):
     language._save(model, path)
     language._save(model, path)  # the directory exists by now: no error
     assert [p.name for p in cache_dir.iterdir()] == [os.path.basename(path)]
+
+
+@kernel
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(max_size=60), max_size=5), st.integers(0, 80))
+def test_letter_counts_equal_the_pattern(texts, limit):
+    assert language._kernel.letters(texts, limit) == \
+        [len(language._LETTER.findall(text[:limit])) for text in texts]

