@@ -353,7 +353,7 @@ def _in_block(line: _Line, pats: _Patterns) -> bool:
 
 
 def clean_text(text: str, *, lexicon: Lexicon | None = None, html: bool = False,
-               title: str | None = None) -> Cleaned:
+               title: str | None = None, navigation: bool | None = None) -> Cleaned:
     """Remove chrome lines from `text`; return the article and every decision.
 
     `html` says the text is what trafilatura extracted from a page rather than
@@ -362,6 +362,9 @@ def clean_text(text: str, *, lexicon: Lexicon | None = None, html: bool = False,
     list items, labels and code lines on purpose), and lines of punctuation
     (table rules, code elisions) stay. `title`, when the caller keeps the
     headline apart, removes the headline where it opens the text.
+    `navigation` drops a menu of short lines before the content even from
+    HTML (for an extraction that kept the whole page); by default only from
+    dumps.
     """
     pats = _patterns(lexicon or default_lexicon())
     lines = read_lines(text)
@@ -395,7 +398,7 @@ def clean_text(text: str, *, lexicon: Lexicon | None = None, html: bool = False,
                 continue
             block = None
 
-    if not html:
+    if (not html) if navigation is None else navigation:
         _drop_leading_navigation(lines, decisions, remove)
     if title:
         _drop_leading_title(lines, decisions, words(title), remove)

@@ -162,7 +162,9 @@ def main() -> None:
 @click.option("--favor-precision", is_flag=True, envvar="CLEANER_FAVOR_PRECISION",
               help="HTML: ask trafilatura for less text, less chrome.")
 @click.option("--favor-recall", is_flag=True, envvar="CLEANER_FAVOR_RECALL",
-              help="HTML: ask trafilatura for more text, possibly more chrome.")
+              help="HTML: ask trafilatura for more text, possibly more chrome, with its full "
+                   "extraction cascade on every page (slower; by default only pages whose "
+                   "fast extraction is short get it).")
 @click.option("--max-bytes", type=click.IntRange(1), default=Options.max_bytes,
               show_default=True, envvar="CLEANER_MAX_BYTES",
               help="Documents larger than this are dropped with reason too_large. "

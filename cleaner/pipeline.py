@@ -62,7 +62,7 @@ def extract_stage(doc: Document, options: Options) -> Document:
         doc.format = "html"
         page = extract.extract_html(doc.text, favor_precision=options.favor_precision,
                                     favor_recall=options.favor_recall)
-        cleaned = chrome.clean_text(page.text, html=True, title=page.title)
+        cleaned = chrome.clean_text(page.text, html=True, title=page.title, navigation=page.whole_page)
         doc.title = page.title or cleaned.title
         doc.date = page.date or cleaned.date
         doc.url, doc.site, doc.language = page.url, page.site, page.language

@@ -95,7 +95,8 @@ def test_a_page_laid_out_in_one_table_yields_the_article_without_its_chrome() ->
     from cleaner.chrome import clean_text
 
     result = extract_html(page(article))
-    text = clean_text(result.text, html=True, title=result.title).text
+    assert result.whole_page  # trafilatura's fast mode keeps the menu column here
+    text = clean_text(result.text, html=True, title=result.title, navigation=result.whole_page).text
     for paragraph in [LEAD, *BODY]:
         assert paragraph in text
     for chrome in ("DANH MỤC", "Đang online", "Bài viết rất hay", "Mục 3"):
@@ -133,3 +134,59 @@ def test_the_date_under_the_headline_beats_a_comment_date() -> None:
                + "".join(f"<div>{p}</div>" for p in BODY)
                + "<div><b>Ý kiến bạn đọc</b></div><div>Đỗ Thu Long - 08:29 21/03/2017<br>Hay quá.</div>")
     assert extract_html(page(article)).date == "2017-02-01"
+
+
+METADATA_HEAD = (
+    "<meta property='og:site_name' content='tinpho'><link rel='canonical' href='https://www.tinpho.vn/xe-buyt.html'>"
+    "<meta name='author' content='Minh Anh'><meta property='article:published_time' content='2017-02-01T08:00:00+07:00'>"
+    "<script type='application/ld+json'>{\"@type\": \"NewsArticle\", \"headline\": \"" + TITLE + "\","
+    " \"datePublished\": \"2017-02-01\", \"publisher\": {\"@type\": \"Organization\", \"name\": \"Tin Phố\"}}</script>")
+
+
+def test_metadata_is_what_trafilatura_finds_without_the_unused_part() -> None:
+    """page_metadata and page_date give extract_metadata's title, URL, host,
+    site name and date, on the samples and on a page with Open Graph and JSON-LD."""
+    from pathlib import Path
+
+    from trafilatura.metadata import extract_metadata
+    from trafilatura.settings import set_date_params
+    from trafilatura.utils import load_html
+
+    from cleaner.encoding import decode
+    from cleaner.extract import page_date, page_metadata
+
+    samples = Path(__file__).resolve().parent.parent / "samples"
+    pages = [decode(p.read_bytes()).text for p in sorted(samples.glob("*.html"))]
+    pages.append(page("<article>" + "".join(f"<p>{p}</p>" for p in BODY) + "</article>", METADATA_HEAD))
+    for markup in pages:
+        ours = page_metadata(load_html(markup))
+        theirs = extract_metadata(load_html(markup), date_config=set_date_params(True))
+        for field in ("title", "url", "hostname", "sitename"):
+            assert getattr(ours, field) == getattr(theirs, field), field
+        assert page_date(load_html(markup), ours.url) == theirs.date
+    assert ours.sitename == "Tinpho" and ours.url == "https://www.tinpho.vn/xe-buyt.html"  # og:site_name, capitalised
+
+
+def test_fast_extraction_with_the_full_cascade_for_short_results(monkeypatch) -> None:
+    """trafilatura runs in fast mode; a page whose extraction is short gets the
+    full cascade (readability and justext compared), and so does every page
+    with --favor-recall."""
+    import trafilatura
+
+    calls: list[bool] = []
+    real = trafilatura.bare_extraction
+
+    def recording(*args, **kwargs):
+        calls.append(kwargs["fast"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(trafilatura, "bare_extraction", recording)
+    article = page("<article>" + "".join(f"<p>{p}</p>" for p in BODY * 2) + "</article>")
+    extract_html(article)
+    assert calls == [True]
+    calls.clear()
+    extract_html(page(f"<article><p>{BODY[0]}</p></article>"))
+    assert calls == [True, False]
+    calls.clear()
+    extract_html(article, favor_recall=True)
+    assert calls == [False]
