@@ -2,9 +2,10 @@
 candidate verified, containment, groups, and the keep policy.
 
 Signatures come from `minhash.py` (vectorised, datasketch-compatible). The
-corpus index keeps, per document, only its LSH band hashes, its shingle-set
-size, length and date (about 180 bytes); signatures go to a temporary file
-and are read back only for the candidate pairs. Candidates are found by
+corpus index keeps in memory, per document, only its key, shingle-set size,
+length and date (20 bytes); its LSH band hashes go to a temporary file read
+one band at a time (bandstore.py), and its signatures to another, read back
+only for the candidate pairs. Candidates are found by
 sorting each band's hashes (no per-document Python dicts), verified by the
 signatures' estimated Jaccard, grouped (groups.py) by connected components
 split into stars around each kept document. A shortened
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import minhash
+from .bandstore import BandStore, Chunked
 from .parallel import release_free_memory
 from .groups import (ClusterReport, Grouping, _Adjacency, _component, _representative,  # noqa: F401
                      components, groups_of, report_clusters)
@@ -105,8 +107,10 @@ def band_hashes(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
 @dataclass
 class CorpusIndex:
     """The near-duplicate index of a run: add documents in input order, then
-    `grouping()`. Holds band hashes and three numbers per document in memory,
-    signatures in a temporary file."""
+    `grouping()`. Holds a key and three numbers per document in memory, band
+    hashes and signatures in temporary files. After grouping, documents can
+    be given new signatures (`update`) or left out (`remove`) and grouped
+    again."""
 
     threshold: float = 0.5
     num_perm: int = 128
@@ -116,21 +120,22 @@ class CorpusIndex:
 
     def __post_init__(self) -> None:
         self.bands, self.rows = lsh_bands(self.threshold, self.num_perm)
-        self._bands: list[np.ndarray] = []  # uint32, documents x bands
-        self._keys: list[np.ndarray] = []  # int64
-        self._numbers: list[np.ndarray] = []  # uint32 rows: shingle-set size, length, date
+        self._bands = BandStore(self.bands, self.directory)  # uint32, documents x bands, on disk
+        self._keys = Chunked(np.int64)
+        self._numbers = Chunked(np.uint32, 3)  # shingle-set size, length, date
         fd, self._path = tempfile.mkstemp(prefix="cleaner-signatures-", dir=self.directory)
         self._file = os.fdopen(fd, "wb")
         self._count = 0
+        self._removed: np.ndarray | None = None  # rows left out of the grouping
 
     def __len__(self) -> int:
         return self._count
 
     @property
     def bytes_per_document(self) -> float:
-        """Memory the index holds per document (signatures are on disk)."""
-        held = sum(a.nbytes for part in (self._bands, self._keys, self._numbers) for a in part)
-        return held / max(1, self._count)
+        """Memory the index holds per document (signatures and band hashes
+        are on disk)."""
+        return (self._bands.nbytes + self._keys.nbytes + self._numbers.nbytes) / max(1, self._count)
 
     def add(self, keys: np.ndarray, sigs: np.ndarray, sizes: np.ndarray,
             lengths: np.ndarray, dates: np.ndarray) -> None:
@@ -138,49 +143,51 @@ class CorpusIndex:
         if len(keys) == 0:
             return
         self._bands.append(band_hashes(sigs, self.bands, self.rows))
-        self._keys.append(np.asarray(keys, dtype=np.int64))
+        self._keys.append(keys)
         self._numbers.append(np.stack([np.minimum(sizes, 2**32 - 1), np.minimum(lengths, 2**32 - 1),
                                        np.asarray(dates) - np.iinfo(np.int32).min], axis=1).astype(np.uint32))
         self._file.write(np.ascontiguousarray(sigs, dtype=np.uint32).tobytes())
         self._count += len(keys)
+        if self._removed is not None:
+            self._removed = np.concatenate([self._removed, np.zeros(len(keys), dtype=bool)])
 
-    def drop_bands(self) -> None:
-        """Forget the band hashes (168 bytes a document) once grouped: `lookup`
-        still works, further `grouping` calls do not."""
-        self._bands = []
-        self._grouped_out = True
+    def _rows(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Rows of the documents with these keys, and which keys were added."""
+        all_keys = self._keys.array()
+        rows = np.minimum(np.searchsorted(all_keys, keys), max(len(all_keys) - 1, 0))
+        found = all_keys[rows] == keys if len(all_keys) else np.zeros(len(keys), dtype=bool)
+        return rows[found], found
 
-    def lookup(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """For document keys: whether each was added, and their signatures,
-        shingle-set sizes, lengths and dates (zeros where not added), as `add`
-        took them."""
-        if getattr(self, "_lookup_cache", (None,))[0] != self._count:
-            self._file.flush()
-            stored = (np.memmap(self._path, dtype=np.uint32, mode="r", shape=(self._count, self.num_perm))
-                      if self._count else np.zeros((0, self.num_perm), dtype=np.uint32))
-            self._lookup_cache = (self._count,
-                                  np.concatenate(self._keys) if self._keys else np.zeros(0, dtype=np.int64),
-                                  np.concatenate(self._numbers) if self._numbers else np.zeros((0, 3), np.uint32),
-                                  stored)
-        _, all_keys, all_numbers, stored = self._lookup_cache
-        sigs = np.zeros((len(keys), self.num_perm), dtype=np.uint32)
-        numbers = np.zeros((len(keys), 3), dtype=np.int64)
-        if not len(all_keys):
-            return np.zeros(len(keys), dtype=bool), sigs, numbers[:, 0], numbers[:, 1], numbers[:, 2]
-        rows = np.minimum(np.searchsorted(all_keys, keys), len(all_keys) - 1)
-        found = all_keys[rows] == keys
-        sigs[found] = stored[rows[found]]
-        numbers[found] = all_numbers[rows[found]]
-        numbers[found, 2] += np.iinfo(np.int32).min
-        _release(stored)
-        return found, sigs, numbers[:, 0], numbers[:, 1], numbers[:, 2]
+    def update(self, keys: np.ndarray, sigs: np.ndarray, sizes: np.ndarray, lengths: np.ndarray) -> None:
+        """New signatures, shingle-set sizes and lengths for documents already
+        added (their text changed: site boilerplate went); keys ascending.
+        The index is changed in place: no second index for a second pass."""
+        rows, found = self._rows(np.asarray(keys, dtype=np.int64))
+        if not len(rows):
+            return
+        sigs = np.ascontiguousarray(sigs[found], dtype=np.uint32)
+        self._bands.set_rows(rows, band_hashes(sigs, self.bands, self.rows))
+        self._numbers.set_rows(rows, np.minimum(sizes[found], 2**32 - 1), column=0)
+        self._numbers.set_rows(rows, np.minimum(lengths[found], 2**32 - 1), column=1)
+        self._file.flush()
+        row_bytes = self.num_perm * 4
+        for row, sig in zip(rows.tolist(), sigs):
+            os.pwrite(self._file.fileno(), sig.tobytes(), row * row_bytes)
+
+    def remove(self, keys: np.ndarray) -> None:
+        """Leave documents out of the grouping (their text is gone)."""
+        rows, _ = self._rows(np.asarray(keys, dtype=np.int64))
+        if len(rows):
+            if self._removed is None:
+                self._removed = np.zeros(self._count, dtype=bool)
+            self._removed[rows] = True
 
     def close(self) -> None:
-        self._lookup_cache = (None,)  # drops the memory map of the signature file
         if not self._file.closed:
             self._file.close()
         if os.path.exists(self._path):
             os.unlink(self._path)
+        self._bands.close()
 
     def __del__(self) -> None:
         try:
@@ -191,12 +198,10 @@ class CorpusIndex:
     def grouping(self) -> Grouping:
         """Verified groups of the documents added so far."""
         self._file.flush()
-        if getattr(self, "_grouped_out", False):
-            raise RuntimeError("grouping() after drop_bands()")
         if self._count < 2:
             return Grouping()
-        keys = _consolidate(self._keys)
-        numbers = _consolidate(self._numbers).astype(np.int64)
+        keys = self._keys.array()
+        numbers = self._numbers.array().astype(np.int64)
         sizes, lengths, dates = numbers[:, 0], numbers[:, 1], numbers[:, 2] + np.iinfo(np.int32).min
         sigs = np.memmap(self._path, dtype=np.uint32, mode="r", shape=(self._count, self.num_perm))
         left, right, holds = self._verified(sigs, sizes)
@@ -240,7 +245,10 @@ class CorpusIndex:
         or one contained in the other, and the containment links (shorter row,
         other row, score) of a shorter copy. Pairs are judged a chunk at a
         time, so no per-pair float array ever spans all candidates."""
-        left, right = _candidates(self._bands)
+        left, right = _candidates(self._bands.column, self._count, self.bands)
+        if self._removed is not None:
+            kept = ~(self._removed[left] | self._removed[right])
+            left, right = left[kept], right[kept]
         linked_left, linked_right, held = [], [], ([], [], [])
         for lo in range(0, len(left), _PAIR_CHUNK):
             l, r = left[lo:lo + _PAIR_CHUNK], right[lo:lo + _PAIR_CHUNK]
@@ -290,20 +298,20 @@ class CorpusIndex:
             pending = [r for r in pending if r not in taken]
 
 
-def _candidates(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Row pairs (left < right) that share a band hash, each once; the band
-    hashes come in parts (documents x bands each), read one band at a time so
-    that they are never copied whole.
+def _candidates(column, n: int, bands: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row pairs (left < right) that share a band hash, each once; `column(b)`
+    gives band b's hashes of the n documents (read one band at a time, so
+    they are never all in memory).
 
     Per band, rows are sorted by hash; in a run of equal hashes each row is
     paired with up to BUCKET_NEIGHBOURS rows before it (a bucket of a thousand
     formulaic pages must not cost a million comparisons)."""
-    n = sum(len(part) for part in parts)
     pairs = np.zeros(0, dtype=np.int64)
-    for b in range(parts[0].shape[1]):
-        column = np.concatenate([part[:, b] for part in parts])
-        order = np.argsort(column, kind="stable")
-        ordered = column[order]
+    for b in range(bands):
+        hashes = column(b)
+        order = np.argsort(hashes, kind="stable")
+        ordered = hashes[order]
+        del hashes
         found = []
         for step in range(1, BUCKET_NEIGHBOURS + 1):
             if step >= n:
@@ -353,24 +361,6 @@ def _agreement(sigs: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndar
         hi = lo + _VERIFY_CHUNK
         out[lo:hi] = (np.asarray(sigs[left[lo:hi]]) == np.asarray(sigs[right[lo:hi]])).mean(axis=1)
         _release(sigs)
-    return out
-
-
-def _consolidate(parts: list[np.ndarray]) -> np.ndarray:
-    """The parts as one array, which then replaces them in the list; each part
-    is let go as soon as it is copied, so the peak is one copy, not two."""
-    if len(parts) == 1:
-        return parts[0]
-    if not parts:
-        return np.zeros(0)
-    out = np.empty((sum(len(p) for p in parts), *parts[0].shape[1:]), dtype=parts[0].dtype)
-    at = 0
-    while parts:
-        part = parts.pop(0)
-        out[at:at + len(part)] = part
-        at += len(part)
-        del part
-    parts.append(out)
     return out
 
 

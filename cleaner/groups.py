@@ -19,9 +19,12 @@ def components(size: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     for each row, the smallest row of its component. Union-find done with
     arrays (hook each root onto the smaller root across an edge, then jump
     pointers until every row points at its root), so a million linked
-    documents cost a few arrays, not a dict entry and two int objects each."""
-    parent = np.arange(size, dtype=np.int64)
-    left, right = np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64)
+    documents cost a few arrays, not a dict entry and two int objects each.
+    Rows are int32 below 2**31 documents: the temporaries, one per link, are
+    the peak of a corpus with many near-copies."""
+    row = np.int32 if size < 2**31 else np.int64
+    parent = np.arange(size, dtype=row)
+    left, right = np.asarray(left, dtype=row), np.asarray(right, dtype=row)
     while len(left):
         a, b = parent[left], parent[right]
         low, high = np.minimum(a, b), np.maximum(a, b)

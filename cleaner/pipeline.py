@@ -309,71 +309,61 @@ class CleanRun:
         return CorpusIndex(o.threshold, o.num_perm, o.containment, o.keep)
 
     def _corpus_passes(self) -> Iterator[Document]:
-        """Pass A processes every document into the journal and the first
-        index (site keys to their own spool); grouping and site statistics
-        follow. Documents holding site boilerplate lose it and are
-        fingerprinted again (pass B reads only theirs from the journal); the
-        others keep their signatures. The last pass reads the journal and
-        writes."""
+        """Pass A processes every document into the journal and the index
+        (site keys to their own spool); grouping and site statistics follow.
+        Documents holding site boilerplate lose it and get new signatures in
+        the same index (pass B reads only theirs from the journal), and the
+        index groups again. The last pass reads the journal and writes."""
         options = self.options
         ids = IdTable()
-        first_index = self._index()
+        index = self._index()
         sites = SiteKeySpool() if options.site_learning else None
         try:
             with self._journal(temporary_ok=True) as journal:
                 for batch in batched(self._processed(journal, spool=True), options.batch_size):
-                    _add(first_index, batch, len(ids))
+                    _add(index, batch, len(ids))
                     for doc in batch:
                         if sites is not None and doc.ok:
                             sites.add(len(ids), site_of(doc.url, doc.source), doc.site_keys)
                         ids.append(doc.id)
-                grouping = first_index.grouping()
+                grouping = index.grouping()
                 if sites is None:
                     yield from self._finish(journal, grouping, ids)
                     return
                 site_stats = sites.statistics(grouping, options.site_min_docs, options.site_min_share)
                 changed = sites.changed(site_stats)
                 sites.close()
+                del grouping  # the next one replaces it; both at once would double the peak
                 if options.dedup:
-                    first_index.drop_bands()  # from here on only its signatures are looked up
-                    grouping = self._regrouped(journal, first_index, changed, site_stats, len(ids))
+                    grouping = self._regrouped(journal, index, changed, site_stats)
                 else:
                     grouping = Grouping()
                 yield from self._finish(journal, grouping, ids, site_stats, changed)
         finally:
-            first_index.close()
+            index.close()
             if sites is not None:
                 sites.close()
 
-    def _regrouped(self, journal: Journal, first_index: CorpusIndex, changed: array,
-                   site_stats: SiteStats, count: int) -> Grouping:
-        """The grouping after site learning: documents that lost boilerplate
-        with new signatures, the others with those of the first pass."""
+    def _regrouped(self, journal: Journal, index: CorpusIndex, changed: array,
+                   site_stats: SiteStats) -> Grouping:
+        """The grouping after site learning: the documents that lost boilerplate
+        (only theirs are read back from the journal) get new signatures in the
+        same index; the others keep those of the first pass."""
         options = self.options
-        final = self._index()
-        try:
-            lines = journal.lines()
-            at = 0  # next position in `changed`
-            for first_key in range(0, count, options.batch_size):
-                keys = np.arange(first_key, min(first_key + options.batch_size, count), dtype=np.int64)
-                found, sigs, sizes, lengths, dates = first_index.lookup(keys)
-                edited: list[tuple[int, Document]] = []
-                for key in keys.tolist():
-                    line = next(lines)
-                    if at < len(changed) and changed[at] == key:
-                        at += 1
-                        doc = Document.from_spool(loads(line))
-                        _remove_site_boilerplate(doc, site_stats, options)
-                        edited.append((key - first_key, doc))
-                fingerprint_batch([doc for _, doc in edited], options)
-                for row, doc in edited:
-                    found[row] = doc.ok and doc.signature is not None and doc.shingle_count > 0
-                    if found[row]:
-                        sigs[row], sizes[row], lengths[row] = doc.signature, doc.shingle_count, doc.chars_out
-                final.add(keys[found], sigs[found], sizes[found], lengths[found], dates[found])
-            return final.grouping()
-        finally:
-            final.close()
+        edited: list[tuple[int, Document]] = []
+        at = 0  # next position in `changed`
+        for key, line in enumerate(journal.lines()):
+            if at == len(changed):
+                break
+            if changed[at] == key:
+                at += 1
+                doc = Document.from_spool(loads(line))
+                _remove_site_boilerplate(doc, site_stats, options)
+                edited.append((key, doc))
+                if len(edited) == options.batch_size or at == len(changed):
+                    _update(index, edited, options)
+                    edited = []
+        return index.grouping()
 
     def _finish(self, spool: Journal, grouping: Grouping, ids: IdTable,
                 site_stats: SiteStats | None = None, changed: array | None = None) -> Iterator[Document]:
@@ -399,6 +389,19 @@ def _add(index: CorpusIndex, batch: list[Document], first_key: int) -> None:
               np.array([d.shingle_count for _, d in rows], dtype=np.int64),
               np.array([d.chars_out for _, d in rows], dtype=np.int64),
               np.array([date_number(d.date) for _, d in rows], dtype=np.int64))
+
+
+def _update(index: CorpusIndex, edited: list[tuple[int, Document]], options: Options) -> None:
+    """Edited documents' new signatures into the index; those left without
+    text or words leave it."""
+    fingerprint_batch([doc for _, doc in edited], options)
+    signed = [(key, d) for key, d in edited if d.ok and d.signature is not None and d.shingle_count > 0]
+    index.update(np.array([k for k, _ in signed], dtype=np.int64),
+                 np.array([d.signature for _, d in signed], dtype=np.uint32).reshape(len(signed), -1),
+                 np.array([d.shingle_count for _, d in signed], dtype=np.int64),
+                 np.array([d.chars_out for _, d in signed], dtype=np.int64))
+    kept = {key for key, _ in signed}
+    index.remove(np.array([key for key, _ in edited if key not in kept], dtype=np.int64))
 
 
 def _remove_site_boilerplate(doc: Document, site_stats: SiteStats, options: Options) -> bool:

@@ -274,6 +274,27 @@ def test_candidates_are_the_bucket_neighbour_pairs_of_every_band():
                 for j in range(max(0, i - BUCKET_NEIGHBOURS), i):
                     if hashes[order[j], b] == hashes[row, b]:
                         expected.add((min(row, order[j]), max(row, order[j])))
-        cut = int(rng.integers(1, n + 1))
-        left, right = _candidates([hashes[:cut], hashes[cut:]] if cut < n else [hashes])
+        left, right = _candidates(lambda b: hashes[:, b].copy(), n, bands)
         assert list(zip(left.tolist(), right.tolist())) == sorted(expected)
+
+
+def test_an_index_updated_in_place_groups_on_the_new_signatures():
+    """After site learning the index takes edited documents' new signatures in
+    place (grouping again gives what a fresh index would) and leaves out
+    documents whose text is gone."""
+    texts = [ARTICLE, NEAR_COPY, UNRELATED]
+    sigs, counts = fingerprints(texts, 128, 3, 1)
+    lengths = np.array([len(t) for t in texts])
+    index = CorpusIndex(threshold=0.45, num_perm=128)
+    try:
+        index.add(np.arange(3), sigs, counts, lengths, np.full(3, date_number(None)))
+        assert index.grouping().members == {0: [0, 1]}
+        new_sigs, new_counts = fingerprints([ARTICLE], 128, 3, 1)
+        index.update(np.array([2]), new_sigs, new_counts, np.array([len(ARTICLE)]))
+        assert index.grouping().members == {0: [0, 1, 2]}
+        assert index.grouping().similarity[2] == 1.0
+        index.remove(np.array([1, 7]))  # 7 was never added: nothing to leave out
+        assert index.grouping().members == {0: [0, 2]}
+        assert index.grouping().members == grouping_of([ARTICLE, "", ARTICLE]).members
+    finally:
+        index.close()
