@@ -312,7 +312,6 @@ def _candidates(column, n: int, bands: int) -> tuple[np.ndarray, np.ndarray]:
         order = np.argsort(hashes, kind="stable")
         ordered = hashes[order]
         del hashes
-        found = []
         for step in range(1, BUCKET_NEIGHBOURS + 1):
             if step >= n:
                 break
@@ -320,9 +319,10 @@ def _candidates(column, n: int, bands: int) -> tuple[np.ndarray, np.ndarray]:
             if not same.any():
                 break
             a, c = order[step:][same], order[:-step][same]
-            found.append(np.minimum(a, c).astype(np.int64) * n + np.maximum(a, c))
-        if found:
-            pairs = _merged(pairs, np.concatenate(found))
+            # merged step by step: the codes of all steps at once were the
+            # peak on a corpus of near-copies
+            pairs = _merged(pairs, np.minimum(a, c).astype(np.int64) * n + np.maximum(a, c))
+        del order, ordered
     row = np.int32 if n < 2**31 else np.int64  # half the memory per candidate pair
     return (pairs // n).astype(row), (pairs % n).astype(row)
 
@@ -333,7 +333,7 @@ def _merged(pairs: np.ndarray, codes: np.ndarray) -> np.ndarray:
     known ones are found by binary search (no copy of `pairs`), and the new
     ones are merged in as a second sorted run (a linear merge, not a sort of
     everything again)."""
-    codes = np.sort(codes)  # np.unique's hash path is far slower on large int64 arrays
+    codes.sort()  # in place; np.unique's hash path is far slower on large int64 arrays
     if len(codes) > 1:
         codes = codes[np.concatenate(([True], codes[1:] != codes[:-1]))]
     if len(pairs):
