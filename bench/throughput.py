@@ -13,7 +13,11 @@ compare the ratios, not the seconds). Skips cleanly without ../shared.
               per extra document shows what the run keeps per document.
   4. startup  `cleaner --help` vs `python -c pass`.
 
-    python bench/throughput.py [--shared PATH] [--only html,text,memory,startup] [--scale 10]
+    python bench/throughput.py [--shared PATH] [--only html,text,memory,startup] [--scale 10] [--repeat 3]
+
+html and text run both sides --repeat times, alternating, and report the
+median of each side and every round's ratio: the machine's speed drifts by
+tens of percent within minutes.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import glob
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -44,10 +49,20 @@ def run(command: list[str]) -> tuple[float, float]:
 
 
 def report(**fields) -> None:
-    print(json.dumps(fields))
+    print(json.dumps(fields), flush=True)
 
 
-def bench_html(shared: str, tmp: str) -> None:
+def side_by_side(baseline: list[str], ours: list[str], repeat: int) -> tuple[list[float], list[float]]:
+    """Seconds of each side over `repeat` rounds, the two sides alternating,
+    so that a change in the machine's speed during the bench hits both."""
+    base_times, our_times = [], []
+    for _ in range(repeat):
+        base_times.append(run(baseline)[0])
+        our_times.append(run(ours)[0])
+    return base_times, our_times
+
+
+def bench_html(shared: str, tmp: str, repeat: int) -> None:
     pages = sorted(glob.glob(os.path.join(shared, "eval", "sites-dev", "*.html")))
     if not pages:
         return report(bench="html", skipped="no sites-dev pages")
@@ -60,23 +75,27 @@ def bench_html(shared: str, tmp: str) -> None:
             target = os.path.join(folder, f"{c}-{os.path.basename(page)}")
             shutil.copyfile(page, target)
             files.append(target)
-    base, _ = run([sys.executable, os.path.join(shared, "bench", "baselines.py"), "html",
-                   os.path.join(tmp, "h-base.jsonl"), *files])
-    ours, _ = run([*CLEANER, "clean", folder, "-o", os.path.join(tmp, "h-ours.jsonl"), "-q"])
+    bases, ours = side_by_side([sys.executable, os.path.join(shared, "bench", "baselines.py"), "html",
+                                os.path.join(tmp, "h-base.jsonl"), *files],
+                               [*CLEANER, "clean", folder, "-o", os.path.join(tmp, "h-ours.jsonl"), "-q"], repeat)
+    base, our = statistics.median(bases), statistics.median(ours)
     report(bench="html", pages=len(files), trafilatura_pages_s=round(len(files) / base, 1),
-           cleaner_pages_s=round(len(files) / ours, 1), ratio=round(base / ours, 2), target=1.7)
+           cleaner_pages_s=round(len(files) / our, 1), ratio=round(base / our, 2),
+           ratios=[round(b / o, 2) for b, o in zip(bases, ours)], target=1.7)
 
 
-def bench_text(shared: str, tmp: str) -> None:
+def bench_text(shared: str, tmp: str, repeat: int) -> None:
     corpus = os.path.join(shared, "corpora", "vinews-10k")
     if not os.path.isdir(corpus):
         return report(bench="text", skipped="no vinews-10k")
     megabytes = sum(os.path.getsize(p) for p in glob.glob(os.path.join(corpus, "*.txt"))) / 1e6
-    base, _ = run([sys.executable, os.path.join(shared, "bench", "baselines.py"), "text", corpus,
-                   os.path.join(tmp, "t-base.jsonl")])
-    ours, _ = run([*CLEANER, "clean", corpus, "-o", os.path.join(tmp, "t-ours.jsonl"), "-q"])
+    bases, ours = side_by_side([sys.executable, os.path.join(shared, "bench", "baselines.py"), "text", corpus,
+                                os.path.join(tmp, "t-base.jsonl")],
+                               [*CLEANER, "clean", corpus, "-o", os.path.join(tmp, "t-ours.jsonl"), "-q"], repeat)
+    base, our = statistics.median(bases), statistics.median(ours)
     report(bench="text", mb=round(megabytes, 1), baseline_mb_s=round(megabytes / base, 2),
-           cleaner_mb_s=round(megabytes / ours, 2), ratio=round(base / ours, 2), target=10)
+           cleaner_mb_s=round(megabytes / our, 2), ratio=round(base / our, 2),
+           ratios=[round(b / o, 2) for b, o in zip(bases, ours)], target=10)
 
 
 def bench_memory(shared: str, tmp: str, scale: int) -> None:
@@ -129,6 +148,8 @@ def main() -> int:
     parser.add_argument("--shared", default=os.environ.get("CLEANER_SHARED", os.path.join(ROOT, "..", "shared")))
     parser.add_argument("--only", default="html,text,memory,startup")
     parser.add_argument("--scale", type=int, default=10)
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="rounds of html and text, baseline and cleaner alternating (medians)")
     args = parser.parse_args()
     if not os.path.exists(os.path.join(args.shared, "bench", "baselines.py")):
         report(skipped=f"no baselines under {args.shared}")
@@ -136,9 +157,9 @@ def main() -> int:
     wanted = set(args.only.split(","))
     with tempfile.TemporaryDirectory() as tmp:
         if "html" in wanted:
-            bench_html(args.shared, tmp)
+            bench_html(args.shared, tmp, args.repeat)
         if "text" in wanted:
-            bench_text(args.shared, tmp)
+            bench_text(args.shared, tmp, args.repeat)
         if "memory" in wanted:
             bench_memory(args.shared, tmp, args.scale)
         if "startup" in wanted:

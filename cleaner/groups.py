@@ -114,10 +114,10 @@ class _Adjacency:
 
     def __init__(self, left: np.ndarray, right: np.ndarray, size: int) -> None:
         sources = np.concatenate([left, right])
-        targets = np.concatenate([right, left])
         order = np.argsort(sources, kind="stable")
-        self.targets = targets[order]
         self.starts = np.concatenate(([0], np.cumsum(np.bincount(sources, minlength=size))))
+        del sources
+        self.targets = np.concatenate([right, left])[order]
 
     def get(self, row: int, default=()) -> np.ndarray:
         return self.targets[self.starts[row]:self.starts[row + 1]]
