@@ -127,7 +127,11 @@ def _open(path: str) -> Model:
     if not (model.ptc.shape[1] == len(model.pc) == len(classes) and len(model.out) == states
             and model.nextmove.dtype in (np.uint16, np.uint32) and model.row.dtype == np.uint32
             and model.out.dtype == np.int32 and model.ptc.dtype == np.float16
-            and len(model.nextmove) % 256 == 0 and int(model.out.max()) < features):
+            and len(model.nextmove) % 256 == 0 and int(model.out.max()) < features
+            # every transition lands on a state, every state on a row: the
+            # compiled walk checks each step too, but a damaged cache must be
+            # rebuilt here, not fail every document
+            and int(model.nextmove.max()) < states and int(model.row.max()) < len(model.nextmove) // 256):
         raise ValueError(f"inconsistent language model cache: {path}")
     return model
 

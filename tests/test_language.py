@@ -98,6 +98,21 @@ def test_damaged_cache_is_written_again(cache_dir):
     assert language.detect(TEXTS[2]) == "ru"
 
 
+def test_a_cache_with_transitions_out_of_range_is_written_again(cache_dir):
+    """Damage that keeps the files readable (a bit flipped in the DFA) is
+    caught when the cache is opened, not by failing every document."""
+    language.load_model()
+    (entry,) = cache_dir.iterdir()
+    nextmove = np.load(entry / "nextmove.npy", mmap_mode="r+")
+    nextmove[5] = np.iinfo(nextmove.dtype).max
+    nextmove.flush()
+    del nextmove
+    language.load_model.cache_clear()
+    model = language.load_model()
+    assert int(model.nextmove.max()) < len(model.row)
+    assert language.detect(TEXTS[0]) == "en"
+
+
 def test_concurrent_first_runs_share_one_cache(cache_dir):
     """Workers of a first run race to write the cache: the loser uses the winner's."""
     model = language.unpack_model(language._model_file())
