@@ -404,7 +404,7 @@ done:
     return result;
 }
 
-/* Characters of scripts written without spaces, as chrome._UNSPACED lists them. */
+/* Characters of scripts written without spaces, as lines._UNSPACED lists them. */
 static inline int unspaced_script(Py_UCS4 cp) {
     return (cp >= 0x3040 && cp <= 0x30FF) || (cp >= 0x3400 && cp <= 0x9FFF) || (cp >= 0xAC00 && cp <= 0xD7AF) ||
            (cp >= 0x0E00 && cp <= 0x0E7F);

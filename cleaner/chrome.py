@@ -28,27 +28,17 @@ structural rules, whatever words they contain.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .lexicon import Lexicon, default_lexicon, normalise
-from .minhash import line_keys
+from .lines import WORD, Line, ends_like_sentence, ends_with_full_stop, read_lines, words
 
-WORD = re.compile(r"\w+")
-SENTENCE_END = re.compile(r"[.!?…:;\"”»)。！？]\s*$")
-# Prose ends with a full stop; headlines in related lists often end with ! or ?.
-FULL_STOP = re.compile(r"[.…。][\"”»')]?\s*$")
 DATE_NUMERIC = r"\d{1,4}[/.-]\d{1,2}(?:[/.-]\d{2,4})?"
 TIME = r"\d{1,2}[:h]\d{2}(?::\d{2})?"
-# Scripts written without spaces between words: count characters, not tokens.
-_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\u0e00-\u0e7f]")
 
-# Prose: at least this many words, ending with a full stop. Only prose ends a
-# tail block; headlines in related lists may hold short sentences.
-PROSE_MIN_WORDS = 25
 # Lines at most this long count as list-like inside a tail block.
 LIST_ITEM_MAX_WORDS = 40
 # A truncated copy has at least this many words and is the start of the
@@ -63,10 +53,6 @@ NAV_MAX_WORDS = 3
 # and no line longer than SHORT_LINE_MAX_CHARS is matched against a chrome pattern.
 SHORT_LINE_MAX_WORDS = 40
 SHORT_LINE_MAX_CHARS = 400
-# Features of longer lines are read off their first LONG_LINE_CHARS characters
-# (no rule needs more, and a 50 MB one-line file must not become 10 million
-# word strings); their repeat key still covers the whole line.
-LONG_LINE_CHARS = 10_000
 # Site-name suffixes (" - VnExpress | Tin nhanh") and relative dates closing a
 # line ("(5 tháng trước)") are looked for in this many final characters of a
 # line, not tried at every position of it.
@@ -166,29 +152,6 @@ def has_diacritics(text: str) -> bool:
                                    or bool(_COMBINING.search(unicodedata.normalize("NFD", text))))
 
 
-def ends_with_full_stop(text: str) -> bool:
-    """FULL_STOP.search(text), reading only the end of the text (the pattern
-    spans at most two characters before trailing whitespace)."""
-    stripped = text.rstrip()
-    return bool(FULL_STOP.search(stripped[-2:]))
-
-
-def ends_like_sentence(text: str) -> bool:
-    """SENTENCE_END.search(text), reading only the end of the text."""
-    stripped = text.rstrip()
-    return bool(SENTENCE_END.search(stripped[-1:]))
-
-
-def words(text: str) -> list[str]:
-    return WORD.findall(normalise(text))
-
-
-def word_count(text: str, tokens: list[str]) -> int:
-    """Words, with unspaced scripts (CJK, Thai) counted as two characters a word."""
-    unspaced = len(_UNSPACED.findall(text))
-    return len(tokens) + unspaced // 2 if unspaced else len(tokens)
-
-
 def glued_menu(text: str) -> bool:
     """Menu items that lost the spaces between them ("Thể thaoGiải tríChính trị"):
     at least four pieces split where a lower-case letter runs into an upper-case
@@ -254,60 +217,7 @@ def date_of_line(text: str, lexicon: Lexicon | None = None) -> str | None:
     return _find_date(line.text)
 
 
-class _Line:
-    """A line with the features the rules look at, computed once: the text,
-    its normal form (lexicon.normalise), its words joined by single spaces,
-    their count. The compiled kernel reads the features of all lines of a
-    text in one call; Python's regular expressions took a fifth of a run
-    doing it on the long lines of dumps."""
-
-    __slots__ = ("index", "raw", "text", "norm", "word_key", "n_words", "size", "blank", "key",
-                 "sentence")
-
-    def __init__(self, index: int, raw: str, text: str, features: tuple[str, str, int, int]) -> None:
-        self.index = index
-        self.raw = raw
-        self.text = text
-        self.norm, self.word_key, self.n_words, unspaced = features
-        # Unspaced scripts (CJK, Thai) count as two characters a word.
-        self.size = self.n_words + unspaced // 2
-        self.blank = not self.n_words  # no word characters: the rules skip it
-        self.key = self.word_key  # what exact repeats compare
-        if len(text) > LONG_LINE_CHARS:
-            digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16)
-            self.key += f" \x00{digest.hexdigest()}"
-        self.sentence = ends_with_full_stop(text)
-
-    @property
-    def words(self) -> list[str]:
-        return self.word_key.split(" ") if self.word_key else []
-
-    @property
-    def is_prose(self) -> bool:
-        """A paragraph of running text: long and ending with a full stop."""
-        return self.size >= PROSE_MIN_WORDS and self.sentence
-
-
-def _line_features(head: str) -> tuple[str, str, int, int]:
-    """`_Line` features in Python: for lines the kernel leaves to Python
-    (characters needing Python's casefold) or without the kernel."""
-    norm = normalise(head)
-    tokens = WORD.findall(norm)
-    return norm, " ".join(tokens), len(tokens), len(_UNSPACED.findall(head))
-
-
-def read_lines(text: str) -> list[_Line]:
-    """The lines of a text with their features. Features of a line are read
-    off its first LONG_LINE_CHARS characters (no rule needs more)."""
-    raws = text.split("\n")
-    texts = [raw.strip().strip("\u200b\ufeff") for raw in raws]
-    heads = [t[:LONG_LINE_CHARS] for t in texts]
-    features = line_keys(heads) or [None] * len(heads)
-    return [_Line(i, raw, t, f or _line_features(head))
-            for i, (raw, t, head, f) in enumerate(zip(raws, texts, heads, features))]
-
-
-def _line_rule(line: _Line, pats: _Patterns) -> tuple[str, str] | None:
+def _line_rule(line: Line, pats: _Patterns) -> tuple[str, str] | None:
     """The per-line rule that marks this line as chrome, with its evidence."""
     norm, text = line.norm, line.text
     if line.is_prose or len(norm) > SHORT_LINE_MAX_CHARS:
@@ -345,7 +255,7 @@ def _line_rule(line: _Line, pats: _Patterns) -> tuple[str, str] | None:
     return None
 
 
-def _in_block(line: _Line, pats: _Patterns) -> bool:
+def _in_block(line: Line, pats: _Patterns) -> bool:
     """Does a line inside a tail block belong to it (and so go)?"""
     if pats.relative_tail.search(line.norm, max(0, len(line.norm) - TITLE_SUFFIX_WINDOW)):
         return True  # "Title of another story (5 tháng trước)"
@@ -375,7 +285,7 @@ def clean_text(text: str, *, lexicon: Lexicon | None = None, html: bool = False,
             decisions[line.index].rule, decisions[line.index].evidence = "no_words", "nothing but punctuation"
     found_date: str | None = None
 
-    def remove(line: _Line, rule: str, evidence: str) -> None:
+    def remove(line: Line, rule: str, evidence: str) -> None:
         d = decisions[line.index]
         d.keep, d.rule, d.evidence = False, rule, evidence
 
@@ -429,10 +339,10 @@ def clean_text(text: str, *, lexicon: Lexicon | None = None, html: bool = False,
                    date=found_date, title=_guess_title(lines, decisions))
 
 
-def _drop_leading_navigation(lines: list[_Line], decisions: list[LineDecision], remove) -> None:
+def _drop_leading_navigation(lines: list[Line], decisions: list[LineDecision], remove) -> None:
     """Short lines before the first content line are a menu when there are
     several of them, or when navigation chrome sits beside them."""
-    lead: list[_Line] = []
+    lead: list[Line] = []
     content_index = -1
     for line in lines:
         if line.blank or not decisions[line.index].keep:
@@ -452,7 +362,7 @@ def _drop_leading_navigation(lines: list[_Line], decisions: list[LineDecision], 
             remove(line, "navigation", "short line before the content")
 
 
-def _drop_leading_title(lines: list[_Line], decisions: list[LineDecision],
+def _drop_leading_title(lines: list[Line], decisions: list[LineDecision],
                         title_words: list[str], remove) -> None:
     """The headline opening the text, when it is kept in the title field."""
     for line in lines:
@@ -473,7 +383,7 @@ def _prefix_length(original: str, normalised_len: int) -> int:
     return len(original)
 
 
-def _drop_repeats(lines: list[_Line], decisions: list[LineDecision], remove,
+def _drop_repeats(lines: list[Line], decisions: list[LineDecision], remove,
                   adjacent_only: bool = False) -> None:
     """Exact repeats keep the first copy (with `adjacent_only`, only a repeat
     of the kept line just before it); a truncated copy of the start of a
@@ -506,7 +416,7 @@ def _drop_repeats(lines: list[_Line], decisions: list[LineDecision], remove,
                 break
 
 
-def _drop_folded_copies(lines: list[_Line], decisions: list[LineDecision],
+def _drop_folded_copies(lines: list[Line], decisions: list[LineDecision],
                         pats: _Patterns, remove) -> None:
     """ASCII-only lines that repeat, folded, most of a line written with
     diacritics: image alt text of a title or caption."""
@@ -533,7 +443,7 @@ def _starts_near(needle: list[str], hay: list[str], max_offset: int = 2) -> bool
     return any(hay[i:i + n] == needle for i in range(min(max_offset, len(hay) - n) + 1))
 
 
-def _guess_title(lines: list[_Line], decisions: list[LineDecision]) -> str | None:
+def _guess_title(lines: list[Line], decisions: list[LineDecision]) -> str | None:
     """The first kept line, when it looks like a headline (short, no full stop)."""
     for line, d in zip(lines, decisions):
         if d.keep and not line.blank:

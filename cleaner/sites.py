@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from .chrome import (LONG_LINE_CHARS, PROSE_MIN_WORDS, SHORT_LINE_MAX_WORDS, _line_features,
-                     ends_with_full_stop)
+from .chrome import SHORT_LINE_MAX_WORDS
+from .lines import LONG_LINE_CHARS, PROSE_MIN_WORDS, ends_with_full_stop, line_features
 from .lexicon import default_lexicon
 from .minhash import line_keys
 
@@ -80,7 +80,7 @@ def line_key(paragraph: str, near_end: bool = False,
     when the kernel has read them."""
     if not _is_candidate_length(paragraph):
         return None
-    norm, word_key, words, unspaced = features or _line_features(paragraph)
+    norm, word_key, words, unspaced = features or line_features(paragraph)
     size = words + unspaced // 2
     if not words or size > SHORT_LINE_MAX_WORDS or (size >= PROSE_MIN_WORDS and ends_with_full_stop(paragraph)):
         return None

@@ -3,7 +3,6 @@ signatures (datasketch-compatible), the corpus index and its groups."""
 
 from __future__ import annotations
 
-import itertools
 import random
 import unicodedata
 

@@ -156,8 +156,8 @@ def test_json_lines_edge_cases_equal_python_json():
 # --- the chrome rules' line features (line_keys) --------------------------
 
 def python_line_features(line: str):
-    from cleaner.chrome import _line_features
-    return _line_features(line)
+    from cleaner.lines import line_features
+    return line_features(line)
 
 
 @kernel
@@ -195,10 +195,11 @@ def test_line_keys_equal_python_on_real_pages():
 def test_chrome_rules_are_the_same_without_the_kernel(monkeypatch):
     """Every decision on the samples is the same when Python reads the lines."""
     from cleaner import chrome
+    from cleaner import lines as lines_module
     texts = [open(os.path.join(SAMPLES, name), "rb").read().decode("utf-8", "replace")
              for name in sorted(os.listdir(SAMPLES))]
     with_kernel = [chrome.clean_text(t) for t in texts]
-    monkeypatch.setattr(chrome, "line_keys", lambda lines: None)
+    monkeypatch.setattr(lines_module, "line_keys", lambda lines: None)
     without = [chrome.clean_text(t) for t in texts]
     assert [c.decisions for c in with_kernel] == [c.decisions for c in without]
     assert [c.text for c in with_kernel] == [c.text for c in without]
@@ -208,6 +209,6 @@ def test_chrome_rules_are_the_same_without_the_kernel(monkeypatch):
 def test_sentence_ends_read_from_the_end_equal_the_patterns(line):
     """The end-of-line tests read two characters, not the whole line, and
     agree with the patterns on any line (lines hold no newline)."""
-    from cleaner import chrome
-    assert chrome.ends_with_full_stop(line) == bool(chrome.FULL_STOP.search(line))
-    assert chrome.ends_like_sentence(line) == bool(chrome.SENTENCE_END.search(line))
+    from cleaner import lines
+    assert lines.ends_with_full_stop(line) == bool(lines.FULL_STOP.search(line))
+    assert lines.ends_like_sentence(line) == bool(lines.SENTENCE_END.search(line))
