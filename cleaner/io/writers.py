@@ -69,19 +69,7 @@ class AtomicFile:
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
 _CONSTANTS = {None: b"null", True: b"true", False: b"false"}
-
-
-def _value(value: Any) -> bytes:
-    kind = type(value)
-    if kind is str:
-        return orjson.dumps(value)
-    if value is None or kind is bool:
-        return _CONSTANTS[value]
-    if kind is int:
-        return int.__repr__(value).encode("ascii")
-    if kind is float and math.isfinite(value):
-        return float.__repr__(value).encode("ascii")
-    return _ENCODER.encode(value).encode("utf-8")
+_KEYS: dict[str, bytes] = {}  # '"name": ' of the field names met, made once (up to 256)
 
 
 def dumps(record: dict[str, Any]) -> bytes:
@@ -90,10 +78,28 @@ def dumps(record: dict[str, Any]) -> bytes:
     separators=(", ", ": ")), encoded. Strings go through orjson, straight to
     UTF-8 bytes: 1.6 us for a 2,600-character text where json takes 30 us.
     A record holding a lone surrogate (not UTF-8) is written with \\u escapes."""
+    items = []
     try:
-        return b"{" + b", ".join(_value(key) + b": " + _value(value) for key, value in record.items()) + b"}\n"
+        for key, value in record.items():
+            name = _KEYS.get(key)
+            if name is None:
+                name = orjson.dumps(key) + b": "
+                if len(_KEYS) < 256:
+                    _KEYS[key] = name
+            kind = type(value)
+            if kind is str:
+                items.append(name + orjson.dumps(value))
+            elif value is None or kind is bool:
+                items.append(name + _CONSTANTS[value])
+            elif kind is int:
+                items.append(name + int.__repr__(value).encode("ascii"))
+            elif kind is float and math.isfinite(value):
+                items.append(name + float.__repr__(value).encode("ascii"))
+            else:  # lists and dicts (repairs, explain), NaN and infinities
+                items.append(name + _ENCODER.encode(value).encode("utf-8"))
     except (TypeError, UnicodeEncodeError):  # orjson and UTF-8 refuse lone surrogates
         return (json.dumps(record, separators=(", ", ": ")) + "\n").encode("ascii")
+    return b"{" + b", ".join(items) + b"}\n"
 
 
 class JsonlWriter:
