@@ -333,6 +333,7 @@ class CleanRun:
                 site_stats = sites.statistics(grouping, options.site_min_docs, options.site_min_share)
                 changed = sites.changed(site_stats)
                 sites.close()
+                site_stats = site_stats.compacted()  # only the boilerplate lines stay in memory
                 del grouping  # the next one replaces it; both at once would double the peak
                 if options.dedup:
                     grouping = self._regrouped(journal, index, changed, site_stats)

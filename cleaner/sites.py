@@ -114,11 +114,15 @@ class SiteStats:
     _clusters: dict[int, set[int]] = field(default_factory=dict)
     # site id << 64 | line key -> one cluster id, or the set of them once there are several
     _seen: dict[int, int | set[int]] = field(default_factory=dict)
+    # After `compacted`: the boilerplate lines alone, slot -> (k, n)
+    _verdicts: dict[int, tuple[int, int]] | None = None
 
     def _slot(self, site: str, key: int) -> int:
         return (self._site_ids.setdefault(site, len(self._site_ids)) << 64) | key
 
     def add(self, site: str | None, cluster: int, keys: Iterable[int | None]) -> None:
+        if self._verdicts is not None:
+            raise RuntimeError("add() after compacted(): the counts are gone")
         if site is None:
             return
         self._clusters.setdefault(self._site_ids.setdefault(site, len(self._site_ids)), set()).add(cluster)
@@ -139,12 +143,27 @@ class SiteStats:
         """(k, n) when the line is boilerplate on its site: k of the site's n clusters."""
         if site is None or key is None or site not in self._site_ids:
             return None
+        if self._verdicts is not None:
+            return self._verdicts.get(self._slot(site, key))
         seen = self._seen.get(self._slot(site, key))
         k = 1 if isinstance(seen, int) else len(seen or ())
         n = len(self._clusters.get(self._site_ids[site], ()))
         if k >= self.min_docs and k >= self.min_share * n:
             return k, n
         return None
+
+    def compacted(self) -> "SiteStats":
+        """Statistics giving the same answers from the boilerplate lines
+        alone: the counts of every other line (one entry per distinct short
+        line of the corpus) can go once the counting is done."""
+        clusters = {site_id: len(members) for site_id, members in self._clusters.items()}
+        verdicts = {}
+        for slot, seen in self._seen.items():
+            k = 1 if isinstance(seen, int) else len(seen)
+            n = clusters.get(slot >> 64, 0)
+            if k >= self.min_docs and k >= self.min_share * n:
+                verdicts[slot] = (k, n)
+        return SiteStats(self.min_docs, self.min_share, _site_ids=dict(self._site_ids), _verdicts=verdicts)
 
     def boilerplate_in(self, site: str | None, keys: Iterable[int | None]) -> bool:
         """Does a text with these paragraph keys hold boilerplate of its site?"""

@@ -131,4 +131,10 @@ def test_site_key_spool_counts_as_adding_documents_directly() -> None:
     assert counted._seen == direct._seen and counted._clusters == direct._clusters
     assert counted.frequency("a", line_key("Weitere Artikel")) == (3, 4)  # 0 and 5 are one cluster
     assert list(spool.changed(counted)) == [0, 1, 5, 6]
+    compact = counted.compacted()
+    for site in ("a", "b", None, "c"):
+        for paragraph in ("Weitere Artikel", "Eins", "Zwei", STORIES[0]):
+            key = line_key(paragraph)
+            assert compact.frequency(site, key) == counted.frequency(site, key)
+    assert compact._verdicts and not compact._seen  # the boilerplate lines alone
     spool.close()
