@@ -413,3 +413,27 @@ def test_jsonl_records_are_exactly_what_json_writes(record):
         assert dumps(record) == expected.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate: escaped, still one valid JSON line
         assert dumps(record) == (json.dumps(record, separators=(", ", ": ")) + "\n").encode("ascii")
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b", "a-2", "doc", "", "Ý kiến", "a-3", "x"]), max_size=40))
+def test_id_allocator_gives_what_a_set_of_strings_gives(stems):
+    """The hashed table hands out exactly the ids a plain set would, through
+    its growth (more than 512 ids)."""
+    allocator, used, expected = IdAllocator(), set(), []
+    for wanted in stems * 15:
+        candidate, n = wanted or "doc", 1
+        while candidate in used:
+            n += 1
+            candidate = f"{wanted or 'doc'}-{n}"
+        used.add(candidate)
+        expected.append(candidate)
+    assert [allocator.allocate(w) for w in stems * 15] == expected
+
+
+def test_walk_gives_names_with_any_characters_in_order(tmp_path):
+    names = ["b.txt", "a b.txt", "ä.txt", "new\nline.txt", "c.html"]
+    for name in names:
+        (tmp_path / name).write_text("x")
+    (tmp_path / "empty").mkdir()
+    assert list(walk(str(tmp_path))) == [str(tmp_path / n) for n in sorted(names)]
