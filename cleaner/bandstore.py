@@ -80,6 +80,8 @@ class BandStore:
         fd, self._path = tempfile.mkstemp(prefix="cleaner-bands-", dir=directory)
         self._fd: int | None = fd
         self.count = 0
+        self._pending: list[tuple[np.ndarray, np.ndarray]] = []  # (rows, hashes) not yet written
+        self._pending_rows = 0
 
     def append(self, hashes: np.ndarray) -> None:
         at = 0
@@ -106,6 +108,7 @@ class BandStore:
     def column(self, band: int) -> np.ndarray:
         """Band `band`'s hash of every document, in row order."""
         self._spill()
+        self._apply()
         out = np.empty(self.count, dtype=np.uint32)
         for start, (offset, rows) in zip(self._starts, self._chunks):
             out[start:start + rows] = np.frombuffer(_read_all(self._fd, rows * 4, offset + band * rows * 4),
@@ -113,9 +116,28 @@ class BandStore:
         return out
 
     def set_rows(self, rows: np.ndarray, hashes: np.ndarray) -> None:
-        """New band hashes for some rows (ascending), chunk by chunk on disk."""
+        """New band hashes for some rows. They wait in memory (at most a
+        chunk's worth) and are written a chunk at a time, so a stream of small
+        updates does not read and write a whole chunk each."""
+        self._pending.append((np.asarray(rows, dtype=np.int64), np.asarray(hashes, dtype=np.uint32)))
+        self._pending_rows += len(rows)
+        if self._pending_rows >= len(self._buffer):
+            self._apply()
+
+    def _apply(self) -> None:
+        """Write the waiting updates; a row updated twice keeps the later hashes."""
+        if not self._pending:
+            return
         self._spill()
-        rows = np.asarray(rows, dtype=np.int64)
+        rows = np.concatenate([r for r, _ in self._pending])
+        hashes = np.concatenate([h for _, h in self._pending])
+        self._pending, self._pending_rows = [], 0
+        if not len(rows):
+            return
+        order = np.argsort(rows, kind="stable")
+        rows, hashes = rows[order], hashes[order]
+        last = np.append(rows[1:] != rows[:-1], True)  # the latest update of each row
+        rows, hashes = rows[last], hashes[last]
         at = 0
         while at < len(rows):
             c = bisect_right(self._starts, int(rows[at])) - 1

@@ -127,6 +127,7 @@ class CorpusIndex:
         self._file = os.fdopen(fd, "wb")
         self._count = 0
         self._removed: np.ndarray | None = None  # rows left out of the grouping
+        self._all_keys: np.ndarray | None = None  # the keys as one array, once updates begin
 
     def __len__(self) -> int:
         return self._count
@@ -153,7 +154,9 @@ class CorpusIndex:
 
     def _rows(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Rows of the documents with these keys, and which keys were added."""
-        all_keys = self._keys.array()
+        if self._all_keys is None or len(self._all_keys) != self._count:
+            self._all_keys = self._keys.array()  # once, not per batch of updates
+        all_keys = self._all_keys
         rows = np.minimum(np.searchsorted(all_keys, keys), max(len(all_keys) - 1, 0))
         found = all_keys[rows] == keys if len(all_keys) else np.zeros(len(keys), dtype=bool)
         return rows[found], found

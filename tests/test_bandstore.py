@@ -26,6 +26,9 @@ def test_band_store_gives_back_its_columns(batch_sizes, chunk_rows, data):
         new = rng.integers(0, 2**32, size=(len(rows), 5), dtype=np.uint32)
         store.set_rows(rows, new)
         everything[rows] = new
+        again = rng.integers(0, 2**32, size=(len(rows), 5), dtype=np.uint32)
+        store.set_rows(rows[::-1], again[::-1])  # updated twice, unsorted: the later hashes win
+        everything[rows] = again
         store.append(batches[0])  # appending after reading still works
         everything = np.concatenate([everything, batches[0]])
         for band in range(5):
