@@ -76,9 +76,8 @@ def _model_file() -> str:
 
 
 def cache_dir() -> str:
-    base = os.environ.get("CLEANER_CACHE_DIR") or os.path.join(
+    return os.environ.get("CLEANER_CACHE_DIR") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "cleaner")
-    return base
 
 
 def _cache_path(model_file: str) -> str:

@@ -94,10 +94,12 @@ def paragraph_keys(text: str) -> list[int | None]:
     features of all candidate paragraphs in one call."""
     paragraphs = text.split(PARAGRAPH_SEPARATOR)
     last = len(paragraphs) - BYLINE_ZONE
-    candidates = [p for p in paragraphs if _is_candidate_length(p)]
-    read = iter(line_keys(candidates) or [None] * len(candidates))
-    return [line_key(p, i >= last, next(read)) if _is_candidate_length(p) else None
-            for i, p in enumerate(paragraphs)]
+    candidates = [i for i, p in enumerate(paragraphs) if _is_candidate_length(p)]
+    keys: list[int | None] = [None] * len(paragraphs)
+    features = line_keys([paragraphs[i] for i in candidates]) or [None] * len(candidates)
+    for i, read in zip(candidates, features):
+        keys[i] = line_key(paragraphs[i], i >= last, read)
+    return keys
 
 
 @dataclass
