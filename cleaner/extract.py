@@ -69,7 +69,6 @@ class Extracted:
     date: str | None = None
     url: str | None = None
     site: str | None = None
-    language: str | None = None
     # trafilatura kept (nearly) all of the page's text, menus included: it
     # told article from chrome apart no better than a text dump.
     whole_page: bool = False

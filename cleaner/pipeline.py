@@ -65,7 +65,7 @@ def extract_stage(doc: Document, options: Options) -> Document:
         cleaned = chrome.clean_text(page.text, html=True, title=page.title, navigation=page.whole_page)
         doc.title = page.title or cleaned.title
         doc.date = page.date or cleaned.date
-        doc.url, doc.site, doc.language = page.url, page.site, page.language
+        doc.url, doc.site = page.url, page.site
     else:
         doc.format = "text"
         cleaned = chrome.clean_text(doc.text)
@@ -82,8 +82,9 @@ def extract_stage(doc: Document, options: Options) -> Document:
 
 
 def language_batch(docs: list[Document]) -> list[Document]:
-    """Language of each clean text that does not state one, in one call (the
-    compiled walk is faster over many texts). A text it fails on fails alone."""
+    """Language of each clean text that does not have one yet (a Document
+    given as input may), in one call (the compiled walk is faster over many
+    texts). A text it fails on fails alone."""
     todo = [d for d in docs if d.ok and not d.language]
     try:
         detected = language.detect_batch([d.text for d in todo])
