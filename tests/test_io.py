@@ -183,6 +183,27 @@ def test_load_too_large_is_dropped(tmp_path):
     assert fits.ok and fits.raw == b"a" * 100
 
 
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="needs Linux /proc")
+def test_load_reads_files_whose_size_the_system_does_not_know():
+    """/proc files report size 0: the reader must not trust the size."""
+    doc = load(Document(id="status", source="/proc/self/status"), max_bytes=1 << 20)
+    assert doc.ok and b"Name:" in doc.raw
+    small = load(Document(id="status", source="/proc/self/status"), max_bytes=10)
+    assert (small.status, small.reason) == (DROPPED, TOO_LARGE)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_load_reads_a_named_pipe(tmp_path):
+    import threading
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=lambda: fifo.write_bytes(b"x" * 200_000))
+    writer.start()
+    doc = load(Document(id="pipe", source=str(fifo)), max_bytes=1 << 20)
+    writer.join()
+    assert doc.ok and doc.raw == b"x" * 200_000
+
+
 def test_unmatched_pattern_becomes_not_found_document(tmp_path):
     pattern = str(tmp_path / "nothing*.html")
     [doc] = [load(d, 1024) for d in documents([pattern])]

@@ -218,7 +218,12 @@ def printable(path: str) -> str:
 def read_limited(path: str, max_bytes: int) -> bytes:
     """The file's bytes; raises ValueError if it holds more than `max_bytes`."""
     with open(path, "rb") as handle:
-        data = handle.read(max_bytes + 1)
+        # read(n) allocates n bytes first: asking for the file's size (+1 to see
+        # growth) instead of max_bytes saves a 64 MB allocation per file
+        size = os.fstat(handle.fileno()).st_size
+        data = handle.read(min(size, max_bytes) + 1)
+        if len(data) > size:  # a pipe or /proc file (size 0), or a file still growing
+            data += handle.read(max_bytes + 1 - len(data))
     if len(data) > max_bytes:
         raise ValueError(f"larger than --max-bytes ({max_bytes} bytes)")
     return data
