@@ -207,6 +207,7 @@ class CorpusIndex:
         numbers = self._numbers.array().astype(np.int64)
         sizes, lengths, dates = numbers[:, 0], numbers[:, 1], numbers[:, 2] + np.iinfo(np.int32).min
         sigs = np.memmap(self._path, dtype=np.uint32, mode="r", shape=(self._count, self.num_perm))
+        _random_access(sigs)
         left, right, holds = self._verified(sigs, sizes)
         out = Grouping()
         parent = components(self._count, left, right)
@@ -221,15 +222,12 @@ class CorpusIndex:
         del left, right, holds
         member_rows, root_rows = array("q"), array("q")
         similarities = array("f")  # k/128 values: exact in float32
-        for n, rows in enumerate(groups_of(parent)):
-            if n % 256 == 255:
-                _release(sigs)
-            for kept, group in self._stars(rows.tolist(), linked, sigs, sizes, lengths, dates):
-                kept_sig = np.asarray(sigs[kept])
+        rows_of = _RowReader(sigs)
+        for rows in groups_of(parent):
+            for kept, group, similar in self._stars(rows.tolist(), linked, rows_of, sizes, lengths, dates):
                 member_rows.extend(group)
                 root_rows.extend([kept] * len(group))
-                similarities.extend(1.0 if r == kept else estimated_jaccard(np.asarray(sigs[r]), kept_sig)
-                                    for r in group)
+                similarities.extend(similar)
         _release(sigs)
         if member_rows:
             grouped = keys[np.frombuffer(member_rows, dtype=np.int64)]
@@ -252,7 +250,8 @@ class CorpusIndex:
         if self._removed is not None:
             kept = ~(self._removed[left] | self._removed[right])
             left, right = left[kept], right[kept]
-        linked_left, linked_right, held = [], [], ([], [], [])
+        held = ([], [], [])
+        kept_count = 0  # linked pairs are moved to the front of left/right, not copied out
         for lo in range(0, len(left), _PAIR_CHUNK):
             l, r = left[lo:lo + _PAIR_CHUNK], right[lo:lo + _PAIR_CHUNK]
             jaccard = _agreement(sigs, l, r)
@@ -263,41 +262,42 @@ class CorpusIndex:
             contained = np.where(small > 0, jaccard * total / ((1 + jaccard) * np.maximum(small, 1)), 0.0)
             similar = jaccard >= self.threshold
             linked = similar | (contained >= self.containment)
-            linked_left.append(l[linked])
-            linked_right.append(r[linked])
             shorter = small < SHORTER_SHARE * np.maximum(size_l, size_r)
             holds = (contained >= self.containment) & shorter & linked
             for part, values in zip(held, (l[holds], r[holds], contained[holds])):
                 part.append(values)
-        empty = np.zeros(0, dtype=left.dtype)
-        return (np.concatenate(linked_left) if linked_left else empty,
-                np.concatenate(linked_right) if linked_right else empty,
+            linked_l, linked_r = l[linked], r[linked]  # copies: the chunk may be overwritten now
+            left[kept_count:kept_count + len(linked_l)] = linked_l
+            right[kept_count:kept_count + len(linked_r)] = linked_r
+            kept_count += len(linked_l)
+        return (left[:kept_count], right[:kept_count],
                 tuple(np.concatenate(part) if part else np.zeros(0) for part in held))
 
-    def _stars(self, rows: list[int], linked: "_Adjacency", sigs, sizes, lengths, dates):
+    def _stars(self, rows: list[int], linked: "_Adjacency", rows_of: "_RowReader", sizes, lengths, dates):
         """Split a union-find group into groups around a kept document: a member
         stays with the kept one when it is itself close to it (similar, or one
         contains the other); the others form groups of their own, by the same
         rule. Chains of links (A~B, B~C, C far from A) thus never put two
-        different stories together."""
+        different stories together. Yields (kept, members, each member's
+        estimated similarity to the kept one)."""
         pending = sorted(rows)
         while pending:
             component = _component(pending[0], set(pending), linked)
             kept = _representative(sorted(component), self.keep, lengths, dates)
-            kept_sig = np.asarray(sigs[kept])
-            group = [kept]
+            kept_sig = rows_of(kept)
+            group = {kept: 1.0}
             for r in sorted(component):
                 if r == kept:
                     continue
-                j = estimated_jaccard(np.asarray(sigs[r]), kept_sig)
+                j = estimated_jaccard(rows_of(r), kept_sig)
                 small, large = sorted((int(sizes[r]), int(sizes[kept])))
                 contained = j * (small + large) / ((1 + j) * max(small, 1))
                 if j >= self.threshold * MEMBER_SHARE or contained >= self.containment:
-                    group.append(r)
-            group.sort()
-            if len(group) > 1:
-                yield kept, group
-            taken = set(group) if len(group) > 1 else {kept}
+                    group[r] = j
+            members = sorted(group)
+            if len(members) > 1:
+                yield kept, members, [group[r] for r in members]
+            taken = set(members) if len(members) > 1 else {kept}
             pending = [r for r in pending if r not in taken]
 
 
@@ -327,7 +327,10 @@ def _candidates(column, n: int, bands: int) -> tuple[np.ndarray, np.ndarray]:
             pairs = _merged(pairs, np.minimum(a, c).astype(np.int64) * n + np.maximum(a, c))
         del order, ordered
     row = np.int32 if n < 2**31 else np.int64  # half the memory per candidate pair
-    return (pairs // n).astype(row), (pairs % n).astype(row)
+    left, right = np.empty(len(pairs), dtype=row), np.empty(len(pairs), dtype=row)
+    for lo in range(0, len(pairs), _PAIR_CHUNK):  # no pairs-sized temporaries
+        left[lo:lo + _PAIR_CHUNK], right[lo:lo + _PAIR_CHUNK] = np.divmod(pairs[lo:lo + _PAIR_CHUNK], n)
+    return left, right
 
 
 def _merged(pairs: np.ndarray, codes: np.ndarray) -> np.ndarray:
@@ -350,9 +353,10 @@ def _merged(pairs: np.ndarray, codes: np.ndarray) -> np.ndarray:
 
 
 # Pairs verified at once, the signature file's pages released after each
-# chunk: rows are scattered, so a chunk can touch up to 2 x 256 pages (2 MB)
-# of it, whatever the corpus size.
-_VERIFY_CHUNK = 256
+# chunk: rows are scattered, and a read maps the whole page-cache folio
+# around its row (up to 16 pages seen), so a chunk can make up to 2 x 64 x
+# 64 KB (8 MB) resident, whatever the corpus size; 2 MB is usual.
+_VERIFY_CHUNK = 64
 # Candidate pairs judged at once (their float arrays: a few MB).
 _PAIR_CHUNK = 65536
 
@@ -365,6 +369,34 @@ def _agreement(sigs: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndar
         out[lo:hi] = (np.asarray(sigs[left[lo:hi]]) == np.asarray(sigs[right[lo:hi]])).mean(axis=1)
         _release(sigs)
     return out
+
+
+class _RowReader:
+    """Signature rows read one at a time (scattered over the file), with the
+    file's pages released every _VERIFY_CHUNK reads: one group can hold
+    thousands of rows, so releasing between groups did not bound them."""
+
+    def __init__(self, sigs) -> None:
+        self.sigs, self.reads = sigs, 0
+
+    def __call__(self, row: int) -> np.ndarray:
+        self.reads += 1
+        if self.reads >= _VERIFY_CHUNK:
+            _release(self.sigs)
+            self.reads = 0
+        return np.asarray(self.sigs[row])
+
+
+def _random_access(sigs) -> None:
+    """Rows are read scattered: tell the kernel, so that a read maps its own
+    page, not the 16 around it (which made resident memory grow by up to
+    64 KB per row read between releases)."""
+    mapped = getattr(sigs, "_mmap", None)
+    if mapped is not None and hasattr(mmap, "MADV_RANDOM"):
+        try:
+            mapped.madvise(mmap.MADV_RANDOM)
+        except (OSError, ValueError):
+            pass
 
 
 def _release(sigs) -> None:

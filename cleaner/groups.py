@@ -14,31 +14,37 @@ from dataclasses import dataclass, field
 import numpy as np
 
 
-def components(size: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+# Links hooked at once: the temporaries are a few arrays of this many rows,
+# not of every link (those were the run's peak on a corpus of near-copies).
+LINK_CHUNK = 65536
+
+
+def components(size: int, left: np.ndarray, right: np.ndarray, chunk: int = LINK_CHUNK) -> np.ndarray:
     """Connected components of rows 0..size-1 linked by the pairs (left, right):
     for each row, the smallest row of its component. Union-find done with
-    arrays (hook each root onto the smaller root across an edge, then jump
-    pointers until every row points at its root), so a million linked
-    documents cost a few arrays, not a dict entry and two int objects each.
-    Rows are int32 below 2**31 documents: the temporaries, one per link, are
-    the peak of a corpus with many near-copies."""
+    arrays, `chunk` links at a time: hook each root onto the smaller root
+    across a link, then jump pointers until every row points at its root;
+    sweep the links again until none joins two components. A million linked
+    documents cost a few arrays, not a dict entry and two int objects each."""
     row = np.int32 if size < 2**31 else np.int64
     parent = np.arange(size, dtype=row)
-    left, right = np.asarray(left, dtype=row), np.asarray(right, dtype=row)
-    while len(left):
-        a, b = parent[left], parent[right]
-        low, high = np.minimum(a, b), np.maximum(a, b)
-        apart = low != high
-        if not apart.any():
-            break
-        np.minimum.at(parent, high[apart], low[apart])
-        while True:
-            grand = parent[parent]
-            if np.array_equal(grand, parent):
-                break
-            parent = grand
-        keep = parent[left] != parent[right]
-        left, right = left[keep], right[keep]
+    joined = True
+    while joined:
+        joined = False
+        for lo in range(0, len(left), chunk):
+            a = parent[np.asarray(left[lo:lo + chunk])]
+            b = parent[np.asarray(right[lo:lo + chunk])]
+            apart = a != b
+            if not apart.any():
+                continue
+            a, b = a[apart], b[apart]
+            np.minimum.at(parent, np.maximum(a, b), np.minimum(a, b))
+            joined = True
+            while True:
+                grand = parent[parent]
+                if np.array_equal(grand, parent):
+                    break
+                parent = grand
     return parent
 
 

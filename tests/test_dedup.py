@@ -221,10 +221,10 @@ def test_grouping_does_not_depend_on_the_order_documents_arrive_in_batches():
         index.close()
 
 
-def groups(size, pairs):
+def groups(size, pairs, chunk=None):
     left = np.array([a for a, _ in pairs], dtype=np.int64)
     right = np.array([b for _, b in pairs], dtype=np.int64)
-    parent = components(size, left, right)
+    parent = components(size, left, right) if chunk is None else components(size, left, right, chunk)
     return parent, [g.tolist() for g in groups_of(parent)]
 
 
@@ -255,8 +255,9 @@ def test_components_long_chain_and_random_graphs_match_a_plain_union_find():
         for a, b in pairs:
             ra, rb = find(a), find(b)
             reference[max(ra, rb)] = min(ra, rb)
-        parent, _ = groups(size, pairs)
-        assert parent.tolist() == [find(x) for x in range(size)]
+        expected = [find(x) for x in range(size)]
+        for chunk in (None, 1, 7):  # links hooked a few at a time give the same roots
+            assert groups(size, pairs, chunk)[0].tolist() == expected
 
 
 def test_candidates_are_the_bucket_neighbour_pairs_of_every_band():
