@@ -89,6 +89,26 @@ def _maybe_mojibake(text: str) -> bool:
     return any(mark in text for mark in _MOJIBAKE_MARKS) or ("Â" in text and bool(_MOJIBAKE_NBSP.search(text)))
 
 
+# The same tests on the bytes of valid UTF-8, several times faster than on
+# its text (a UTF-8 sequence is found in bytes exactly where its character is
+# in the text).
+_MOJIBAKE_MARKS_UTF8 = tuple(mark.encode("utf-8") for mark in _MOJIBAKE_MARKS)
+_MOJIBAKE_NBSP_UTF8 = re.compile(b"\xc3\x82\xc2[\x80-\xbf]")
+_C0_BYTES = bytes(b for b in range(32) if b not in (9, 10, 13)) + b"\x7f"
+_C1_UTF8 = re.compile(b"\xc2[\x80-\x9f]")
+
+
+def _utf8_maybe_mojibake(data: bytes) -> bool:
+    return (any(mark in data for mark in _MOJIBAKE_MARKS_UTF8)
+            or (b"\xc3\x82" in data and _MOJIBAKE_NBSP_UTF8.search(data) is not None))
+
+
+def _utf8_has_control(data: bytes) -> bool:
+    """What `_CONTROL` finds in the text once carriage returns are line feeds."""
+    return (len(data.translate(None, _C0_BYTES)) != len(data)
+            or (b"\xc2" in data and _C1_UTF8.search(data) is not None))
+
+
 _EDGE_PUNCTUATION = ".,;:!?\"'()[]{}«»“”‘’…-–—/"
 TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
 _SYLLABLE = re.compile(
@@ -345,14 +365,18 @@ def decode(data: bytes, content_type: str | None = None) -> Decoded:
     text = decoded.text
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+    whole_utf8 = decoded.method == "utf8" and not decoded.repairs  # text is data decoded as it is
     # Mojibake is UTF-8 read as cp1252 and saved again: the file is Unicode.
-    if decoded.encoding.startswith("utf") and _maybe_mojibake(text):
+    maybe_mojibake = _utf8_maybe_mojibake(data) if whole_utf8 else _maybe_mojibake(text)
+    if decoded.encoding.startswith("utf") and maybe_mojibake:
         fixed = _fix_mojibake(text)
         if fixed != text:
             decoded.repairs.append("mojibake")
             text = fixed
+            whole_utf8 = False
     # after the mojibake repair, which needs the C1 characters it reads
-    if _CONTROL.search(text):  # NUL and friends break every tool downstream
+    # NUL and friends break every tool downstream
+    if _utf8_has_control(data) if whole_utf8 else _CONTROL.search(text):
         text = _CONTROL.sub(lambda m: "\n" if m.group() in "\x0b\x0c" else "", text)
         decoded.repairs.append("control_characters")
     normalised = unicodedata.normalize("NFC", text)
@@ -386,7 +410,7 @@ def is_probably_binary(data: bytes) -> bool:
     head = data[:8192]
     if not head:
         return False
-    if any(head.startswith(bom) for bom, _ in BOMS) or _looks_utf16(head):
+    if any(head.startswith(bom) for bom, _ in BOMS) or (b"\x00" in head and _looks_utf16(head)):
         return False
     controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     return controls > 0.02 * len(head)

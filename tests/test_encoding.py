@@ -389,3 +389,30 @@ def test_legacy_bytes_are_not_taken_for_damaged_utf8():
     result = decode((FIXTURES / "cp1258.txt").read_bytes())
     assert result.encoding == "cp1258"
     assert decode(text.encode("cp1252", "ignore")).encoding != "utf-8"
+
+
+_MOJIBAKE_AND_CONTROLS = st.text(
+    alphabet=st.one_of(st.sampled_from(list("ÃáâäÄÆÐÑãï»º€€¼Â\x80\x85\x9f\xa0\xbf\r\n\t\x00\x07\x0b\x0c\x1b\x7f ")),
+                       st.characters(blacklist_categories=("Cs",))), max_size=40)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_MOJIBAKE_AND_CONTROLS)
+def test_byte_tests_of_utf8_agree_with_the_text_tests(text):
+    data = text.encode("utf-8")
+    assert encoding._utf8_maybe_mojibake(data) == encoding._maybe_mojibake(text)
+    unix = text.replace("\r\n", "\n").replace("\r", "\n")
+    assert encoding._utf8_has_control(data) == bool(encoding._CONTROL.search(unix))
+
+
+@settings(max_examples=200, deadline=None)
+@given(_MOJIBAKE_AND_CONTROLS)
+def test_decode_of_valid_utf8_repairs_as_the_text_tests_say(text):
+    """The byte tests are a shortcut: the repairs must be those the text tests give."""
+    decoded = decode(text.encode("utf-8"))
+    if decoded.method == "utf8":
+        unix = text.replace("\r\n", "\n").replace("\r", "\n")
+        mojibake = encoding._maybe_mojibake(unix) and encoding._fix_mojibake(unix) != unix
+        assert ("mojibake" in decoded.repairs) == mojibake
+        if not mojibake:
+            assert ("control_characters" in decoded.repairs) == bool(encoding._CONTROL.search(unix))
