@@ -19,6 +19,7 @@ import mmap
 import os
 import tempfile
 from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -229,14 +230,17 @@ class CorpusIndex:
                 root_rows.extend([kept] * len(group))
                 similarities.extend(similar)
         _release(sigs)
+        del linked, parent
+        release_free_memory()  # before the result's arrays: they would be the peak on top
         if member_rows:
-            grouped = keys[np.frombuffer(member_rows, dtype=np.int64)]
-            order = np.argsort(grouped, kind="stable")
-            out.keys = grouped[order]
-            out.roots = keys[np.frombuffer(root_rows, dtype=np.int64)][order]
-            out.similarities = np.frombuffer(similarities, dtype=np.float32)[order].copy()
+            members = np.frombuffer(member_rows, dtype=np.int64)
+            order = np.argsort(keys[members], kind="stable")
+            out.keys = keys[members[order]]
+            out.roots = keys[np.frombuffer(root_rows, dtype=np.int64)[order]]
+            out.similarities = np.frombuffer(similarities, dtype=np.float32)[order]
+            del members, order
         out.contained_in = {k: v for k, v in out.contained_in.items() if out.root(k) is not None}
-        del linked, parent, member_rows, root_rows, similarities
+        del member_rows, root_rows, similarities
         release_free_memory()  # the Python objects of the grouping are gone: return their pages
         return out
 
@@ -270,6 +274,7 @@ class CorpusIndex:
             left[kept_count:kept_count + len(linked_l)] = linked_l
             right[kept_count:kept_count + len(linked_r)] = linked_r
             kept_count += len(linked_l)
+        release_free_memory()  # the chunks' temporaries were heap blocks
         return (left[:kept_count], right[:kept_count],
                 tuple(np.concatenate(part) if part else np.zeros(0) for part in held))
 
@@ -309,7 +314,7 @@ def _candidates(column, n: int, bands: int) -> tuple[np.ndarray, np.ndarray]:
     Per band, rows are sorted by hash; in a run of equal hashes each row is
     paired with up to BUCKET_NEIGHBOURS rows before it (a bucket of a thousand
     formulaic pages must not cost a million comparisons)."""
-    pairs = np.zeros(0, dtype=np.int64)
+    pairs = _PairSet(n * n)
     for b in range(bands):
         hashes = column(b)
         order = np.argsort(hashes, kind="stable")
@@ -322,26 +327,62 @@ def _candidates(column, n: int, bands: int) -> tuple[np.ndarray, np.ndarray]:
             if not same.any():
                 break
             a, c = order[step:][same], order[:-step][same]
-            # merged step by step: the codes of all steps at once were the
+            # added step by step: the codes of all steps at once were the
             # peak on a corpus of near-copies
-            pairs = _merged(pairs, np.minimum(a, c).astype(np.int64) * n + np.maximum(a, c))
+            codes = np.minimum(a, c).astype(np.int64)
+            codes *= n
+            codes += np.maximum(a, c)
+            del a, c
+            pairs.add(codes)
         del order, ordered
     row = np.int32 if n < 2**31 else np.int64  # half the memory per candidate pair
     left, right = np.empty(len(pairs), dtype=row), np.empty(len(pairs), dtype=row)
-    for lo in range(0, len(pairs), _PAIR_CHUNK):  # no pairs-sized temporaries
-        left[lo:lo + _PAIR_CHUNK], right[lo:lo + _PAIR_CHUNK] = np.divmod(pairs[lo:lo + _PAIR_CHUNK], n)
+    at = 0
+    for part in pairs.drain():  # each part is freed once copied: no pairs-sized temporaries
+        left[at:at + len(part)], right[at:at + len(part)] = np.divmod(part, n)
+        at += len(part)
+    release_free_memory()  # the parts were heap blocks: give their pages back
     return left, right
 
 
+class _PairSet:
+    """Sorted unique pair codes (int64 below `limit`), held as parts by value
+    range. A band's new codes are merged into each part they fall in, so an
+    addition copies a part at a time; one sorted array copied whole on every
+    addition made the run's peak twice the candidate pairs."""
+
+    PARTS = 32
+
+    def __init__(self, limit: int) -> None:
+        self._bounds = np.array([limit * i // self.PARTS for i in range(1, self.PARTS)], dtype=np.int64)
+        self._parts: list[np.ndarray | None] = [np.zeros(0, dtype=np.int64) for _ in range(self.PARTS)]
+
+    def __len__(self) -> int:
+        return sum(len(part) for part in self._parts if part is not None)
+
+    def add(self, codes: np.ndarray) -> None:
+        """Add `codes` (any order, repeats allowed; sorted in place)."""
+        codes.sort()  # in place; np.unique's hash path is far slower on large int64 arrays
+        if len(codes) > 1:
+            codes = codes[np.concatenate(([True], codes[1:] != codes[:-1]))]
+        cuts = np.searchsorted(codes, self._bounds).tolist()
+        for i, (lo, hi) in enumerate(zip([0, *cuts], [*cuts, len(codes)])):
+            if hi > lo:
+                self._parts[i] = _merged(self._parts[i], codes[lo:hi])
+
+    def drain(self) -> Iterator[np.ndarray]:
+        """The parts in ascending order, each let go of as it is handed out."""
+        for i in range(self.PARTS):
+            part, self._parts[i] = self._parts[i], None
+            yield part
+
+
 def _merged(pairs: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """`pairs` (sorted, unique) with the new ones among one band's `codes`
-    added. A corpus of near-copies proposes the same pairs in every band:
-    known ones are found by binary search (no copy of `pairs`), and the new
-    ones are merged in as a second sorted run (a linear merge, not a sort of
-    everything again)."""
-    codes.sort()  # in place; np.unique's hash path is far slower on large int64 arrays
-    if len(codes) > 1:
-        codes = codes[np.concatenate(([True], codes[1:] != codes[:-1]))]
+    """`pairs` (sorted, unique) with the new ones among `codes` (sorted,
+    unique) added. A corpus of near-copies proposes the same pairs in every
+    band: known ones are found by binary search (no copy of `pairs`), and the
+    new ones are merged in as a second sorted run (a linear merge, not a sort
+    of everything again)."""
     if len(pairs):
         at = np.minimum(np.searchsorted(pairs, codes), len(pairs) - 1)
         codes = codes[pairs[at] != codes]
@@ -356,9 +397,9 @@ def _merged(pairs: np.ndarray, codes: np.ndarray) -> np.ndarray:
 # chunk: rows are scattered, and a read maps the whole page-cache folio
 # around its row (up to 16 pages seen), so a chunk can make up to 2 x 64 x
 # 64 KB (8 MB) resident, whatever the corpus size; 2 MB is usual.
-_VERIFY_CHUNK = 64
+_VERIFY_CHUNK = 32
 # Candidate pairs judged at once (their float arrays: a few MB).
-_PAIR_CHUNK = 65536
+_PAIR_CHUNK = 16384
 
 
 def _agreement(sigs: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:

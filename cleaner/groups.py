@@ -16,7 +16,7 @@ import numpy as np
 
 # Links hooked at once: the temporaries are a few arrays of this many rows,
 # not of every link (those were the run's peak on a corpus of near-copies).
-LINK_CHUNK = 65536
+LINK_CHUNK = 16384
 
 
 def components(size: int, left: np.ndarray, right: np.ndarray, chunk: int = LINK_CHUNK) -> np.ndarray:
@@ -121,20 +121,37 @@ class _Adjacency:
     the links themselves; only the backward one needs sorting (the full
     two-way table's sort was the peak of grouping a corpus of near-copies)."""
 
-    def __init__(self, left: np.ndarray, right: np.ndarray, size: int) -> None:
+    def __init__(self, left: np.ndarray, right: np.ndarray, size: int, chunk: int = LINK_CHUNK) -> None:
         if len(left) > 1 and not np.all(left[1:] >= left[:-1]):
             order = np.argsort(left, kind="stable")
             left, right = left[order], right[order]
+        index = np.int32 if len(left) < 2**31 else np.int64
         self.forward = right
-        self.forward_starts = np.concatenate(([0], np.cumsum(np.bincount(left, minlength=size))))
-        order = np.argsort(right, kind="stable")
-        self.backward = left[order]
-        del order
-        self.backward_starts = np.concatenate(([0], np.cumsum(np.bincount(right, minlength=size))))
+        self.forward_starts = _starts(left, size, index)
+        self.backward_starts = _starts(right, size, index)
+        # A stable counting sort of the links by right row, a chunk at a time
+        # (an argsort of every link was the peak of grouping near-copies).
+        self.backward = np.empty(len(left), dtype=left.dtype)
+        filled = self.backward_starts[:-1].copy()
+        for lo in range(0, len(left), chunk):
+            rights = right[lo:lo + chunk]
+            order = np.argsort(rights, kind="stable")
+            ordered = rights[order]
+            run_starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+            rank = np.arange(len(ordered)) - np.repeat(run_starts, np.diff(np.append(run_starts, len(ordered))))
+            self.backward[filled[ordered] + rank] = left[lo:lo + chunk][order]
+            filled += np.bincount(rights, minlength=size).astype(index)
 
     def get(self, row: int, default=()) -> np.ndarray:
         return np.concatenate((self.forward[self.forward_starts[row]:self.forward_starts[row + 1]],
                                self.backward[self.backward_starts[row]:self.backward_starts[row + 1]]))
+
+
+def _starts(rows: np.ndarray, size: int, dtype) -> np.ndarray:
+    """Where each row's entries begin in a table sorted by row (size + 1 values)."""
+    starts = np.zeros(size + 1, dtype=dtype)
+    np.cumsum(np.bincount(rows, minlength=size), out=starts[1:])
+    return starts
 
 
 def _component(start: int, allowed: set[int], linked: _Adjacency) -> set[int]:

@@ -298,3 +298,27 @@ def test_an_index_updated_in_place_groups_on_the_new_signatures():
         assert index.grouping().members == grouping_of([ARTICLE, "", ARTICLE]).members
     finally:
         index.close()
+
+
+def test_adjacency_tables_match_a_plain_sort_for_any_chunk_size():
+    from cleaner.groups import _Adjacency
+
+    rng = np.random.default_rng(11)
+    for _ in range(40):
+        size = int(rng.integers(1, 60))
+        count = int(rng.integers(0, 200))
+        left = rng.integers(0, size, count).astype(np.int32)
+        right = rng.integers(0, size, count).astype(np.int32)
+        if rng.random() < 0.5:
+            order = np.argsort(left, kind="stable")
+            left, right = left[order], right[order]
+        by_left = np.argsort(left, kind="stable")
+        sorted_left, sorted_right = left[by_left], right[by_left]
+        expected_backward = sorted_left[np.argsort(sorted_right, kind="stable")]
+        for chunk in (1, 3, 65536):
+            table = _Adjacency(left, right, size, chunk)
+            assert table.backward.tolist() == expected_backward.tolist()
+            for row in range(size):
+                expected = sorted(sorted_right[sorted_left == row].tolist()
+                                  + sorted_left[sorted_right == row].tolist())
+                assert sorted(table.get(row).tolist()) == expected
