@@ -128,7 +128,15 @@ def test_site_key_spool_counts_as_adding_documents_directly() -> None:
             root = grouping.root(key)
             direct.add(site, key if root is None else root, keys)
     counted = spool.statistics(grouping, min_docs=2, min_share=0.1)
-    assert counted._seen == direct._seen and counted._clusters == direct._clusters
+    assert counted._clusters == direct._clusters
+    # lines in one document only are never counted; the others are, exactly
+    assert all(direct._seen[slot] == seen for slot, seen in counted._seen.items())
+    assert all(slot in counted._seen for slot, seen in direct._seen.items() if isinstance(seen, set))
+    assert len(counted._seen) < len(direct._seen)
+    assert spool.statistics(grouping, min_docs=1, min_share=0.1)._seen == direct._seen
+    for site in ("a", "b", None, "c"):
+        for paragraph in ("Weitere Artikel", "Eins", "Zwei", STORIES[0]):
+            assert counted.frequency(site, line_key(paragraph)) == direct.frequency(site, line_key(paragraph))
     assert counted.frequency("a", line_key("Weitere Artikel")) == (3, 4)  # 0 and 5 are one cluster
     assert list(spool.changed(counted)) == [0, 1, 5, 6]
     compact = counted.compacted()
