@@ -157,11 +157,21 @@ def glued_menu(text: str) -> bool:
     at least four pieces split where a lower-case letter runs into an upper-case
     one, each piece at most three words. Brand names (YouTube, McDonald's) sit in
     longer pieces and do not qualify."""
-    cuts = [i + 1 for i, (a, b) in enumerate(zip(text, text[1:])) if a.islower() and b.isupper()]
-    if len(cuts) < 3:
+    if _cut_count(text) < 3:
         return False
+    cuts = [i + 1 for i, (a, b) in enumerate(zip(text, text[1:])) if a.islower() and b.isupper()]
     pieces = [text[i:j] for i, j in zip([0, *cuts], [*cuts, len(text)])]
     return all(len(WORD.findall(piece)) <= NAV_MAX_WORDS for piece in pieces)
+
+
+def _cut_count(text: str) -> int:
+    """How many lower-case letters run into an upper-case one. A cut is inside
+    a word (spaces are neither), never before its first character, and a word
+    whose rest is lower case (str.islower, in C) has none: only the other
+    words, a few short ones in most lines, are walked character by character."""
+    return sum(a.islower() and b.isupper()
+               for word in text.split() if not word[1:].islower()
+               for a, b in zip(word, word[1:]))
 
 
 def _find_date(text: str) -> str | None:
@@ -183,11 +193,12 @@ def _find_date(text: str) -> str | None:
 _PIECE = re.compile(rf"({DATE_NUMERIC}|{TIME})|(\d+)|(\w+)|(\S)")
 
 
-def _is_date_line(norm: str, pats: _Patterns) -> bool:
+def _is_date_line(norm: str, pats: _Patterns, pieces: list[tuple[str, ...]] | None = None) -> bool:
     """Dates and times, with labels and weekdays before them and view counts
-    after them ("Cập nhật: Thứ năm 14/10/2021 - 10:08", "23/10/2020 | 3976")."""
+    after them ("Cập nhật: Thứ năm 14/10/2021 - 10:08", "23/10/2020 | 3976").
+    `pieces`: _PIECE.findall(norm), when the caller has it."""
     seen_date = False
-    for date, number, word, _ in _PIECE.findall(norm):
+    for date, number, word, _ in _PIECE.findall(norm) if pieces is None else pieces:
         if date:
             seen_date = True
         elif word and word not in pats.date_words and not (seen_date and word in pats.counter_words):
@@ -195,10 +206,10 @@ def _is_date_line(norm: str, pats: _Patterns) -> bool:
     return seen_date
 
 
-def _is_counter_line(norm: str, pats: _Patterns) -> bool:
+def _is_counter_line(norm: str, pats: _Patterns, pieces: list[tuple[str, ...]] | None = None) -> bool:
     """Counter labels and numbers only ("Lượt xem: 1.420", "• Đang online: 158")."""
     has_number = has_word = False
-    for date, number, word, _ in _PIECE.findall(norm):
+    for date, number, word, _ in _PIECE.findall(norm) if pieces is None else pieces:
         if word:
             if word not in pats.counter_words:
                 return False
@@ -222,13 +233,15 @@ def _line_rule(line: Line, pats: _Patterns) -> tuple[str, str] | None:
     norm, text = line.norm, line.text
     if line.is_prose or len(norm) > SHORT_LINE_MAX_CHARS:
         return None  # chrome lines are short; long ones are never tested against the patterns
-    if _is_date_line(norm, pats):
-        return "date_line", norm
-    has_letters = bool(_LETTER.search(norm))
-    if not has_letters and len(_DIGIT.findall(norm)) >= COUNTER_MIN_DIGITS:
-        return "counter", "number only"
-    if has_letters and _is_counter_line(norm, pats):
-        return "counter", norm
+    if _DIGIT.search(norm):  # date, counter and number lines all hold digits
+        pieces = _PIECE.findall(norm)
+        if _is_date_line(norm, pats, pieces):
+            return "date_line", norm
+        has_letters = bool(_LETTER.search(norm))
+        if not has_letters and len(_DIGIT.findall(norm)) >= COUNTER_MIN_DIGITS:
+            return "counter", "number only"
+        if has_letters and _is_counter_line(norm, pats, pieces):
+            return "counter", norm
     if pats.block_heading.match(norm):
         return "block_heading", norm
     if pats.action_only.match(norm):
@@ -326,7 +339,9 @@ def clean_text(text: str, *, lexicon: Lexicon | None = None, html: bool = False,
             cut = out[:suffix.start()] if suffix else out
             if cut != out and WORD.search(cut):
                 d.rule, d.evidence, out = "title_suffix", out[len(cut):].strip(), cut
-        m = pats.date_prefix.match(normalise(out[:DATE_PREFIX_WINDOW]))
+        # a prefix in `out` (the line, or its start) is one in the whole line's
+        # normal form, already computed: test that first
+        m = pats.date_prefix.match(line.norm) and pats.date_prefix.match(normalise(out[:DATE_PREFIX_WINDOW]))
         if m and len(out) > m.end():
             prefix_len = _prefix_length(out, m.end())
             found_date = found_date or _find_date(out[:prefix_len])

@@ -329,3 +329,12 @@ from hypothesis import given, settings, strategies as st  # noqa: E402
 def test_lines_of_dates_numbers_and_labels_never_hang_or_crash(text: str) -> None:
     result = clean_text(text)
     assert all(d.keep or d.rule for d in result.decisions if d.text.strip())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.one_of(st.sampled_from(list("aBcDéÉ ϒℂǅ\u0345Ⓐ1 \t\u3000")),
+                                  st.characters(blacklist_categories=("Cs",))), max_size=60))
+def test_cut_count_is_the_plain_count_of_lower_upper_pairs(text) -> None:
+    from cleaner.chrome import _cut_count
+
+    assert _cut_count(text) == sum(a.islower() and b.isupper() for a, b in zip(text, text[1:]))
