@@ -410,6 +410,16 @@ static inline int unspaced_script(Py_UCS4 cp) {
            (cp >= 0x0E00 && cp <= 0x0E7F);
 }
 
+/* str.isspace of one code point, without a call into the Unicode database for
+ * the letters of most scripts (Python's whitespace above ASCII: U+0085, U+00A0,
+ * U+1680, U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000). */
+static inline int is_space(Py_UCS4 cp) {
+    if (cp < 128) return Py_UNICODE_ISSPACE(cp);
+    if (cp < 0x1680) return cp == 0x85 || cp == 0xA0;
+    if (cp < 0x2000) return cp == 0x1680;
+    return cp <= 0x3000 && Py_UNICODE_ISSPACE(cp);
+}
+
 /* One line's normal form and word key: what lexicon.normalise gives (casefolded,
  * whitespace runs collapsed to one space, trimmed), and its word-character runs
  * joined by single spaces (" ".join(re.findall(r"\w+", norm))), with the number
@@ -426,7 +436,7 @@ static PyObject *line_key(PyObject *line, const uint32_t *table, Py_UCS4 *norm, 
         if (entry & SLOW) Py_RETURN_NONE;
         Py_UCS4 folded = entry & FOLD_MASK;
         unspaced += unspaced_script(cp);
-        if (Py_UNICODE_ISSPACE(folded)) {
+        if (is_space(folded)) {
             in_space = 1;
         } else {
             if (in_space && n_norm) norm[n_norm++] = ' ';

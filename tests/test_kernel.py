@@ -192,6 +192,17 @@ def test_line_keys_equal_python_on_real_pages():
         [python_line_features(l) for l, f in zip(lines, found) if f is not None]
 
 
+@kernel
+def test_line_keys_collapse_exactly_python_whitespace():
+    """Every code point up to U+3100 and some beyond, between two words: the
+    kernel's own whitespace test must be str.isspace."""
+    points = [*range(0x3100), 0x10000, 0x1D400, 0xE0020, 0x10FFFF]
+    lines = [f"a{chr(cp)}{chr(cp)}b" for cp in points if not 0xD800 <= cp < 0xE000]
+    for line, found in zip(lines, minhash.line_keys(lines)):
+        if found is not None:
+            assert found == python_line_features(line)
+
+
 def test_chrome_rules_are_the_same_without_the_kernel(monkeypatch):
     """Every decision on the samples is the same when Python reads the lines."""
     from cleaner import chrome
