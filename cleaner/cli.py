@@ -545,8 +545,10 @@ def _run(sources, options: Options, output: str, output_format: str, out_dir: st
     flush = options.stream or not (options.dedup or options.site_learning)
     try:
         with progress:
-            for doc in run:
-                if doc.ok:
+            for doc in (run if output_format == "txt" else run.output_lines()):
+                if type(doc) is bytes:  # a record ready to write (see CleanRun.output_lines)
+                    writer.write_line(doc)
+                elif doc.ok:
                     writer.write(doc if output_format == "txt" else doc.record())
                     if flush and output == STDOUT:
                         writer.flush()  # records flow on as they come: endless pipelines

@@ -6,6 +6,12 @@ what `--resume` continues from after a killed run: a header line naming the
 options, then one JSON line per processed document, flushed after every batch.
 A line cut short by the kill is dropped on resume; signatures are not stored
 (they are recomputed from the text, which is quick and exact).
+
+A document's line is its output record exactly as the JSON Lines writer
+writes it (duplicate fields not yet set), a tab (JSON never holds a raw one),
+and its other fields as JSON, with what the run's figures count of a written
+document. The last pass copies the record of a document that the corpus
+passes leave alone, without parsing it.
 """
 
 from __future__ import annotations
@@ -18,9 +24,13 @@ from collections.abc import Iterator
 
 import orjson
 
-from .document import Document, Options
+from .document import OK, RECORD_FIELDS, Document, Options
+from .io.writers import dumps as record_line
 
-VERSION = 2  # 2: documents carry their site keys
+VERSION = 3  # 2: documents carry their site keys; 3: the output record comes first
+_IN_RECORD = {*RECORD_FIELDS, "explain"}
+# Fields of the part after the tab that are not Document fields.
+_WRITTEN = "written"  # [chars_out, UTF-8 bytes of the text]
 # Options that only say how to run, not what comes out.
 _RUN_ONLY = {"workers", "batch_size"}
 
@@ -51,8 +61,36 @@ def loads(line: bytes):
 
 
 def spool_line(doc: Document) -> bytes:
-    """A document's journal line."""
-    return dumps(doc.spool_record())
+    """A document's journal line: output record, tab, the other fields."""
+    rest = {k: v for k, v in doc.spool_record().items() if k not in _IN_RECORD}
+    if doc.ok:
+        rest[_WRITTEN] = [doc.chars_out, len(doc.text.encode("utf-8", "surrogatepass"))]
+    return record_line(doc.record())[:-1] + b"\t" + dumps(rest)
+
+
+def split_line(line: bytes) -> tuple[bytes, dict]:
+    """A journal line's output record (unparsed, without its newline) and its
+    other fields."""
+    record, tab, rest = line.partition(b"\t")
+    if not tab:
+        raise ValueError("not a journal line")
+    return record, loads(rest)
+
+
+def parse_line(line: bytes) -> Document:
+    """The document a journal line holds."""
+    record, rest = split_line(line)
+    data = loads(record)
+    data.update(rest)
+    data.pop(_WRITTEN, None)
+    return Document.from_spool(data)
+
+
+def written_figures(rest: dict) -> tuple[int, int] | None:
+    """(characters, UTF-8 bytes) of a written document's text, from the
+    fields after the tab; None for a document that is not written."""
+    figures = rest.get(_WRITTEN)
+    return (figures[0], figures[1]) if figures and rest.get("status") == OK else None
 
 
 class Journal:
@@ -99,8 +137,8 @@ class Journal:
             if not line.endswith(b"\n"):
                 break
             try:
-                loads(line)
-            except ValueError:
+                parse_line(line)
+            except (ValueError, TypeError):
                 break
             count += 1
             good_end += len(line)
@@ -112,7 +150,7 @@ class Journal:
         """The documents a resumed run takes over; afterwards new ones append."""
         self._file.seek(self._data_start)
         for _ in range(self.replayable):
-            yield Document.from_spool(loads(self._file.readline()))
+            yield parse_line(self._file.readline())
         self._file.seek(0, os.SEEK_END)
 
     def write(self, doc: Document) -> None:
@@ -130,7 +168,7 @@ class Journal:
 
     def __iter__(self) -> Iterator[Document]:
         for line in self.lines():
-            yield Document.from_spool(loads(line))
+            yield parse_line(line)
 
     def close(self) -> None:
         self._file.close()

@@ -25,7 +25,7 @@ from .sites import SiteKeySpool, SiteStats, paragraph_keys, site_of
 from .document import (DUPLICATE_DROPPED, EMPTY_AFTER_CLEANING, EMPTY_INPUT, INTERNAL_ERROR,
                        NOT_TEXT, Document, Options)
 from .io import readers
-from .journal import Journal, ResumeError, loads, spool_line
+from .journal import Journal, ResumeError, parse_line, spool_line, split_line, written_figures
 from .jsonl_dedup import IdTable
 from .parallel import batched, keep_heap_small, ordered_map, release_free_memory
 from .stats import RunStats
@@ -204,6 +204,7 @@ class CleanRun:
         self.journal_path = journal
         self.resume = resume
         self.resumed = 0  # documents taken over from an interrupted run
+        self._lines = False  # see `output_lines`
 
     def _journal(self, temporary_ok: bool) -> Journal | None:
         if self.journal_path is None and not temporary_ok:
@@ -359,7 +360,7 @@ class CleanRun:
                 break
             if changed[at] == key:
                 at += 1
-                doc = Document.from_spool(loads(line))
+                doc = parse_line(line)
                 _remove_site_boilerplate(doc, site_stats, options)
                 edited.append((key, doc))
                 if len(edited) == options.batch_size or at == len(changed):
@@ -367,14 +368,35 @@ class CleanRun:
                     edited = []
         return index.grouping()
 
+    def output_lines(self) -> Iterator[Document | bytes]:
+        """The run for a JSON Lines writer: as iterating it, except that a
+        written document the corpus passes left alone (no boilerplate removed,
+        in no group) comes as its output line, bytes copied from the journal
+        without parsing it (the last pass's cost was parsing and writing
+        every record again in the main process while the workers idled)."""
+        self._lines = True
+        return iter(self)
+
     def _finish(self, spool: Journal, grouping: Grouping, ids: IdTable,
-                site_stats: SiteStats | None = None, changed: array | None = None) -> Iterator[Document]:
+                site_stats: SiteStats | None = None, changed: array | None = None
+                ) -> Iterator[Document | bytes]:
         self.stats.clusters = report_clusters(grouping, ids)
         at = 0
-        for key, doc in enumerate(spool):
+        for key, line in enumerate(spool.lines()):
             if changed is not None and at < len(changed) and changed[at] == key:
                 at += 1
+                doc = parse_line(line)
                 _remove_site_boilerplate(doc, site_stats, options=self.options)
+            elif self._lines and grouping.root(key) is None:
+                record, rest = split_line(line)
+                figures = written_figures(rest)
+                if figures is not None:
+                    self.stats.count_written(*figures)
+                    yield record + b"\n"
+                    continue
+                doc = parse_line(line)
+            else:
+                doc = parse_line(line)
             _mark_duplicate(doc, key, grouping, ids, self.options)
             self.stats.count_result(doc)
             yield doc

@@ -46,6 +46,12 @@ class RunStats:
             if doc.duplicate_of is not None:
                 self.flagged += 1
 
+    def count_written(self, chars: int, text_bytes: int) -> None:
+        """A document written as it is (not flagged), from its figures alone."""
+        self.written += 1
+        self.chars_out += chars
+        self.bytes_out += text_bytes
+
     def finish(self) -> None:
         self.finished = time.monotonic()
 

@@ -258,3 +258,46 @@ def test_help_does_not_load_the_pipeline() -> None:
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_output_lines_copied_from_the_journal_equal_the_records_of_the_library(tmp_path: Path) -> None:
+    """The CLI writes documents the corpus passes leave alone straight from the
+    journal; its output and figures must be those of the library's Documents."""
+    from cleaner import Options, clean
+    from cleaner.io.writers import dumps
+
+    stories = ["Sở Giao thông vận tải Hà Nội mở thêm tuyến xe buýt điện nối sân bay Nội Bài từ tháng tư năm nay.",
+               "Đội tuyển bóng đá nữ giành vé dự vòng chung kết châu Á sau chiến thắng ba bàn không gỡ hôm qua.",
+               "Giá vàng trong nước tăng mạnh phiên sáng nay, vượt mốc tám mươi triệu đồng mỗi lượng vàng miếng.",
+               "Nông dân miền Tây bắt đầu thu hoạch lúa đông xuân với năng suất cao hơn hẳn so với năm ngoái."]
+    corpus = tmp_path / "corpus"
+    (corpus / "site").mkdir(parents=True)
+    for i, story in enumerate(stories):  # a site whose pages share a line: boilerplate, edited
+        (corpus / "site" / f"p{i}.txt").write_text(f"{story}\n\nNeuer Kommentar schreiben\n", encoding="utf-8")
+    wire = " ".join(f"Câu thứ {n} của bản tin thông tấn về thời tiết miền Bắc tuần này." for n in range(12))
+    for i in range(3):  # one story on three sites: a group
+        (corpus / f"copy{i}.txt").write_text(f"Bản tin số {i}\n\n{wire}\n", encoding="utf-8")
+    alone = ["Hội chợ sách mùa thu khai mạc tại công viên với hàng trăm gian hàng của các nhà xuất bản.",
+             "Bệnh viện tỉnh đưa vào sử dụng máy chụp cộng hưởng từ mới, giảm thời gian chờ của người bệnh.",
+             "Trường đại học công bố điểm chuẩn năm nay, ngành công nghệ thông tin dẫn đầu với số điểm cao."]
+    for i, text in enumerate(alone):  # left alone
+        (corpus / f"alone{i}.txt").write_text(text + "\n", encoding="utf-8")
+    (corpus / "empty.txt").write_bytes(b"")  # not written: to --errors
+    (corpus / "tab\tname.txt").write_text("Tên tệp có dấu tab và \u2028 ký tự lạ.\n", encoding="utf-8")
+    out, report = tmp_path / "out.jsonl", tmp_path / "report.json"
+    result = invoke("clean", str(corpus), "-o", str(out), "--report", str(report), "--workers", "2", "-q")
+    assert result.exit_code in (0, 1)
+
+    options = Options(workers=2)
+    run = clean([str(corpus)], options)
+    docs = list(run)
+    assert out.read_bytes() == b"".join(dumps(d.record()) for d in docs if d.ok)
+    figures = json.loads(report.read_text())
+    expected = run.stats.as_dict()
+    for name in ("documents_read", "written", "flagged_duplicates", "dropped", "failed", "bytes_out",
+                 "chars_out", "accounted"):
+        assert figures[name] == expected[name], name
+    assert any(d.duplicate_of for d in docs) and any(not d.ok for d in docs)
+    lines = list(clean([str(corpus)], options).output_lines())
+    assert sum(type(item) is bytes for item in lines) >= 4  # the fast path was taken
+    assert any(type(item) is not bytes and item.ok for item in lines)  # and the other one

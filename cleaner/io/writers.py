@@ -127,7 +127,10 @@ class JsonlWriter:
         return self._out
 
     def write(self, record: dict[str, Any]) -> None:
-        line = dumps(record)
+        self.write_line(dumps(record))
+
+    def write_line(self, line: bytes) -> None:
+        """A record already made by `dumps`."""
         (self._out or self._open()).write(line.decode("utf-8") if self._text else line)
 
     def flush(self) -> None:
