@@ -336,11 +336,12 @@ class CleanRun:
                 changed = sites.changed(site_stats)
                 sites.close()
                 site_stats = site_stats.compacted()  # only the boilerplate lines stay in memory
-                del grouping  # the next one replaces it; both at once would double the peak
-                if options.dedup:
-                    grouping = self._regrouped(journal, index, changed, site_stats)
-                else:
+                if not options.dedup:
                     grouping = Grouping()
+                elif changed:
+                    del grouping  # the next one replaces it; both at once would double the peak
+                    grouping = self._regrouped(journal, index, changed, site_stats)
+                # else no document lost a line: the index, and so its grouping, stand
                 yield from self._finish(journal, grouping, ids, site_stats, changed)
         finally:
             index.close()
