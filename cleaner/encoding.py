@@ -81,8 +81,13 @@ _HTTP_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.IGNOREC
 # (Vietnamese letters U+1Exx), "Ä‘" (đ), "Æ°" (ư), "â€" (quotes, dashes),
 # "Ð"/"Ñ" (Cyrillic), "ã€"/"ï¼" (CJK punctuation). Substring tests are cheap;
 # only a document that has one is given to ftfy's badness check.
-_MOJIBAKE_MARKS = ("Ã", "á»", "áº", "Ä", "Æ", "â€", "Ð", "Ñ", "ã€", "ï¼")
+_MOJIBAKE_MARKS = ("á»", "áº", "Ä", "Æ", "â€", "Ð", "Ñ", "ã€", "ï¼")
 _MOJIBAKE_NBSP = re.compile("Â[\u0080-\u00bf]")
+# "Ã" is also a Vietnamese capital ("NGÃ BA", "TRANH CÃI"): as mojibake it is
+# followed by a UTF-8 continuation byte read as cp1252 or Latin-1. Capitals
+# alone used to send Vietnamese pages to ftfy, whose import costs each worker
+# a tenth of a second.
+_MOJIBAKE_A_TILDE = re.compile("Ã[\u0080-\u00bf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]")
 
 
 # Each mark with its rarest character: "á", "â" and "ã" are everywhere in
@@ -93,6 +98,7 @@ _MOJIBAKE_SEARCH = tuple((mark[-1], mark) for mark in _MOJIBAKE_MARKS)
 
 def _maybe_mojibake(text: str) -> bool:
     return (any(rare in text and (len(mark) == 1 or mark in text) for rare, mark in _MOJIBAKE_SEARCH)
+            or ("Ã" in text and bool(_MOJIBAKE_A_TILDE.search(text)))
             or ("Â" in text and bool(_MOJIBAKE_NBSP.search(text))))
 
 

@@ -401,6 +401,7 @@ _MOJIBAKE_AND_CONTROLS = st.text(
 def test_shortcut_tests_agree_with_the_plain_ones(text):
     data = text.encode("utf-8")
     assert encoding._maybe_mojibake(text) == (any(mark in text for mark in encoding._MOJIBAKE_MARKS)
+                                              or bool(encoding._MOJIBAKE_A_TILDE.search(text))
                                               or bool(encoding._MOJIBAKE_NBSP.search(text)))
     unix = text.replace("\r\n", "\n").replace("\r", "\n")
     assert encoding._utf8_has_control(data) == bool(encoding._CONTROL.search(unix))
@@ -417,3 +418,10 @@ def test_decode_of_valid_utf8_repairs_as_the_text_tests_say(text):
         assert ("mojibake" in decoded.repairs) == mojibake
         if not mojibake:
             assert ("control_characters" in decoded.repairs) == bool(encoding._CONTROL.search(unix))
+
+
+def test_vietnamese_capital_a_tilde_is_not_taken_for_mojibake():
+    assert not encoding._maybe_mojibake("NGÃ BA HUẾ, TRANH CÃI: TÂN HOA XÃ đưa tin")
+    assert encoding._maybe_mojibake("cafÃ© rÃ¢p")  # café râp read as cp1252
+    assert decode("Quán cà phê ở Ngã Ba".encode("utf-8").decode("cp1252").encode("utf-8")).text \
+        == "Quán cà phê ở Ngã Ba"
