@@ -216,16 +216,19 @@ def vietnamese_score(text: str) -> tuple[float, int]:
     words = [w for w in words if w and not w.isascii()]
     if not words:
         return 0.0, 0
-    good = 0
-    for word in words:
-        if not word.isalpha():
-            continue  # "má»™i": symbols inside a word are mojibake, not Vietnamese
-        parts = unicodedata.normalize("NFD", word)
-        if sum(ch in TONE_MARKS for ch in parts) > 1:
-            continue
-        base = unicodedata.normalize("NFC", "".join(ch for ch in parts if ch not in TONE_MARKS))
-        good += bool(_SYLLABLE.fullmatch(base))
-    return good / len(words), len(words)
+    return sum(map(_is_syllable, words)) / len(words), len(words)
+
+
+@lru_cache(maxsize=16384)  # a language's common syllables recur on every page: ~2 MB at most
+def _is_syllable(word: str) -> bool:
+    """A lower-case word with non-ASCII letters reads as one Vietnamese syllable."""
+    if not word.isalpha():
+        return False  # "má»™i": symbols inside a word are mojibake, not Vietnamese
+    parts = unicodedata.normalize("NFD", word)
+    if sum(ch in TONE_MARKS for ch in parts) > 1:
+        return False
+    base = unicodedata.normalize("NFC", "".join(ch for ch in parts if ch not in TONE_MARKS))
+    return bool(_SYLLABLE.fullmatch(base))
 
 
 def _nfc_sample(text: str) -> str:
@@ -249,7 +252,7 @@ def _vietnamese_candidates(data: bytes) -> list[tuple[float, str, str]]:
 
 def _best_vietnamese(data: bytes, other: str | None) -> tuple[float, str, str] | None:
     """The Vietnamese reading to prefer over `other` (another decoding), if any."""
-    if not any(b >= 0x80 for b in data[:DETECTION_WINDOW]):
+    if data[:DETECTION_WINDOW].isascii():
         return None
     readings = _vietnamese_candidates(data)
     if not readings or readings[0][0] < VIETNAMESE_MIN_SHARE:
@@ -348,7 +351,7 @@ def _mostly_utf8(data: bytes) -> str | None:
     splice), decoded with replacement characters; None when it is not that."""
     text = data.decode("utf-8", "replace")
     invalid = text.count("\ufffd")
-    valid = sum(1 for ch in text if ord(ch) > 0x7F) - invalid
+    valid = len(text) - len(text.encode("ascii", "ignore")) - invalid  # characters above ASCII
     if invalid and valid >= 5 and valid >= UTF8_VALID_PER_INVALID * invalid:
         return text
     return None
