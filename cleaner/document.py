@@ -113,12 +113,17 @@ class Document:
 
     def spool_record(self) -> dict[str, Any]:
         """Everything but the raw bytes and signature, for the on-disk spool."""
-        skip = {"raw", "signature", "path", "shingle_count", "spooled"}
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
+        return {name: getattr(self, name) for name in SPOOLED_FIELDS}
 
     @classmethod
     def from_spool(cls, data: dict[str, Any]) -> "Document":
         return cls(**data)
+
+
+# What a journal keeps of a Document: all but the raw bytes, the signature
+# (recomputed), the path it was read from and the journal line itself.
+SPOOLED_FIELDS = tuple(f.name for f in fields(Document)
+                       if f.name not in {"raw", "signature", "path", "shingle_count", "spooled"})
 
 
 @dataclass(frozen=True)

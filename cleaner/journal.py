@@ -24,11 +24,12 @@ from collections.abc import Iterator
 
 import orjson
 
-from .document import OK, RECORD_FIELDS, Document, Options
+from .document import OK, RECORD_FIELDS, SPOOLED_FIELDS, Document, Options
 from .io.writers import dumps as record_line
 
 VERSION = 3  # 2: documents carry their site keys; 3: the output record comes first
 _IN_RECORD = {*RECORD_FIELDS, "explain"}
+_REST_FIELDS = tuple(name for name in SPOOLED_FIELDS if name not in _IN_RECORD)
 # Fields of the part after the tab that are not Document fields.
 _WRITTEN = "written"  # [chars_out, UTF-8 bytes of the text]
 # Options that only say how to run, not what comes out.
@@ -62,7 +63,7 @@ def loads(line: bytes):
 
 def spool_line(doc: Document) -> bytes:
     """A document's journal line: output record, tab, the other fields."""
-    rest = {k: v for k, v in doc.spool_record().items() if k not in _IN_RECORD}
+    rest = {name: getattr(doc, name) for name in _REST_FIELDS}
     if doc.ok:
         rest[_WRITTEN] = [doc.chars_out, len(doc.text.encode("utf-8", "surrogatepass"))]
     return record_line(doc.record())[:-1] + b"\t" + dumps(rest)
