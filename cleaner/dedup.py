@@ -221,7 +221,8 @@ class CorpusIndex:
                 out.contained_in[int(keys[short])] = (int(keys[long_]), round(float(min(c, 1.0)), 4))
         linked = _Adjacency(left, right, self._count)
         del left, right, holds
-        member_rows, root_rows = array("q"), array("q")
+        code, row = ("i", np.int32) if self._count < 2**31 else ("q", np.int64)  # rows, compactly
+        member_rows, root_rows = array(code), array(code)
         similarities = array("f")  # k/128 values: exact in float32
         rows_of = _RowReader(sigs)
         for rows in groups_of(parent):
@@ -233,10 +234,10 @@ class CorpusIndex:
         del linked, parent
         release_free_memory()  # before the result's arrays: they would be the peak on top
         if member_rows:
-            members = np.frombuffer(member_rows, dtype=np.int64)
+            members = np.frombuffer(member_rows, dtype=row)
             order = np.argsort(keys[members], kind="stable")
             out.keys = keys[members[order]]
-            out.roots = keys[np.frombuffer(root_rows, dtype=np.int64)[order]]
+            out.roots = keys[np.frombuffer(root_rows, dtype=row)[order]]
             out.similarities = np.frombuffer(similarities, dtype=np.float32)[order]
             del members, order
         out.contained_in = {k: v for k, v in out.contained_in.items() if out.root(k) is not None}
@@ -338,10 +339,12 @@ def _candidates(column, n: int, bands: int) -> tuple[np.ndarray, np.ndarray]:
     row = np.int32 if n < 2**31 else np.int64  # half the memory per candidate pair
     left, right = np.empty(len(pairs), dtype=row), np.empty(len(pairs), dtype=row)
     at = 0
-    for part in pairs.drain():  # each part is freed once copied: no pairs-sized temporaries
+    for i, part in enumerate(pairs.drain()):  # each part is freed once copied
         left[at:at + len(part)], right[at:at + len(part)] = np.divmod(part, n)
         at += len(part)
-    release_free_memory()  # the parts were heap blocks: give their pages back
+        del part
+        if i % 4 == 3:  # parts are heap blocks: their pages go back as the arrays fill
+            release_free_memory()
     return left, right
 
 

@@ -51,7 +51,7 @@ def components(size: int, left: np.ndarray, right: np.ndarray, chunk: int = LINK
 def groups_of(parent: np.ndarray) -> Iterator[np.ndarray]:
     """The rows of each component with more than one row, ascending, the
     components in order of their smallest row."""
-    order = np.argsort(parent, kind="stable")
+    order = np.argsort(parent, kind="stable").astype(parent.dtype)  # int32 below 2**31 rows
     ordered = parent[order]
     starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
     ends = np.append(starts[1:], len(ordered))
