@@ -208,7 +208,6 @@ class CorpusIndex:
         numbers = self._numbers.array().astype(np.int64)
         sizes, lengths, dates = numbers[:, 0], numbers[:, 1], numbers[:, 2] + np.iinfo(np.int32).min
         sigs = np.memmap(self._path, dtype=np.uint32, mode="r", shape=(self._count, self.num_perm))
-        _random_access(sigs)
         left, right, holds = self._verified(sigs, sizes)
         out = Grouping()
         parent = components(self._count, left, right)
@@ -429,18 +428,6 @@ class _RowReader:
             _release(self.sigs)
             self.reads = 0
         return np.asarray(self.sigs[row])
-
-
-def _random_access(sigs) -> None:
-    """Rows are read scattered: tell the kernel, so that a read maps its own
-    page, not the 16 around it (which made resident memory grow by up to
-    64 KB per row read between releases)."""
-    mapped = getattr(sigs, "_mmap", None)
-    if mapped is not None and hasattr(mmap, "MADV_RANDOM"):
-        try:
-            mapped.madvise(mmap.MADV_RANDOM)
-        except (OSError, ValueError):
-            pass
 
 
 def _release(sigs) -> None:
