@@ -384,10 +384,9 @@ class CleanRun:
         self.stats.clusters = report_clusters(grouping, ids)
         at = 0
         for key, line in enumerate(spool.lines()):
-            if changed is not None and at < len(changed) and changed[at] == key:
+            edited = changed is not None and at < len(changed) and changed[at] == key
+            if edited:
                 at += 1
-                doc = parse_line(line)
-                _remove_site_boilerplate(doc, site_stats, options=self.options)
             elif self._lines and grouping.root(key) is None:
                 record, rest = split_line(line)
                 figures = written_figures(rest)
@@ -395,9 +394,9 @@ class CleanRun:
                     self.stats.count_written(*figures)
                     yield record + b"\n"
                     continue
-                doc = parse_line(line)
-            else:
-                doc = parse_line(line)
+            doc = parse_line(line)
+            if edited:
+                _remove_site_boilerplate(doc, site_stats, options=self.options)
             _mark_duplicate(doc, key, grouping, ids, self.options)
             self.stats.count_result(doc)
             yield doc
