@@ -14,18 +14,27 @@ from dataclasses import dataclass, field
 import numpy as np
 
 
-# Links hooked at once: the temporaries are a few arrays of this many rows,
-# not of every link (those were the run's peak on a corpus of near-copies).
+# Links handled at once (at least; see _link_chunk): temporaries over every
+# link at once were the run's peak on a corpus of near-copies.
 LINK_CHUNK = 16384
 
 
-def components(size: int, left: np.ndarray, right: np.ndarray, chunk: int = LINK_CHUNK) -> np.ndarray:
+def _link_chunk(size: int) -> int:
+    """Links hooked at once: at least as many as there are rows, since each
+    chunk ends with pointer jumping over every row (with 16,384 links a
+    chunk, a million documents took 13 times as long); the temporaries stay
+    a few arrays of one value per row."""
+    return max(LINK_CHUNK, size)
+
+
+def components(size: int, left: np.ndarray, right: np.ndarray, chunk: int | None = None) -> np.ndarray:
     """Connected components of rows 0..size-1 linked by the pairs (left, right):
     for each row, the smallest row of its component. Union-find done with
     arrays, `chunk` links at a time: hook each root onto the smaller root
     across a link, then jump pointers until every row points at its root;
     sweep the links again until none joins two components. A million linked
     documents cost a few arrays, not a dict entry and two int objects each."""
+    chunk = chunk or _link_chunk(size)
     row = np.int32 if size < 2**31 else np.int64
     parent = np.arange(size, dtype=row)
     joined = True
@@ -138,9 +147,10 @@ class _Adjacency:
             order = np.argsort(rights, kind="stable")
             ordered = rights[order]
             run_starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
-            rank = np.arange(len(ordered)) - np.repeat(run_starts, np.diff(np.append(run_starts, len(ordered))))
+            run_lengths = np.diff(np.append(run_starts, len(ordered)))
+            rank = np.arange(len(ordered)) - np.repeat(run_starts, run_lengths)
             self.backward[filled[ordered] + rank] = left[lo:lo + chunk][order]
-            filled += np.bincount(rights, minlength=size).astype(index)
+            filled[ordered[run_starts]] += run_lengths.astype(index)  # one run per row: no repeats
 
     def get(self, row: int, default=()) -> np.ndarray:
         return np.concatenate((self.forward[self.forward_starts[row]:self.forward_starts[row + 1]],
