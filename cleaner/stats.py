@@ -40,14 +40,12 @@ class RunStats:
         elif doc.status == DROPPED:
             self.dropped[doc.reason] += 1
         else:
-            self.written += 1
-            self.chars_out += doc.chars_out
-            self.bytes_out += len(doc.text.encode("utf-8", "surrogatepass"))
+            self.count_written(doc.chars_out, len(doc.text.encode("utf-8", "surrogatepass")))
             if doc.duplicate_of is not None:
                 self.flagged += 1
 
     def count_written(self, chars: int, text_bytes: int) -> None:
-        """A document written as it is (not flagged), from its figures alone."""
+        """A written document, from its figures alone (flags are counted apart)."""
         self.written += 1
         self.chars_out += chars
         self.bytes_out += text_bytes
