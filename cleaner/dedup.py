@@ -349,24 +349,37 @@ def _candidates(column, n: int, bands: int) -> tuple[np.ndarray, np.ndarray]:
 
 class _PairSet:
     """Sorted unique pair codes (int64 below `limit`), held as parts by value
-    range. A band's new codes are merged into each part they fall in, so an
-    addition copies a part at a time; one sorted array copied whole on every
-    addition made the run's peak twice the candidate pairs."""
+    range. New codes wait in a small buffer, then are merged into each part
+    they fall in, so a merge copies a part at a time (one sorted array copied
+    whole on every addition made the run's peak twice the candidate pairs),
+    and a small corpus merges a few times, not PARTS times per band step."""
 
     PARTS = 32
+    BUFFER = 1 << 16  # codes (8 bytes each) collected before a merge
 
     def __init__(self, limit: int) -> None:
         self._bounds = np.array([limit * i // self.PARTS for i in range(1, self.PARTS)], dtype=np.int64)
         self._parts: list[np.ndarray | None] = [np.zeros(0, dtype=np.int64) for _ in range(self.PARTS)]
+        self._pending: list[np.ndarray] = []
+        self._pending_size = 0
 
     def __len__(self) -> int:
+        self._merge_pending()
         return sum(len(part) for part in self._parts if part is not None)
 
     def add(self, codes: np.ndarray) -> None:
         """Add `codes` (any order, repeats allowed; sorted in place)."""
-        codes.sort()  # in place; np.unique's hash path is far slower on large int64 arrays
-        if len(codes) > 1:
-            codes = codes[np.concatenate(([True], codes[1:] != codes[:-1]))]
+        codes = _sorted_unique(codes)
+        self._pending.append(codes)
+        self._pending_size += len(codes)
+        if self._pending_size >= self.BUFFER:
+            self._merge_pending()
+
+    def _merge_pending(self) -> None:
+        if not self._pending:
+            return
+        codes = self._pending[0] if len(self._pending) == 1 else _sorted_unique(np.concatenate(self._pending))
+        self._pending, self._pending_size = [], 0
         cuts = np.searchsorted(codes, self._bounds).tolist()
         for i, (lo, hi) in enumerate(zip([0, *cuts], [*cuts, len(codes)])):
             if hi > lo:
@@ -374,9 +387,19 @@ class _PairSet:
 
     def drain(self) -> Iterator[np.ndarray]:
         """The parts in ascending order, each let go of as it is handed out."""
+        self._merge_pending()
         for i in range(self.PARTS):
             part, self._parts[i] = self._parts[i], None
             yield part
+
+
+def _sorted_unique(codes: np.ndarray) -> np.ndarray:
+    """`codes` sorted (in place) without repeats; np.unique's hash path is far
+    slower on large int64 arrays."""
+    codes.sort()
+    if len(codes) > 1:
+        codes = codes[np.concatenate(([True], codes[1:] != codes[:-1]))]
+    return codes
 
 
 def _merged(pairs: np.ndarray, codes: np.ndarray) -> np.ndarray:

@@ -260,8 +260,11 @@ def test_components_long_chain_and_random_graphs_match_a_plain_union_find():
             assert groups(size, pairs, chunk)[0].tolist() == expected
 
 
-def test_candidates_are_the_bucket_neighbour_pairs_of_every_band():
-    from cleaner.dedup import BUCKET_NEIGHBOURS, _candidates
+@pytest.mark.parametrize("buffer", [1, 5, 1 << 16])  # merged into the parts every few codes, or once
+def test_candidates_are_the_bucket_neighbour_pairs_of_every_band(buffer, monkeypatch):
+    from cleaner.dedup import BUCKET_NEIGHBOURS, _candidates, _PairSet
+
+    monkeypatch.setattr(_PairSet, "BUFFER", buffer)
 
     rng = np.random.default_rng(5)
     for _ in range(30):
