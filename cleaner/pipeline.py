@@ -383,11 +383,16 @@ class CleanRun:
                 ) -> Iterator[Document | bytes]:
         self.stats.clusters = report_clusters(grouping, ids)
         at = 0
+        grouped = iter(grouping.keys)  # ascending, as the keys come: no search per document
+        next_grouped = next(grouped, None)
         for key, line in enumerate(spool.lines()):
             edited = changed is not None and at < len(changed) and changed[at] == key
+            in_group = next_grouped is not None and next_grouped == key
+            if in_group:
+                next_grouped = next(grouped, None)
             if edited:
                 at += 1
-            elif self._lines and grouping.root(key) is None:
+            elif self._lines and not in_group:
                 record, rest = split_line(line)
                 figures = written_figures(rest)
                 if figures is not None:
@@ -397,7 +402,8 @@ class CleanRun:
             doc = parse_line(line)
             if edited:
                 _remove_site_boilerplate(doc, site_stats, options=self.options)
-            _mark_duplicate(doc, key, grouping, ids, self.options)
+            if in_group:
+                _mark_duplicate(doc, key, grouping, ids, self.options)
             self.stats.count_result(doc)
             yield doc
 
