@@ -239,27 +239,38 @@ def _nfc_sample(text: str) -> str:
     return unicodedata.normalize("NFC", text[:2 * VIETNAMESE_SAMPLE])
 
 
-def _vietnamese_candidates(data: bytes) -> list[tuple[float, str, str]]:
-    """(score, encoding, text) for each reading of the bytes as Vietnamese."""
+def _vietnamese_candidates(data: bytes) -> list[tuple[float, str]]:
+    """(score, encoding) for each reading of the bytes as Vietnamese, best
+    first. The three codecs map every byte to one character, so only the
+    bytes that the score reads are decoded (cp1258 must decode whole, as
+    strict decoding of the page requires)."""
+    head = data[:2 * VIETNAMESE_SAMPLE]
     readings = []
     for codec in ("cp1258", "viscii", "tcvn3"):
-        text = _strict(data, codec) if codec == "cp1258" else decode_legacy(data, codec)
-        if text is not None:
-            score, _ = vietnamese_score(_nfc_sample(text))
-            readings.append((score, codec, text))
+        if codec == "cp1258":
+            if _strict(data, codec) is None:
+                continue
+            text = head.decode(codec)
+        else:
+            text = decode_legacy(head, codec)
+        score, _ = vietnamese_score(_nfc_sample(text))
+        readings.append((score, codec))
     return sorted(readings, key=lambda r: -r[0])
 
 
 def _best_vietnamese(data: bytes, other: str | None) -> tuple[float, str, str] | None:
-    """The Vietnamese reading to prefer over `other` (another decoding), if any."""
+    """The Vietnamese reading (score, encoding, text) to prefer over `other`
+    (another decoding), if any."""
     if data[:DETECTION_WINDOW].isascii():
         return None
     readings = _vietnamese_candidates(data)
     if not readings or readings[0][0] < VIETNAMESE_MIN_SHARE:
         return None
     baseline = vietnamese_score(_nfc_sample(other))[0] if other is not None else 0.0
-    best = readings[0]
-    return best if best[0] >= baseline + VIETNAMESE_MARGIN else None
+    score, codec = readings[0]
+    if score < baseline + VIETNAMESE_MARGIN:
+        return None
+    return score, codec, data.decode(codec) if codec == "cp1258" else decode_legacy(data, codec)
 
 
 def _chardet_candidates(data: bytes) -> list[tuple[str, float, str | None]]:
@@ -324,8 +335,8 @@ def detect(data: bytes, content_type: str | None = None) -> Decoded:
                        evidence="UTF-8 with a few invalid bytes (replaced)")
 
     candidates = _chardet_candidates(data)
-    first = next(((c, conf) for c, conf, _ in candidates if _strict(data, c) is not None), None)
-    better = _best_vietnamese(data, _strict(data, first[0]) if first else None)
+    first = next(((c, text) for c, _, _ in candidates if (text := _strict(data, c)) is not None), None)
+    better = _best_vietnamese(data, first[1] if first else None)
     if better and not (first and first[0] == better[1]):
         return _vietnamese(better, label, "reads as Vietnamese")
 

@@ -425,3 +425,38 @@ def test_vietnamese_capital_a_tilde_is_not_taken_for_mojibake():
     assert encoding._maybe_mojibake("cafÃ© rÃ¢p")  # café râp read as cp1252
     assert decode("Quán cà phê ở Ngã Ba".encode("utf-8").decode("cp1252").encode("utf-8")).text \
         == "Quán cà phê ở Ngã Ba"
+
+
+_VI_LETTERS = ("aăâbcdđeêghiklmnoôơpqrstuưvxyàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọ"
+               "ồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ")
+
+
+def _long_mixed_text(seed: int) -> str:
+    """Pages of ~3 scoring samples whose mix of letters changes every few
+    hundred characters, so a score read over the wrong span differs."""
+    import random
+
+    rng = random.Random(seed)
+    out: list[str] = []
+    while sum(map(len, out)) < 3 * encoding.VIETNAMESE_SAMPLE:
+        alphabet = rng.choice([_VI_LETTERS, "abcdeghiklmnopqrstuvxy", _VI_LETTERS[:30] + "€ƒ†‡"])
+        out.append(" ".join("".join(rng.choice(alphabet) for _ in range(rng.randint(1, 7)))
+                            for _ in range(rng.randint(20, 120))) + "\n")
+    return "".join(out)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.binary(max_size=3 * encoding.VIETNAMESE_SAMPLE)
+       | st.integers(0, 2**32).map(_long_mixed_text)
+       .flatmap(lambda t: st.sampled_from([t.encode("utf-8"), cp1258_bytes(t)])))
+def test_vietnamese_readings_score_the_same_from_the_decoded_head(data):
+    """Each reading is scored on only the bytes the score reads: the scores
+    equal those of the whole page decoded."""
+    from cleaner.encoding import _nfc_sample, _strict, _vietnamese_candidates, decode_legacy, vietnamese_score
+
+    expected = []
+    for codec in ("cp1258", "viscii", "tcvn3"):
+        text = _strict(data, codec) if codec == "cp1258" else decode_legacy(data, codec)
+        if text is not None:
+            expected.append((vietnamese_score(_nfc_sample(text))[0], codec))
+    assert _vietnamese_candidates(data) == sorted(expected, key=lambda r: -r[0])
