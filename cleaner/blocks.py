@@ -75,46 +75,56 @@ def segment(tree) -> list[Block]:
     """The page's visible text as blocks, in document order."""
     blocks: list[Block] = []
     parts: list[str] = []
-    state = {"bold_chars": 0, "chars": 0, "link_chars": 0}
+    # characters of the current block: all, in bold, in links (what `parts` holds)
+    counts = [0, 0, 0]
+
+    def add(text: str, bold: bool, link: bool) -> None:
+        parts.append(text)
+        size = len(text.strip())
+        counts[0] += size
+        if bold:
+            counts[1] += size
+        if link:
+            counts[2] += size
 
     def flush(tag: str, caption: bool) -> None:
+        if not parts:
+            return
         text = " ".join("".join(parts).split())
         if text:
+            chars, bold_chars, link_chars = counts
             blocks.append(Block(text=text, tag=tag, caption=caption,
-                                bold=state["bold_chars"] >= 0.9 * state["chars"] > 0,
-                                link_chars=state["link_chars"]))
+                                bold=bold_chars >= 0.9 * chars > 0, link_chars=link_chars))
         parts.clear()
-        state.update(bold_chars=0, chars=0, link_chars=0)
-
-    def add(text: str | None, bold: bool, link: bool) -> None:
-        if text:
-            parts.append(text)
-            size = len(text.strip())
-            state["chars"] += size
-            state["bold_chars"] += size if bold else 0
-            state["link_chars"] += size if link else 0
+        counts[:] = (0, 0, 0)
 
     def walk(element, block_tag: str, caption: bool, bold: bool, link: bool) -> None:
-        tag = element.tag if isinstance(element.tag, str) else ""
+        tag = element.tag
+        if tag.__class__ is not str:  # comments and processing instructions
+            tag = ""
         if tag in SKIP_TAGS:
-            add(element.tail, bold, link)  # the tail belongs to the parent
+            if element.tail:
+                add(element.tail, bold, link)  # the tail belongs to the parent
             return
         is_block = tag in BLOCK_TAGS
-        hint = f"{element.get('class', '')} {element.get('id', '')}"
-        inner_caption = caption or tag in ("figcaption", "caption") or bool(_CAPTION_HINT.search(hint))
+        inner_caption = caption or tag == "figcaption" or tag == "caption" or _caption_hint(element)
         if is_block:
             flush(block_tag, caption)
-        elif tag == "br":
-            parts.append(" ")
-        inner_tag = tag if is_block else block_tag
+            inner_tag = tag
+        else:
+            if tag == "br":
+                parts.append(" ")
+            inner_tag = block_tag
         inner_bold = bold or tag in BOLD_TAGS
         inner_link = link or tag == "a"
-        add(element.text, inner_bold, inner_link)
+        if element.text:
+            add(element.text, inner_bold, inner_link)
         for child in element:
             walk(child, inner_tag, inner_caption, inner_bold, inner_link)
         if is_block:
             flush(inner_tag, inner_caption)
-        add(element.tail, bold, link)
+        if element.tail:
+            add(element.tail, bold, link)
 
     body = tree.find(".//body")
     walk(body if body is not None else tree, "body", False, False, False)
@@ -122,6 +132,15 @@ def segment(tree) -> list[Block]:
     for block, key in zip(blocks, _word_keys([b.text for b in blocks])):
         block.words = key.split(" ") if key else []
     return blocks
+
+
+def _caption_hint(element) -> bool:
+    """A class or id naming a caption, description, legend or credit."""
+    for name in ("class", "id"):
+        value = element.get(name)
+        if value and _CAPTION_HINT.search(value):
+            return True
+    return False
 
 
 @dataclass
