@@ -91,18 +91,37 @@ def walk(directory: str) -> Iterator[str]:
         if (st.st_dev, st.st_ino) in seen:
             return
         seen.add((st.st_dev, st.st_ino))
-        try:  # names only: a DirEntry per file would hold ~200 bytes for the whole walk
-            names = _Names(sorted(name for name in os.listdir(path) if not name.startswith(".")))
+        # Names only (a DirEntry per file would hold ~200 bytes for the whole
+        # walk), and the few that are directories: the entry's type says so
+        # without a stat per file (is_dir follows links, as os.path.isdir).
+        directories: set[str] = set()
+        try:
+            listed = []
+            with os.scandir(path) as entries:
+                for entry in entries:
+                    if not entry.name.startswith("."):
+                        listed.append(entry.name)
+                        if _is_dir(entry):
+                            directories.add(entry.name)
+            names = _Names(sorted(listed))
+            del listed
         except OSError:
             return
         for name in names:
             child = os.path.join(path, name)
-            if os.path.isdir(child):
+            if name in directories:
                 yield from visit(child)
             else:
                 yield child
 
     yield from visit(directory)
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 class _Names:
