@@ -22,11 +22,47 @@ IN_FLIGHT_PER_WORKER = 2
 Item = TypeVar("Item")
 
 
-def batched(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
-    """Consecutive lists of `size` items (the last may be shorter)."""
+def batched(items: Iterable[Item], size: int | Callable[[], int]) -> Iterator[list[Item]]:
+    """Consecutive lists of `size` items (the last may be shorter); `size`
+    may be a function, asked before each batch."""
     iterator = iter(items)
-    while batch := list(itertools.islice(iterator, size)):
+    while batch := list(itertools.islice(iterator, size() if callable(size) else size)):
         yield batch
+
+
+# A batch should keep a worker busy about this long: short enough that the
+# workers finish within a fraction of a second of each other (a batch of 64
+# web pages is ~1.6 s, so one worker idled ~0.8 s on average at the end),
+# long enough that the cost of a batch (submission, pickling, a journal
+# flush) stays small beside its documents.
+BATCH_SECONDS = 0.25
+FIRST_BATCH = 8
+
+
+class BatchSizer:
+    """Batch sizes from what documents have cost so far: `limit` for cheap
+    documents (text dumps), fewer for dear ones (web pages). Which documents
+    share a batch never changes what comes out, only how evenly the workers
+    are loaded."""
+
+    def __init__(self, limit: int, workers: int) -> None:
+        self.limit, self.workers = max(1, limit), workers
+        self.seconds_per_document: float | None = None
+
+    def next_size(self) -> int:
+        if self.workers <= 1:
+            return self.limit  # in this process: no load to balance
+        if self.seconds_per_document is None:
+            return min(self.limit, FIRST_BATCH)
+        wanted = int(BATCH_SECONDS / max(self.seconds_per_document, 1e-6))
+        return max(1, min(self.limit, wanted))
+
+    def observe(self, documents: int, seconds: float) -> None:
+        """A batch of `documents` took a worker `seconds`."""
+        if documents:
+            rate = seconds / documents
+            previous = self.seconds_per_document
+            self.seconds_per_document = rate if previous is None else (previous + rate) / 2
 
 
 def default_workers() -> int:

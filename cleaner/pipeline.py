@@ -13,6 +13,7 @@ stream straight through.
 from __future__ import annotations
 
 import os
+import time
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO
@@ -27,7 +28,7 @@ from .document import (DUPLICATE_DROPPED, EMPTY_AFTER_CLEANING, EMPTY_INPUT, INT
 from .io import readers
 from .journal import Journal, ResumeError, parse_line, spool_line, split_line, written_figures
 from .jsonl_dedup import IdTable
-from .parallel import batched, keep_heap_small, ordered_map, release_free_memory
+from .parallel import BatchSizer, batched, keep_heap_small, ordered_map, release_free_memory
 from .stats import RunStats
 
 Input = str | os.PathLike | Document
@@ -134,18 +135,20 @@ def _read_and_clean(doc: Document, options: Options) -> Document:
     return doc
 
 
-def _process_job(job: tuple[list[Document], Options, bool]) -> list[Document]:
-    """A worker's batch. With `spool`, each document comes back with its
-    journal line made and without its text: the main process only writes the
-    line, and the text crosses between processes once instead of being
-    unpickled and serialised again there."""
+def _process_job(job: tuple[list[Document], Options, bool]) -> tuple[list[Document], float]:
+    """A worker's batch, and the seconds it took (batches are sized by it).
+    With `spool`, each document comes back with its journal line made and
+    without its text: the main process only writes the line, and the text
+    crosses between processes once instead of being unpickled and
+    serialised again there."""
+    started = time.perf_counter()
     docs, options, spool = job
     docs = process_batch(docs, options)
     if spool:
         for doc in docs:
             doc.spooled = spool_line(doc)
             doc.text, doc.explain = "", None
-    return docs
+    return docs, time.perf_counter() - started
 
 
 def process_batch(docs: list[Document], options: Options) -> list[Document]:
@@ -237,8 +240,10 @@ class CleanRun:
                 fingerprint_batch(batch, options)  # signatures are not journaled
                 yield from self._counted(batch)
         spool = spool and journal is not None
-        jobs = ((None, (batch, options, spool)) for batch in batched(docs, options.batch_size))
-        for _, batch in ordered_map(_process_job, jobs, options.workers):
+        sizes = BatchSizer(options.batch_size, options.workers)
+        jobs = ((None, (batch, options, spool)) for batch in batched(docs, sizes.next_size))
+        for _, (batch, seconds) in ordered_map(_process_job, jobs, options.workers):
+            sizes.observe(len(batch), seconds)
             if journal is not None:
                 for doc in batch:
                     journal.write(doc)

@@ -188,6 +188,40 @@ def test_language_of_the_clean_text() -> None:
     assert detect("12 34") is None
 
 
+def test_output_is_the_same_whatever_the_batches(monkeypatch) -> None:
+    """Batches are sized by what documents cost, so they differ from run to
+    run: records must not depend on which documents share a batch."""
+    import random
+
+    from cleaner.parallel import BatchSizer
+
+    inputs = [SAMPLES] + [SAMPLES / name for name in ("bridge-1-valley-courier.html", "000_b2d4cadf0807df7d.txt")]
+    expected = [json.dumps(d.record(), ensure_ascii=False, sort_keys=True)
+                for d in clean(inputs, Options(workers=1))]
+    for seed in range(3):
+        rng = random.Random(seed)
+        monkeypatch.setattr(BatchSizer, "next_size", lambda self: rng.randint(1, 5))
+        got = [json.dumps(d.record(), ensure_ascii=False, sort_keys=True)
+               for d in clean(inputs, Options(workers=2))]
+        assert got == expected
+
+
+def test_batches_are_sized_by_what_documents_cost() -> None:
+    from cleaner.parallel import BATCH_SECONDS, FIRST_BATCH, BatchSizer
+
+    pages = BatchSizer(64, workers=2)
+    assert pages.next_size() == FIRST_BATCH  # nothing measured yet
+    pages.observe(8, 8 * 0.025)  # web pages: 25 ms each
+    assert pages.next_size() == int(BATCH_SECONDS / 0.025)
+    dumps = BatchSizer(64, workers=2)
+    dumps.observe(8, 8 * 0.0006)  # text dumps: 0.6 ms each
+    assert dumps.next_size() == 64
+    slow = BatchSizer(64, workers=2)
+    slow.observe(1, 3.0)
+    assert slow.next_size() == 1
+    assert BatchSizer(64, workers=1).next_size() == 64  # one process: nothing to balance
+
+
 def test_output_is_the_same_for_any_number_of_workers(tmp_path: Path) -> None:
     """Byte-identical records, in input order, whether one process or two clean them."""
     inputs = [SAMPLES] + [SAMPLES / name for name in ("bridge-1-valley-courier.html", "000_b2d4cadf0807df7d.txt")]
