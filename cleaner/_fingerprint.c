@@ -504,7 +504,34 @@ done:
     return result;
 }
 
+/* UTF-8 bytes of a str, lone surrogates counted as "surrogatepass" writes
+ * them (3 bytes): len(text.encode("utf-8", "surrogatepass")) without the
+ * copy, which for text beyond Latin-1 is a transcoding of the whole text. */
+static PyObject *text_utf8_length(PyObject *self, PyObject *text) {
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "utf8_length: text must be str");
+        return NULL;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), bytes = n;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    if (kind == PyUnicode_1BYTE_KIND) {
+        const Py_UCS1 *c = data;
+        for (Py_ssize_t i = 0; i < n; i++) bytes += c[i] >> 7;
+    } else if (kind == PyUnicode_2BYTE_KIND) {
+        const Py_UCS2 *c = data;
+        for (Py_ssize_t i = 0; i < n; i++) bytes += (c[i] >= 0x80) + (c[i] >= 0x800);
+    } else {
+        const Py_UCS4 *c = data;
+        for (Py_ssize_t i = 0; i < n; i++)
+            bytes += (c[i] >= 0x80) + (c[i] >= 0x800) + (c[i] >= 0x10000);
+    }
+    return PyLong_FromSsize_t(bytes);
+}
+
 static PyMethodDef methods[] = {
+    {"utf8_length", text_utf8_length, METH_O,
+     "utf8_length(text) -> len(text.encode('utf-8', 'surrogatepass'))"},
     {"fingerprint", fingerprint, METH_VARARGS,
      "fingerprint(texts, ngram, a, b, table, prefolded) -> (sigs, counts, slow)"},
     {"fingerprint_json", fingerprint_json, METH_VARARGS,

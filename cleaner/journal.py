@@ -26,6 +26,7 @@ import orjson
 
 from .document import OK, RECORD_FIELDS, SPOOLED_FIELDS, Document, Options
 from .io.writers import dumps as record_line
+from .minhash import utf8_length
 
 VERSION = 3  # 2: documents carry their site keys; 3: the output record comes first
 _IN_RECORD = {*RECORD_FIELDS, "explain"}
@@ -65,7 +66,7 @@ def spool_line(doc: Document) -> bytes:
     """A document's journal line: output record, tab, the other fields."""
     rest = {name: getattr(doc, name) for name in _REST_FIELDS}
     if doc.ok:
-        rest[_WRITTEN] = [doc.chars_out, len(doc.text.encode("utf-8", "surrogatepass"))]
+        rest[_WRITTEN] = [doc.chars_out, utf8_length(doc.text)]
     return record_line(doc.record())[:-1] + b"\t" + dumps(rest)
 
 

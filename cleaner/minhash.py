@@ -405,6 +405,13 @@ def line_keys(lines: list[str]) -> list[tuple[str, str, int, int] | None] | None
     return _kernel.line_keys(lines, _kernel_table())
 
 
+def utf8_length(text: str) -> int:
+    """len(text.encode("utf-8", "surrogatepass")), counted without encoding."""
+    if _kernel is None:
+        return len(text.encode("utf-8", "surrogatepass"))
+    return _kernel.utf8_length(text)
+
+
 def fingerprint_json_lines(lines: list[bytes], text_field: str, id_field: str, num_perm: int,
                            ngram: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """Fingerprints of JSON Lines read in place by the kernel (no str built

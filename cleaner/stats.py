@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .document import DROPPED, FAILED, Document
+from .minhash import utf8_length
 
 
 @dataclass
@@ -40,7 +41,7 @@ class RunStats:
         elif doc.status == DROPPED:
             self.dropped[doc.reason] += 1
         else:
-            self.count_written(doc.chars_out, len(doc.text.encode("utf-8", "surrogatepass")))
+            self.count_written(doc.chars_out, utf8_length(doc.text))
             if doc.duplicate_of is not None:
                 self.flagged += 1
 

@@ -223,3 +223,10 @@ def test_sentence_ends_read_from_the_end_equal_the_patterns(line):
     from cleaner import lines
     assert lines.ends_with_full_stop(line) == bool(lines.FULL_STOP.search(line))
     assert lines.ends_like_sentence(line) == bool(lines.SENTENCE_END.search(line))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=()), max_size=300))
+def test_utf8_length_counts_the_bytes_of_the_encoded_text(text):
+    """Lone surrogates included, counted as surrogatepass writes them."""
+    assert minhash.utf8_length(text) == len(text.encode("utf-8", "surrogatepass"))
