@@ -88,6 +88,18 @@ class Document:
     def ok(self) -> bool:
         return self.status == OK
 
+    # Pickled (to and from workers) as a tuple of field values in field
+    # order, not a dict of names: a returned batch unpickles in half the time
+    # in the main process, which shares the cores with the workers.
+    def __getstate__(self) -> tuple | dict:
+        state = self.__dict__
+        if len(state) != len(_FIELD_NAMES):  # an attribute that is not a field: keep it
+            return dict(state)
+        return tuple([state[name] for name in _FIELD_NAMES])
+
+    def __setstate__(self, state: tuple | dict) -> None:
+        self.__dict__.update(state if isinstance(state, dict) else zip(_FIELD_NAMES, state))
+
     def fail(self, reason: str, message: str) -> "Document":
         self.status, self.reason, self.message = FAILED, reason, message
         self.raw = None
@@ -122,6 +134,7 @@ class Document:
 
 # What a journal keeps of a Document: all but the raw bytes, the signature
 # (recomputed), the path it was read from and the journal line itself.
+_FIELD_NAMES = tuple(f.name for f in fields(Document))
 SPOOLED_FIELDS = tuple(f.name for f in fields(Document)
                        if f.name not in {"raw", "signature", "path", "shingle_count", "spooled"})
 

@@ -231,3 +231,27 @@ def test_output_is_the_same_for_any_number_of_workers(tmp_path: Path) -> None:
         runs.append([json.dumps(d.record(), ensure_ascii=False, sort_keys=True) for d in docs])
     assert runs[0] == runs[1]
     assert len(runs[0]) == len(list(SAMPLES.iterdir())) + 2
+
+
+def test_a_document_crosses_processes_whole() -> None:
+    """Documents are pickled as a tuple of field values: every field comes
+    back, and an attribute that is not a field is not lost either."""
+    import pickle
+    from dataclasses import fields
+
+    import numpy as np
+
+    from cleaner.document import Document
+
+    doc = Document(id="a", source="a.html", url="https://x.vn/a", title="T", date="2026-01-02", site="x.vn",
+                   language="vi", format="html", text="Xin chào", encoding="utf-8", encoding_method="utf8",
+                   confidence=0.5, repairs=["nfc"], duplicate_of="b", cluster="b", similarity=0.9,
+                   contained_in="b", containment=0.95, bytes_in=10, chars_in=9, chars_out=8,
+                   explain=[{"line": 1}], signature=np.arange(4, dtype=np.uint32), shingle_count=3,
+                   site_keys=[1, None], spooled=b"line")
+    back = pickle.loads(pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL))
+    for f in fields(Document):
+        assert np.array_equal(getattr(back, f.name), getattr(doc, f.name)) if f.name == "signature" \
+            else getattr(back, f.name) == getattr(doc, f.name), f.name
+    doc.note = "not a field"
+    assert pickle.loads(pickle.dumps(doc)).note == "not a field"
