@@ -262,7 +262,7 @@ def test_components_long_chain_and_random_graphs_match_a_plain_union_find():
 
 @pytest.mark.parametrize("buffer", [1, 5, 1 << 16])  # merged into the parts every few codes, or once
 def test_candidates_are_the_bucket_neighbour_pairs_of_every_band(buffer, monkeypatch):
-    from cleaner.dedup import BUCKET_NEIGHBOURS, _candidates, _PairSet
+    from cleaner.candidates import BUCKET_NEIGHBOURS, _PairSet, candidate_pairs
 
     monkeypatch.setattr(_PairSet, "BUFFER", buffer)
 
@@ -277,7 +277,7 @@ def test_candidates_are_the_bucket_neighbour_pairs_of_every_band(buffer, monkeyp
                 for j in range(max(0, i - BUCKET_NEIGHBOURS), i):
                     if hashes[order[j], b] == hashes[row, b]:
                         expected.add((min(row, order[j]), max(row, order[j])))
-        left, right = _candidates(lambda b: hashes[:, b].copy(), n, bands)
+        left, right = candidate_pairs(lambda b: hashes[:, b].copy(), n, bands)
         assert list(zip(left.tolist(), right.tolist())) == sorted(expected)
 
 

@@ -1,0 +1,126 @@
+"""LSH candidate pairs: the row pairs that share a band hash, found by
+sorting each band's hashes, and held as sorted pair codes (left * n + right)
+in parts by value range, so that no step copies all of them at once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+from .parallel import release_free_memory
+
+# In a bucket of many documents, each is compared with this many before it.
+BUCKET_NEIGHBOURS = 8
+
+
+def candidate_pairs(column, n: int, bands: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row pairs (left < right) that share a band hash, each once; `column(b)`
+    gives band b's hashes of the n documents (read one band at a time, so
+    they are never all in memory).
+
+    Per band, rows are sorted by hash; in a run of equal hashes each row is
+    paired with up to BUCKET_NEIGHBOURS rows before it (a bucket of a thousand
+    formulaic pages must not cost a million comparisons)."""
+    pairs = _PairSet(n * n)
+    for b in range(bands):
+        hashes = column(b)
+        order = np.argsort(hashes, kind="stable")
+        ordered = hashes[order]
+        del hashes
+        for step in range(1, BUCKET_NEIGHBOURS + 1):
+            if step >= n:
+                break
+            same = ordered[step:] == ordered[:-step]
+            if not same.any():
+                break
+            a, c = order[step:][same], order[:-step][same]
+            # added step by step: the codes of all steps at once were the
+            # peak on a corpus of near-copies
+            codes = np.minimum(a, c).astype(np.int64)
+            codes *= n
+            codes += np.maximum(a, c)
+            del a, c
+            pairs.add(codes)
+        del order, ordered
+    row = np.int32 if n < 2**31 else np.int64  # half the memory per candidate pair
+    left, right = np.empty(len(pairs), dtype=row), np.empty(len(pairs), dtype=row)
+    at = 0
+    for i, part in enumerate(pairs.drain()):  # each part is freed once copied
+        left[at:at + len(part)], right[at:at + len(part)] = np.divmod(part, n)
+        at += len(part)
+        del part
+        if i % 4 == 3:  # parts are heap blocks: their pages go back as the arrays fill
+            release_free_memory()
+    return left, right
+
+
+class _PairSet:
+    """Sorted unique pair codes (int64 below `limit`), held as parts by value
+    range. New codes wait in a small buffer, then are merged into each part
+    they fall in, so a merge copies a part at a time (one sorted array copied
+    whole on every addition made the run's peak twice the candidate pairs),
+    and a small corpus merges a few times, not PARTS times per band step."""
+
+    PARTS = 32
+    BUFFER = 1 << 16  # codes (8 bytes each) collected before a merge
+
+    def __init__(self, limit: int) -> None:
+        self._bounds = np.array([limit * i // self.PARTS for i in range(1, self.PARTS)], dtype=np.int64)
+        self._parts: list[np.ndarray | None] = [np.zeros(0, dtype=np.int64) for _ in range(self.PARTS)]
+        self._pending: list[np.ndarray] = []
+        self._pending_size = 0
+
+    def __len__(self) -> int:
+        self._merge_pending()
+        return sum(len(part) for part in self._parts if part is not None)
+
+    def add(self, codes: np.ndarray) -> None:
+        """Add `codes` (any order, repeats allowed; sorted in place)."""
+        codes = _sorted_unique(codes)
+        self._pending.append(codes)
+        self._pending_size += len(codes)
+        if self._pending_size >= self.BUFFER:
+            self._merge_pending()
+
+    def _merge_pending(self) -> None:
+        if not self._pending:
+            return
+        codes = self._pending[0] if len(self._pending) == 1 else _sorted_unique(np.concatenate(self._pending))
+        self._pending, self._pending_size = [], 0
+        cuts = np.searchsorted(codes, self._bounds).tolist()
+        for i, (lo, hi) in enumerate(zip([0, *cuts], [*cuts, len(codes)])):
+            if hi > lo:
+                self._parts[i] = _merged(self._parts[i], codes[lo:hi])
+
+    def drain(self) -> Iterator[np.ndarray]:
+        """The parts in ascending order, each let go of as it is handed out."""
+        self._merge_pending()
+        for i in range(self.PARTS):
+            part, self._parts[i] = self._parts[i], None
+            yield part
+
+
+def _sorted_unique(codes: np.ndarray) -> np.ndarray:
+    """`codes` sorted (in place) without repeats; np.unique's hash path is far
+    slower on large int64 arrays."""
+    codes.sort()
+    if len(codes) > 1:
+        codes = codes[np.concatenate(([True], codes[1:] != codes[:-1]))]
+    return codes
+
+
+def _merged(pairs: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """`pairs` (sorted, unique) with the new ones among `codes` (sorted,
+    unique) added. A corpus of near-copies proposes the same pairs in every
+    band: known ones are found by binary search (no copy of `pairs`), and the
+    new ones are merged in as a second sorted run (a linear merge, not a sort
+    of everything again)."""
+    if len(pairs):
+        at = np.minimum(np.searchsorted(pairs, codes), len(pairs) - 1)
+        codes = codes[pairs[at] != codes]
+    if not len(codes):
+        return pairs
+    merged = np.concatenate([pairs, codes])
+    merged.sort(kind="stable")  # two sorted runs: timsort merges them
+    return merged
