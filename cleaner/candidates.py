@@ -76,8 +76,7 @@ class _PairSet:
         return sum(len(part) for part in self._parts if part is not None)
 
     def add(self, codes: np.ndarray) -> None:
-        """Add `codes` (any order, repeats allowed; sorted in place)."""
-        codes = _sorted_unique(codes)
+        """Add `codes` (any order, repeats allowed; may be sorted in place)."""
         self._pending.append(codes)
         self._pending_size += len(codes)
         if self._pending_size >= self.BUFFER:
@@ -86,7 +85,7 @@ class _PairSet:
     def _merge_pending(self) -> None:
         if not self._pending:
             return
-        codes = self._pending[0] if len(self._pending) == 1 else _sorted_unique(np.concatenate(self._pending))
+        codes = _sorted_unique(self._pending[0] if len(self._pending) == 1 else np.concatenate(self._pending))
         self._pending, self._pending_size = [], 0
         cuts = np.searchsorted(codes, self._bounds).tolist()
         for i, (lo, hi) in enumerate(zip([0, *cuts], [*cuts, len(codes)])):
