@@ -425,40 +425,61 @@ static inline int is_space(Py_UCS4 cp) {
  * joined by single spaces (" ".join(re.findall(r"\w+", norm))), with the number
  * of runs and of unspaced-script characters. None when the line holds a
  * character whose folding needs Python (the table's slow bit). */
-static PyObject *line_key(PyObject *line, const uint32_t *table, Py_UCS4 *norm, Py_UCS4 *key) {
-    int kind = PyUnicode_KIND(line);
-    const void *data = PyUnicode_DATA(line);
-    Py_ssize_t length = PyUnicode_GET_LENGTH(line), n_norm = 0, n_key = 0, words = 0, unspaced = 0;
-    int in_word = 0, in_space = 0;
-    for (Py_ssize_t i = 0; i < length; i++) {
-        Py_UCS4 cp = PyUnicode_READ(kind, data, i);
-        uint32_t entry = cp < 0x10000 ? table[cp] : astral_flags(cp, 0);
-        if (entry & SLOW) Py_RETURN_NONE;
-        Py_UCS4 folded = entry & FOLD_MASK;
-        unspaced += unspaced_script(cp);
-        if (is_space(folded)) {
-            in_space = 1;
-        } else {
-            if (in_space && n_norm) norm[n_norm++] = ' ';
-            in_space = 0;
-            norm[n_norm++] = folded;
-        }
-        if (entry & FOLD_WORD) {
-            if (!in_word && n_key) key[n_key++] = ' ';
-            words += !in_word;
-            in_word = 1;
-            key[n_key++] = folded;
-        } else {
-            in_word = 0;
-        }
+/* line_key's scan over a string of one kind: the kind is fixed per loop, not
+ * read for every character. Returns -1 at a character that needs Python. */
+#define LINE_KEY_SCAN(TYPE)                                                   \
+    for (Py_ssize_t i = 0; i < length; i++) {                                 \
+        Py_UCS4 cp = ((const TYPE *)data)[i];                                 \
+        uint32_t entry = cp < 0x10000 ? table[cp] : astral_flags(cp, 0);      \
+        if (entry & SLOW) return -1;                                          \
+        Py_UCS4 folded = entry & FOLD_MASK;                                   \
+        if (cp >= 0x0E00) unspaced += unspaced_script(cp);                    \
+        if (is_space(folded)) {                                               \
+            in_space = 1;                                                     \
+        } else {                                                              \
+            if (in_space && n_norm) norm[n_norm++] = ' ';                     \
+            in_space = 0;                                                     \
+            norm[n_norm++] = folded;                                          \
+        }                                                                     \
+        if (entry & FOLD_WORD) {                                              \
+            if (!in_word) {                                                   \
+                if (n_key) key[n_key++] = ' ';                                \
+                words++;                                                      \
+                in_word = 1;                                                  \
+            }                                                                 \
+            key[n_key++] = folded;                                            \
+        } else {                                                              \
+            in_word = 0;                                                      \
+        }                                                                     \
     }
-    PyObject *norm_text = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, norm, n_norm);
-    PyObject *key_text = norm_text ? PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, key, n_key) : NULL;
+
+static int line_key_scan(int kind, const void *data, Py_ssize_t length, const uint32_t *table,
+                         Py_UCS4 *norm, Py_UCS4 *key, Py_ssize_t sizes[4]) {
+    Py_ssize_t n_norm = 0, n_key = 0, words = 0, unspaced = 0;
+    int in_word = 0, in_space = 0;
+    if (kind == PyUnicode_1BYTE_KIND) {
+        LINE_KEY_SCAN(Py_UCS1)
+    } else if (kind == PyUnicode_2BYTE_KIND) {
+        LINE_KEY_SCAN(Py_UCS2)
+    } else {
+        LINE_KEY_SCAN(Py_UCS4)
+    }
+    sizes[0] = n_norm, sizes[1] = n_key, sizes[2] = words, sizes[3] = unspaced;
+    return 0;
+}
+
+static PyObject *line_key(PyObject *line, const uint32_t *table, Py_UCS4 *norm, Py_UCS4 *key) {
+    Py_ssize_t sizes[4];
+    if (line_key_scan(PyUnicode_KIND(line), PyUnicode_DATA(line), PyUnicode_GET_LENGTH(line), table, norm,
+                      key, sizes) < 0)
+        Py_RETURN_NONE;
+    PyObject *norm_text = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, norm, sizes[0]);
+    PyObject *key_text = norm_text ? PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, key, sizes[1]) : NULL;
     if (!key_text) {
         Py_XDECREF(norm_text);
         return NULL;
     }
-    return Py_BuildValue("(NNnn)", norm_text, key_text, words, unspaced);
+    return Py_BuildValue("(NNnn)", norm_text, key_text, sizes[2], sizes[3]);
 }
 
 static PyObject *line_keys(PyObject *self, PyObject *args) {
