@@ -89,6 +89,8 @@ class Cleaned:
 class _Patterns:
     action_only: re.Pattern
     title_suffix: re.Pattern
+    title_suffix_end: re.Pattern  # one title suffix phrase, ending the text
+    title_suffix_chars: int  # the longest title suffix phrase
     date_words: frozenset
     counter_words: frozenset
     date_prefix: re.Pattern
@@ -116,6 +118,8 @@ def _patterns(lexicon: Lexicon) -> _Patterns:
             rf"(?:(?:{p('action')}|{p('widget')}){sep})+"
             rf"(?:(?:{p('action')}|{p('widget')}|{DATE_NUMERIC}|{TIME}|(?:{p('weekday')})\b){sep})*$"),
         title_suffix=re.compile(rf"(?:\s+[\[(|-]?\s*(?:{p('title_suffix')})\s*[\])]?)+\s*$", re.IGNORECASE),
+        title_suffix_end=re.compile(rf"(?:{p('title_suffix')})$", re.IGNORECASE),
+        title_suffix_chars=max((len(phrase) for phrase in lexicon.kind("title_suffix")), default=0),
         date_words=frozenset(w for k in ("date_label", "weekday") for ph in lexicon.kind(k) for w in ph.split()),
         counter_words=frozenset(w for ph in lexicon.kind("counter_label") for w in ph.split()),
         # A metadata prefix glued to a paragraph: "date 2024-12 ...", "Updated: 3/1/2024 ...".
@@ -268,6 +272,18 @@ def _line_rule(line: Line, pats: _Patterns) -> tuple[str, str] | None:
     return None
 
 
+def _title_suffix(text: str, pats: _Patterns) -> re.Match | None:
+    """`title_suffix` searched in the window at the end of `text`. Its last
+    phrase ends the text but for spaces and a closing bracket, so the phrases
+    alone are first looked for in the last few characters: the full pattern
+    tries each space of a 200-character window."""
+    tail = text.rstrip()
+    ends = (tail, tail[:-1].rstrip()) if tail and tail[-1] in "])" else (tail,)
+    if not any(end and pats.title_suffix_end.search(end[-pats.title_suffix_chars:]) for end in ends):
+        return None
+    return pats.title_suffix.search(text, max(0, len(text) - TITLE_SUFFIX_WINDOW))
+
+
 def _in_block(line: Line, pats: _Patterns) -> bool:
     """Does a line inside a tail block belong to it (and so go)?"""
     if pats.relative_tail.search(line.norm, max(0, len(line.norm) - TITLE_SUFFIX_WINDOW)):
@@ -335,7 +351,7 @@ def clean_text(text: str, *, lexicon: Lexicon | None = None, html: bool = False,
             continue
         out = line.text
         if not ends_like_sentence(out):
-            suffix = pats.title_suffix.search(out, max(0, len(out) - TITLE_SUFFIX_WINDOW))
+            suffix = _title_suffix(out, pats)
             cut = out[:suffix.start()] if suffix else out
             if cut != out and WORD.search(cut):
                 d.rule, d.evidence, out = "title_suffix", out[len(cut):].strip(), cut

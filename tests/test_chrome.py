@@ -338,3 +338,23 @@ def test_cut_count_is_the_plain_count_of_lower_upper_pairs(text) -> None:
     from cleaner.chrome import _cut_count
 
     assert _cut_count(text) == sum(a.islower() and b.isupper() for a, b in zip(text, text[1:]))
+
+
+_SUFFIX_PIECES = ["in trang", "In Bài Viết", "print this article", "PRINT", "[print]", "(print)", "bản in",
+                  "gửi cho bạn bè", "email", " ", "  ", "\u00a0", "\t", "|", "-", "[", "]", "(", ")", ".",
+                  "Tin", "mới", "x" * 30, "article", "trang này"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_SUFFIX_PIECES), max_size=14).map("".join))
+def test_title_suffix_prefilter_finds_what_the_full_pattern_finds(text):
+    """The cheap test on the last characters never hides a suffix the full
+    pattern would find in the window, and the match is the same one."""
+    from cleaner.chrome import TITLE_SUFFIX_WINDOW, _patterns, _title_suffix
+    from cleaner.lexicon import default_lexicon
+
+    pats = _patterns(default_lexicon())
+    for candidate in (text, "Một tiêu đề dài " * 12 + text):
+        plain = pats.title_suffix.search(candidate, max(0, len(candidate) - TITLE_SUFFIX_WINDOW))
+        found = _title_suffix(candidate, pats)
+        assert (found.span() if found else None) == (plain.span() if plain else None)
