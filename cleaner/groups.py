@@ -8,7 +8,7 @@ holds what it builds from them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -89,6 +89,23 @@ class Grouping:
         """The kept document of `key`'s group, or None when it is in none."""
         at = int(np.searchsorted(self.keys, key))
         return int(self.roots[at]) if at < len(self.keys) and self.keys[at] == key else None
+
+    def roots_ascending(self) -> Callable[[int], int | None]:
+        """`root` for keys asked in ascending order (as the passes over the
+        journal and the key spool ask them): a cursor over the sorted keys,
+        not a binary search per document."""
+        keys, roots = iter(self.keys), iter(self.roots)
+        at, root = next(keys, None), next(roots, None)
+
+        def root_of(key: int) -> int | None:
+            nonlocal at, root
+            while at is not None and at < key:
+                at, root = next(keys, None), next(roots, None)
+            if at is None or at != key:
+                return None
+            return int(root)
+
+        return root_of
 
     def similarity_of(self, key: int) -> float:
         at = int(np.searchsorted(self.keys, key))

@@ -388,13 +388,10 @@ class CleanRun:
                 ) -> Iterator[Document | bytes]:
         self.stats.clusters = report_clusters(grouping, ids)
         at = 0
-        grouped = iter(grouping.keys)  # ascending, as the keys come: no search per document
-        next_grouped = next(grouped, None)
+        root_of = grouping.roots_ascending()
         for key, line in enumerate(spool.lines()):
             edited = changed is not None and at < len(changed) and changed[at] == key
-            in_group = next_grouped is not None and next_grouped == key
-            if in_group:
-                next_grouped = next(grouped, None)
+            in_group = root_of(key) is not None
             if edited:
                 at += 1
             elif self._lines and not in_group:

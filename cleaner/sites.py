@@ -38,8 +38,10 @@ def site_of(url: str | None, source: str | None) -> str | None:
         if host:
             return host.removeprefix("www.")
     if source and not source.startswith("<"):
-        parent = os.path.dirname(source)
-        return _directory(parent, "" if os.path.isabs(parent) else os.getcwd())
+        parent = source[:source.rfind(os.sep) + 1]  # os.path.dirname, by string methods
+        if parent.strip(os.sep):
+            parent = parent.rstrip(os.sep)
+        return _directory(parent, "" if parent.startswith(os.sep) else os.getcwd())
     return None
 
 
@@ -242,8 +244,9 @@ class SiteKeySpool:
         ~110 bytes, was the main process's peak while counting)."""
         stats = SiteStats(min_docs, min_share)
         repeated = self._repeated() if min_docs >= 2 else None
+        root_of = grouping.roots_ascending()
         for key, site, keys in self:
-            root = grouping.root(key)
+            root = root_of(key)
             if repeated is not None:
                 site_mix = _site_mix(self._site_ids[site])
                 keys = [k for k in keys if repeated[(k ^ site_mix) & (len(repeated) - 1)] > 1]

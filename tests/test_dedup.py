@@ -325,3 +325,20 @@ def test_adjacency_tables_match_a_plain_sort_for_any_chunk_size():
                 expected = sorted(sorted_right[sorted_left == row].tolist()
                                   + sorted_left[sorted_right == row].tolist())
                 assert sorted(table.get(row).tolist()) == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.dictionaries(st.integers(0, 60), st.integers(0, 60), max_size=30),
+       st.lists(st.integers(-2, 70), max_size=40))
+def test_roots_asked_in_ascending_order_are_the_roots(root_of, asked):
+    """The cursor the passes over the journal use answers as `root` does,
+    for any ascending questions (repeats, keys in no group, past the end)."""
+    from cleaner.groups import Grouping
+
+    keys = sorted(root_of)
+    grouping = Grouping(keys=np.array(keys, dtype=np.int64),
+                        roots=np.array([root_of[k] for k in keys], dtype=np.int64),
+                        similarities=np.ones(len(keys), dtype=np.float32))
+    cursor = grouping.roots_ascending()
+    for key in sorted(asked):
+        assert cursor(key) == grouping.root(key)

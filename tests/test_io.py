@@ -458,3 +458,15 @@ def test_walk_gives_names_with_any_characters_in_order(tmp_path):
         (tmp_path / name).write_text("x")
     (tmp_path / "empty").mkdir()
     assert list(walk(str(tmp_path))) == [str(tmp_path / n) for n in sorted(names)]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="./ab-é", max_size=14))
+def test_stem_follows_os_path_rules(path):
+    """An input's id stem, by string methods, is what basename and splitext
+    give (leading dots are not an extension, trailing separators ignored)."""
+    from cleaner.io.readers import stem
+
+    name = os.path.basename(path.rstrip(os.sep)) or path
+    root, ext = os.path.splitext(name)
+    assert stem(path) == (root if ext and root else name)

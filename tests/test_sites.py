@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from cleaner import Options, clean
 from cleaner.sites import SiteStats, line_key, paragraph_keys, site_of
 
@@ -146,3 +149,18 @@ def test_site_key_spool_counts_as_adding_documents_directly() -> None:
             assert compact.frequency(site, key) == counted.frequency(site, key)
     assert compact._verdicts and not compact._seen  # the boilerplate lines alone
     spool.close()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="./ab", min_size=1, max_size=12).filter(lambda s: not s.startswith("<")))
+def test_the_site_of_a_file_is_its_directory(source):
+    """Without a URL, a document's site is the absolute form of its input's
+    directory, as os.path computes it."""
+    import os
+
+    from cleaner.sites import site_of
+
+    parent = os.path.dirname(source)
+    expected = os.path.dirname(os.path.abspath(os.path.join("" if os.path.isabs(parent) else os.getcwd(),
+                                                            parent, "x")))
+    assert site_of(None, source) == expected

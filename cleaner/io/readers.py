@@ -73,9 +73,11 @@ class IdAllocator:
 
 
 def stem(path: str) -> str:
-    name = os.path.basename(path.rstrip(os.sep)) or path
-    root, ext = os.path.splitext(name)
-    return root if ext and root else name
+    """The file name without its extension (os.path.splitext's rule: leading
+    dots are not one), by string methods: it runs once per input file."""
+    name = path.rstrip(os.sep).rpartition(os.sep)[2] or path
+    dot = name.rfind(".")
+    return name[:dot] if dot > 0 and name[:dot].lstrip(".") else name
 
 
 def walk(directory: str) -> Iterator[str]:
@@ -107,8 +109,9 @@ def walk(directory: str) -> Iterator[str]:
             del listed
         except OSError:
             return
+        prefix = path if not path or path.endswith(os.sep) else path + os.sep  # what os.path.join adds
         for name in names:
-            child = os.path.join(path, name)
+            child = prefix + name
             if name in directories:
                 yield from visit(child)
             else:
