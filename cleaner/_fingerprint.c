@@ -420,11 +420,6 @@ static inline int is_space(Py_UCS4 cp) {
     return cp <= 0x3000 && Py_UNICODE_ISSPACE(cp);
 }
 
-/* One line's normal form and word key: what lexicon.normalise gives (casefolded,
- * whitespace runs collapsed to one space, trimmed), and its word-character runs
- * joined by single spaces (" ".join(re.findall(r"\w+", norm))), with the number
- * of runs and of unspaced-script characters. None when the line holds a
- * character whose folding needs Python (the table's slow bit). */
 /* line_key's scan over a string of one kind: the kind is fixed per loop, not
  * read for every character. Returns -1 at a character that needs Python. */
 #define LINE_KEY_SCAN(TYPE)                                                   \
@@ -468,6 +463,11 @@ static int line_key_scan(int kind, const void *data, Py_ssize_t length, const ui
     return 0;
 }
 
+/* One line's normal form and word key: what lexicon.normalise gives (casefolded,
+ * whitespace runs collapsed to one space, trimmed), and its word-character runs
+ * joined by single spaces (" ".join(re.findall(r"\w+", norm))), with the number
+ * of runs and of unspaced-script characters. None when the line holds a
+ * character whose folding needs Python (the table's slow bit). */
 static PyObject *line_key(PyObject *line, const uint32_t *table, Py_UCS4 *norm, Py_UCS4 *key) {
     Py_ssize_t sizes[4];
     if (line_key_scan(PyUnicode_KIND(line), PyUnicode_DATA(line), PyUnicode_GET_LENGTH(line), table, norm,
