@@ -391,10 +391,10 @@ class CleanRun:
         root_of = grouping.roots_ascending()
         for key, line in enumerate(spool.lines()):
             edited = changed is not None and at < len(changed) and changed[at] == key
-            in_group = root_of(key) is not None
+            root = root_of(key)
             if edited:
                 at += 1
-            elif self._lines and not in_group:
+            elif self._lines and root is None:
                 record, rest = split_line(line)
                 figures = written_figures(rest)
                 if figures is not None:
@@ -404,8 +404,8 @@ class CleanRun:
             doc = parse_line(line)
             if edited:
                 _remove_site_boilerplate(doc, site_stats, options=self.options)
-            if in_group:
-                _mark_duplicate(doc, key, grouping, ids, self.options)
+            if root is not None:
+                _mark_duplicate(doc, key, root, grouping, ids, self.options)
             self.stats.count_result(doc)
             yield doc
 
@@ -454,11 +454,9 @@ def _remove_site_boilerplate(doc: Document, site_stats: SiteStats, options: Opti
     return True
 
 
-def _mark_duplicate(doc: Document, key: int, grouping: Grouping, ids: IdTable,
+def _mark_duplicate(doc: Document, key: int, root: int, grouping: Grouping, ids: IdTable,
                     options: Options) -> None:
-    root = grouping.root(key)
-    if root is None:
-        return
+    """Set the duplicate fields of document `key`, in the group kept as `root`."""
     doc.cluster = ids[root]
     if key in grouping.contained_in:
         container, score = grouping.contained_in[key]
