@@ -190,3 +190,45 @@ def test_fast_extraction_with_the_full_cascade_for_short_results(monkeypatch) ->
     calls.clear()
     extract_html(article, favor_recall=True)
     assert calls == [False]
+
+
+PARSE_CASES = [
+    page("".join(f"<p>{line}</p>" for line in BODY)),
+    "<!DOCTYPE html PUBLIC '-//W3C//DTD XHTML 1.0//EN'>\n<html><body><p>đoạn một</p></body></html>",
+    "<?xml version='1.0' encoding='utf-8'?><html><body><p>declared</p></body></html>",
+    "<html/>\n<body><p>self-closing html</p></body>",
+    "<p>a fragment alone</p>",
+    "<div><p>one</p><p>two</p></div>",
+    "<html><body><form action='/s'><input name='q' value='x'><label>Tìm</label>"
+    "<select><option>a</option></select><textarea>t</textarea></form><p>after</p></body></html>",
+    "no markup at all",
+    "",
+]
+
+
+def _tree_bytes(tree) -> bytes | None:
+    from lxml import etree
+
+    return None if tree is None else etree.tostring(tree, encoding="utf-8")
+
+
+def test_parse_html_matches_trafilaturas_loader():
+    """parse_html only swaps lxml.html's Python class lookup for a C one: the
+    tree, the repairs and the rejection of non-HTML are load_html's."""
+    import glob
+    import os
+
+    from lxml.html import HtmlElement
+    from trafilatura.utils import load_html
+
+    from cleaner.encoding import decode
+    from cleaner.extract import parse_html
+
+    samples = sorted(glob.glob(os.path.join(os.path.dirname(__file__), "..", "samples", "*.html")))
+    cases = PARSE_CASES + [decode(open(path, "rb").read()).text for path in samples]
+    for markup in cases:
+        ours, theirs = parse_html(markup), load_html(markup)
+        assert _tree_bytes(ours) == _tree_bytes(theirs), markup[:80]
+        if ours is not None:
+            assert all(isinstance(e, HtmlElement) for e in ours.iter() if isinstance(e.tag, str))
+            assert ours.text_content() == theirs.text_content()
