@@ -90,13 +90,12 @@ def segment(tree) -> list[Block]:
     def flush(tag: str, caption: bool) -> None:
         if not parts:
             return
-        text = " ".join("".join(parts).split())
-        if text:
-            chars, bold_chars, link_chars = counts
-            blocks.append(Block(text=text, tag=tag, caption=caption,
-                                bold=bold_chars >= 0.9 * chars > 0, link_chars=link_chars))
+        chars, bold_chars, link_chars = counts
+        if chars:  # else only whitespace: no block
+            blocks.append(Block(text=" ".join("".join(parts).split()), tag=tag, caption=caption,
+                                bold=bold_chars >= 0.9 * chars, link_chars=link_chars))
+            counts[:] = (0, 0, 0)
         parts.clear()
-        counts[:] = (0, 0, 0)
 
     def walk(element, block_tag: str, caption: bool, bold: bool, link: bool) -> None:
         tag = element.tag
