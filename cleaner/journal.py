@@ -25,7 +25,7 @@ from collections.abc import Iterator
 import orjson
 
 from .document import OK, RECORD_FIELDS, SPOOLED_FIELDS, Document, Options
-from .io.writers import dumps as record_line
+from .io.writers import FILE_BUFFER, dumps as record_line
 from .minhash import utf8_length
 
 VERSION = 3  # 2: documents carry their site keys; 3: the output record comes first
@@ -104,15 +104,15 @@ class Journal:
         self.replayable = 0  # documents a resumed run takes from the journal
         header = dumps({"cleaner_journal": VERSION, "options": journal_options(options)})
         if path is None:
-            self._file = tempfile.TemporaryFile("w+b")
+            self._file = tempfile.TemporaryFile("w+b", buffering=FILE_BUFFER)
         elif resume and os.path.exists(path):
-            self._file = open(path, "r+b")
+            self._file = open(path, "r+b", buffering=FILE_BUFFER)
             self._check_header(header)
             self.replayable = self._count_and_cut()
             self._data_start = len(header)
             return
         else:
-            self._file = open(path, "w+b")
+            self._file = open(path, "w+b", buffering=FILE_BUFFER)
         self._file.write(header)
         self._file.flush()
         self._data_start = len(header)
@@ -155,8 +155,10 @@ class Journal:
             yield parse_line(self._file.readline())
         self._file.seek(0, os.SEEK_END)
 
-    def write(self, doc: Document) -> None:
-        self._file.write(doc.spooled or spool_line(doc))
+    def write(self, docs: list[Document]) -> None:
+        """A batch's lines, in one write: a line each went through the file's
+        8 KiB buffer, a system call for every two or three documents."""
+        self._file.write(b"".join([doc.spooled or spool_line(doc) for doc in docs]))
 
     def flush(self) -> None:
         self._file.flush()

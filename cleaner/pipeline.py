@@ -245,8 +245,7 @@ class CleanRun:
         for _, (batch, seconds) in ordered_map(_process_job, jobs, options.workers):
             sizes.observe(len(batch), seconds)
             if journal is not None:
-                for doc in batch:
-                    journal.write(doc)
+                journal.write(batch)
                 journal.flush()
             yield from self._counted(batch)
 

@@ -28,6 +28,9 @@ RESERVED_NAMES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
 # File names are limited to 255 bytes on common file systems: keep the stem well
 # under that, leaving room for a hash suffix, ".txt" and a temporary name.
 MAX_NAME_BYTES = 180
+# Buffer of the JSON Lines output and of the journal: a record is a few KB, so
+# the default 8 KiB buffer made about one system call per document.
+FILE_BUFFER = 1 << 20
 
 
 class AtomicFile:
@@ -41,7 +44,7 @@ class AtomicFile:
             fd, self._tmp = tempfile.mkstemp(prefix=f".{short}.", suffix=".tmp", dir=directory)
         except OSError as exc:  # name the file the user asked for, not our temporary one
             raise OSError(exc.errno, exc.strerror, path) from None
-        self.handle: IO = (os.fdopen(fd, "wb") if binary
+        self.handle: IO = (os.fdopen(fd, "wb", buffering=FILE_BUFFER) if binary
                            else os.fdopen(fd, "w", encoding=encoding, newline="\n"))
 
     def commit(self) -> None:
