@@ -460,3 +460,20 @@ def test_vietnamese_readings_score_the_same_from_the_decoded_head(data):
         if text is not None:
             expected.append((vietnamese_score(_nfc_sample(text))[0], codec))
     assert _vietnamese_candidates(data) == sorted(expected, key=lambda r: -r[0])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.binary(max_size=600) | st.just(bytes(range(256))))
+def test_legacy_vietnamese_tables_read_each_byte_as_the_published_mapping(data):
+    """VISCII and TCVN3 decode as the published byte -> character mapping,
+    latin-1 where the codec keeps a byte: one character per byte."""
+    import json
+    from importlib import resources
+
+    from cleaner.encoding import decode_legacy
+
+    published = json.loads(resources.files("cleaner").joinpath("data/vietnamese_8bit.json")
+                           .read_text(encoding="utf-8"))
+    for name in ("viscii", "tcvn3"):
+        mapping = {int(byte, 16): char for byte, char in published[name].items()}
+        assert decode_legacy(data, name) == "".join(mapping.get(b, chr(b)) for b in data)
