@@ -164,3 +164,25 @@ def test_the_site_of_a_file_is_its_directory(source):
     expected = os.path.dirname(os.path.abspath(os.path.join("" if os.path.isabs(parent) else os.getcwd(),
                                                             parent, "x")))
     assert site_of(None, source) == expected
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", None]), st.lists(st.integers(0, 2**64 - 1) | st.none(),
+                                                                        max_size=12)), max_size=40),
+       st.sampled_from([1, 3, 5, 64]))
+def test_site_key_spool_reads_back_what_it_was_given(docs, buffer) -> None:
+    """Documents come back in order with their site and present keys, whatever
+    the chunk size (the read buffer cuts documents at any point)."""
+    from unittest import mock
+
+    from cleaner import sites
+
+    with mock.patch.object(sites, "SPOOL_BUFFER", buffer):
+        spool = sites.SiteKeySpool()
+        for key, (site, keys) in enumerate(docs):
+            spool.add(key, site, keys)
+        expected = [(key, site, [k for k in keys if k is not None])
+                    for key, (site, keys) in enumerate(docs) if site is not None]
+        assert [(key, site, list(keys)) for key, site, keys in spool] == expected
+        assert [(key, site, list(keys)) for key, site, keys in spool] == expected  # read twice
+        spool.close()
