@@ -177,7 +177,7 @@ def test_fast_extraction_with_the_full_cascade_for_short_results(monkeypatch) ->
     real = trafilatura.bare_extraction
 
     def recording(*args, **kwargs):
-        calls.append(kwargs["fast"])
+        calls.append(kwargs["options"].fast)
         return real(*args, **kwargs)
 
     monkeypatch.setattr(trafilatura, "bare_extraction", recording)
@@ -232,3 +232,25 @@ def test_parse_html_matches_trafilaturas_loader():
         if ours is not None:
             assert all(isinstance(e, HtmlElement) for e in ours.iter() if isinstance(e.tag, str))
             assert ours.text_content() == theirs.text_content()
+
+
+def test_extractor_options_are_those_bare_extraction_builds():
+    """The options made once and copied per page equal, slot by slot, those
+    bare_extraction builds from cleaner's arguments (as it did per page)."""
+    from trafilatura.settings import Extractor
+
+    from cleaner.extract import extractor_options
+
+    for url in (None, "https://báo.vn/tin-tức/1.html"):
+        for fast, precision, recall in ((True, False, False), (False, False, False), (True, True, False),
+                                        (False, False, True)):
+            theirs = Extractor(output_format="python", fast=fast, precision=precision, recall=recall,
+                               comments=False, formatting=None, links=False, images=False, tables=True,
+                               dedup=False, lang=None, url=url, with_metadata=False,
+                               only_with_metadata=False, author_blacklist=None, url_blacklist=None,
+                               date_params=None)
+            ours = extractor_options(url, fast, precision, recall)
+            assert {s: getattr(ours, s) for s in Extractor.__slots__} == \
+                {s: getattr(theirs, s) for s in Extractor.__slots__}
+            assert extractor_options("https://other.example/", fast, precision, recall).url != ours.url \
+                or url == "https://other.example/"
