@@ -12,8 +12,11 @@ and credited captions between the anchors are put back in place.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .chrome import date_of_line
 from .lexicon import Lexicon, default_lexicon, normalise
@@ -155,19 +158,18 @@ def recover(blocks: list[Block], extracted_lines: list[str], title: str | None,
             lexicon: Lexicon | None = None) -> Recovered:
     """The lead and credited captions that the extracted lines lack."""
     lexicon = lexicon or default_lexicon()
-    line_tokens = [" " + key + " " for key in _word_keys(extracted_lines)]
-    joined = "".join(line_tokens)
+    lines = _Lines([" " + key + " " for key in _word_keys(extracted_lines)])
 
     def anchored(block: Block) -> bool:
-        return bool(block.words) and (" " + " ".join(block.words) + " ") in joined
+        return bool(block.words) and lines.line_of(block) >= 0
 
     def anchor(block: Block) -> bool:
         """Kept by trafilatura as (most of) one of its paragraphs, not merely
         quoted inside one (a summary that the body repeats)."""
         if len(block.words) < ANCHOR_MIN_WORDS:
             return False
-        at = _line_of(block, line_tokens)
-        return at >= 0 and len(block.words) >= ANCHOR_MIN_COVER * (line_tokens[at].count(" ") - 1)
+        at = lines.line_of(block)
+        return at >= 0 and len(block.words) >= ANCHOR_MIN_COVER * (lines.tokens[at].count(" ") - 1)
 
     anchors = [i for i, b in enumerate(blocks) if anchor(b)]
     found = Recovered()
@@ -197,22 +199,40 @@ def recover(blocks: list[Block], extracted_lines: list[str], title: str | None,
                 break
 
     # Credited captions inside the article.
-    credit = re.compile(lexicon.pattern("caption_credit"))
+    credit = _credit_pattern(lexicon)
     for i in range(first + 1, last):
         block = blocks[i]
         if block.caption and not anchored(block) and credit.search(normalise(block.text)):
             previous = next((blocks[j] for j in range(i - 1, first - 1, -1) if j in anchor_set), None)
-            at = _line_of(previous, line_tokens) if previous else -1
+            at = lines.line_of(previous) if previous else -1
             found.captions.append((at, block.text))
     return found
 
 
-def _line_of(block: Block, line_tokens: list[str]) -> int:
-    needle = " " + " ".join(block.words) + " "
-    for i, tokens in enumerate(line_tokens):
-        if needle in tokens:
-            return i
-    return -1
+@lru_cache(maxsize=4)
+def _credit_pattern(lexicon: Lexicon) -> re.Pattern:
+    return re.compile(lexicon.pattern("caption_credit"))
+
+
+class _Lines:
+    """The extracted lines' word keys, each as " w1 w2 ... ", and where a
+    block's words stand among them."""
+
+    def __init__(self, tokens: list[str]) -> None:
+        self.tokens = tokens
+        self.joined = "".join(tokens)
+        self.starts = list(itertools.accumulate((len(t) for t in tokens), initial=0))
+
+    def line_of(self, block: Block) -> int:
+        """The first line holding the block's words in a row, or -1. One
+        search over all lines at once: a match cannot run across two lines,
+        whose keys meet in a double space that no run of words holds (blocks
+        are mostly menus and sidebars, found in no line)."""
+        needle = " " + " ".join(block.words) + " "
+        if "  " in needle:  # empty words (never made by _word_keys): line by line
+            return next((i for i, tokens in enumerate(self.tokens) if needle in tokens), -1)
+        at = self.joined.find(needle)
+        return -1 if at < 0 else bisect.bisect_right(self.starts, at) - 1
 
 
 def merge(extracted_lines: list[str], recovered: Recovered) -> list[str]:

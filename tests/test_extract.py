@@ -3,6 +3,8 @@ of leads and credited captions that trafilatura drops."""
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import html as lxml_html
 
 from cleaner import blocks
@@ -254,3 +256,19 @@ def test_extractor_options_are_those_bare_extraction_builds():
                 {s: getattr(theirs, s) for s in Extractor.__slots__}
             assert extractor_options("https://other.example/", fast, precision, recall).url != ours.url \
                 or url == "https://other.example/"
+
+
+_WORDS = st.sampled_from(["tin", "mới", "hà", "nội", "xe", "buýt", "a", "b"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(_WORDS, max_size=8), max_size=8), st.lists(_WORDS, min_size=1, max_size=4))
+def test_line_of_is_the_first_line_holding_the_words(lines, words) -> None:
+    """The one search over the joined lines finds the line a scan of each
+    line would: matches never run across two lines."""
+    from cleaner.blocks import Block, _Lines
+
+    tokens = [" " + " ".join(line) + " " for line in lines]
+    needle = " " + " ".join(words) + " "
+    expected = next((i for i, t in enumerate(tokens) if needle in t), -1)
+    assert _Lines(tokens).line_of(Block(text="", tag="p", words=words)) == expected
