@@ -132,11 +132,11 @@ class Document:
         return cls(**data)
 
 
+_FIELD_NAMES = tuple(f.name for f in fields(Document))
 # What a journal keeps of a Document: all but the raw bytes, the signature
 # (recomputed), the path it was read from and the journal line itself.
-_FIELD_NAMES = tuple(f.name for f in fields(Document))
-SPOOLED_FIELDS = tuple(f.name for f in fields(Document)
-                       if f.name not in {"raw", "signature", "path", "shingle_count", "spooled"})
+SPOOLED_FIELDS = tuple(name for name in _FIELD_NAMES
+                       if name not in {"raw", "signature", "path", "shingle_count", "spooled"})
 
 
 @dataclass(frozen=True)
