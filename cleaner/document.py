@@ -168,9 +168,10 @@ class Options:
     explain: bool = False
     # Input limits.
     max_bytes: int = 64 * 1024 * 1024
-    # Documents per batch handed to a stage function, and processes running
-    # the batches (1: this process).
-    batch_size: int = 64
+    # At most this many documents per batch handed to a stage function (the
+    # batches are sized to take ~0.25 s, see parallel.BatchSizer), and
+    # processes running the batches (1: this process).
+    batch_size: int = 1024
     workers: int = 1
 
     def __post_init__(self) -> None:

@@ -240,7 +240,7 @@ class CleanRun:
                 fingerprint_batch(batch, options)  # signatures are not journaled
                 yield from self._counted(batch)
         spool = spool and journal is not None
-        sizes = BatchSizer(options.batch_size, options.workers)
+        sizes = BatchSizer(options.batch_size)
         jobs = ((None, (batch, options, spool)) for batch in batched(docs, sizes.next_size))
         for _, (batch, seconds) in ordered_map(_process_job, jobs, options.workers):
             sizes.observe(len(batch), seconds)

@@ -209,17 +209,16 @@ def test_output_is_the_same_whatever_the_batches(monkeypatch) -> None:
 def test_batches_are_sized_by_what_documents_cost() -> None:
     from cleaner.parallel import BATCH_SECONDS, FIRST_BATCH, BatchSizer
 
-    pages = BatchSizer(64, workers=2)
+    pages = BatchSizer(64)
     assert pages.next_size() == FIRST_BATCH  # nothing measured yet
     pages.observe(8, 8 * 0.025)  # web pages: 25 ms each
     assert pages.next_size() == int(BATCH_SECONDS / 0.025)
-    dumps = BatchSizer(64, workers=2)
+    dumps = BatchSizer(64)
     dumps.observe(8, 8 * 0.0006)  # text dumps: 0.6 ms each
     assert dumps.next_size() == 64
-    slow = BatchSizer(64, workers=2)
+    slow = BatchSizer(64)
     slow.observe(1, 3.0)
     assert slow.next_size() == 1
-    assert BatchSizer(64, workers=1).next_size() == 64  # one process: nothing to balance
 
 
 def test_output_is_the_same_for_any_number_of_workers(tmp_path: Path) -> None:
