@@ -79,10 +79,6 @@ class Document:
     # Per paragraph of the clean text, the 64-bit key site learning counts
     # (None for paragraphs that cannot be boilerplate); not written out.
     site_keys: list[int | None] | None = field(default=None, repr=False)
-    # The journal line of this document, made where it was processed (a worker)
-    # when the text itself is not needed until the journal is read back; the
-    # text and line decisions are then left out of the object. Not journaled.
-    spooled: bytes | None = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -134,9 +130,9 @@ class Document:
 
 _FIELD_NAMES = tuple(f.name for f in fields(Document))
 # What a journal keeps of a Document: all but the raw bytes, the signature
-# (recomputed), the path it was read from and the journal line itself.
+# (recomputed) and the path it was read from.
 SPOOLED_FIELDS = tuple(name for name in _FIELD_NAMES
-                       if name not in {"raw", "signature", "path", "shingle_count", "spooled"})
+                       if name not in {"raw", "signature", "path", "shingle_count"})
 
 
 @dataclass(frozen=True)

@@ -158,7 +158,11 @@ class Journal:
     def write(self, docs: list[Document]) -> None:
         """A batch's lines, in one write: a line each went through the file's
         8 KiB buffer, a system call for every two or three documents."""
-        self._file.write(b"".join([doc.spooled or spool_line(doc) for doc in docs]))
+        self._file.write(b"".join([spool_line(doc) for doc in docs]))
+
+    def write_lines(self, lines: bytes) -> None:
+        """Journal lines made elsewhere (by `spool_line`, in a worker)."""
+        self._file.write(lines)
 
     def flush(self) -> None:
         self._file.flush()

@@ -21,12 +21,13 @@ from typing import BinaryIO
 import numpy as np
 
 from . import chrome, encoding, extract, language
-from .dedup import CorpusIndex, Grouping, StreamIndex, date_number, fingerprints, report_clusters
+from .batches import SpooledBatch, spooled_batch
+from .dedup import CorpusIndex, Grouping, StreamIndex, fingerprints, report_clusters
 from .sites import SiteKeySpool, SiteStats, paragraph_keys, site_of
 from .document import (DUPLICATE_DROPPED, EMPTY_AFTER_CLEANING, EMPTY_INPUT, INTERNAL_ERROR,
                        NOT_TEXT, Document, Options)
 from .io import readers
-from .journal import Journal, ResumeError, parse_line, spool_line, split_line, written_figures
+from .journal import Journal, ResumeError, parse_line, split_line, written_figures
 from .jsonl_dedup import IdTable
 from .parallel import BatchSizer, batched, keep_heap_small, ordered_map, release_free_memory
 from .stats import RunStats
@@ -135,20 +136,16 @@ def _read_and_clean(doc: Document, options: Options) -> Document:
     return doc
 
 
-def _process_job(job: tuple[list[Document], Options, bool]) -> tuple[list[Document], float]:
+def _process_job(job: tuple[list[Document], Options, bool]) -> tuple[list[Document] | SpooledBatch, float]:
     """A worker's batch, and the seconds it took (batches are sized by it).
-    With `spool`, each document comes back with its journal line made and
-    without its text: the main process only writes the line, and the text
-    crosses between processes once instead of being unpickled and
-    serialised again there."""
+    With `spool` (the corpus passes), the batch comes back as a SpooledBatch:
+    the journal lines made here and the few figures pass A reads, instead of
+    the Documents (see batches.py)."""
     started = time.perf_counter()
     docs, options, spool = job
     docs = process_batch(docs, options)
-    if spool:
-        for doc in docs:
-            doc.spooled = spool_line(doc)
-            doc.text, doc.explain = "", None
-    return docs, time.perf_counter() - started
+    result = spooled_batch(docs) if spool else docs
+    return result, time.perf_counter() - started
 
 
 def process_batch(docs: list[Document], options: Options) -> list[Document]:
@@ -219,12 +216,17 @@ class CleanRun:
         if self.journal_path is not None and os.path.exists(self.journal_path):
             os.unlink(self.journal_path)
 
-    def _processed(self, journal: Journal | None, spool: bool = False) -> Iterator[Document]:
-        """Every document through the per-document stages, in input order,
-        batches running in `options.workers` processes; those an interrupted
-        run journaled come from the journal instead. With `spool` (the corpus
-        passes, which read texts back from the journal), documents come
-        without their text (see _process_job)."""
+    def _processed(self, journal: Journal | None) -> Iterator[Document]:
+        """Every document through the per-document stages, in input order."""
+        for batch in self._batches(journal, spool=False):
+            yield from self._counted(batch)
+
+    def _batches(self, journal: Journal | None, spool: bool) -> Iterator[list[Document] | SpooledBatch]:
+        """Every document through the per-document stages, a batch at a time
+        in input order, batches running in `options.workers` processes; those
+        an interrupted run journaled come from the journal instead. With
+        `spool` (the corpus passes, which read texts back from the journal),
+        batches come as SpooledBatches."""
         options = self.options
         docs = _documents(self.inputs, self.stdin, options)
         if journal is not None and journal.replayable:
@@ -238,25 +240,31 @@ class CleanRun:
                             "run without --resume")
                     self.resumed += 1
                 fingerprint_batch(batch, options)  # signatures are not journaled
-                yield from self._counted(batch)
-        spool = spool and journal is not None
+                yield spooled_batch(batch, journal_lines=False) if spool else batch
         sizes = BatchSizer(options.batch_size)
         jobs = ((None, (batch, options, spool)) for batch in batched(docs, sizes.next_size))
         for _, (batch, seconds) in ordered_map(_process_job, jobs, options.workers):
             sizes.observe(len(batch), seconds)
             if journal is not None:
-                journal.write(batch)
+                if isinstance(batch, SpooledBatch):
+                    journal.write_lines(batch.lines)
+                else:
+                    journal.write(batch)
                 journal.flush()
-            yield from self._counted(batch)
+            yield batch
 
     def _counted(self, batch: list[Document]) -> Iterator[Document]:
-        before = self.stats.read
         for doc in batch:
             self.stats.count_read(doc)
             yield doc
+        self._progressed(len(batch))
+
+    def _progressed(self, documents: int) -> None:
+        """`documents` more have been read: progress, and now and then the
+        main process's free heap goes back to the system."""
         if self.on_progress:
             self.on_progress(self.stats.read, self.stats.bytes_in)
-        if before // TRIM_EVERY != self.stats.read // TRIM_EVERY:
+        if (self.stats.read - documents) // TRIM_EVERY != self.stats.read // TRIM_EVERY:
             release_free_memory()
 
     def __iter__(self) -> Iterator[Document]:
@@ -326,12 +334,15 @@ class CleanRun:
         sites = SiteKeySpool() if options.site_learning else None
         try:
             with self._journal(temporary_ok=True) as journal:
-                for batch in batched(self._processed(journal, spool=True), options.batch_size):
+                for batch in self._batches(journal, spool=True):
+                    self.stats.read += len(batch)
+                    self.stats.bytes_in += batch.bytes_in
                     _add(index, batch, len(ids))
-                    for doc in batch:
-                        if sites is not None and doc.ok:
-                            sites.add(len(ids), site_of(doc.url, doc.source), doc.site_keys)
-                        ids.append(doc.id)
+                    if sites is not None:
+                        sites.add_batch(len(ids), batch.sites, batch.key_counts, batch.keys)
+                    for doc_id in batch.ids:
+                        ids.append(doc_id)
+                    self._progressed(len(batch))
                 grouping = index.grouping()
                 if sites is None:
                     yield from self._finish(journal, grouping, ids)
@@ -409,17 +420,11 @@ class CleanRun:
             yield doc
 
 
-def _add(index: CorpusIndex, batch: list[Document], first_key: int) -> None:
+def _add(index: CorpusIndex, batch: SpooledBatch, first_key: int) -> None:
     """The batch's documents that have signatures, under their input-order keys."""
-    rows = [(first_key + i, d) for i, d in enumerate(batch) if d.ok and d.signature is not None
-            and d.shingle_count > 0]
-    if not rows:
-        return
-    index.add(np.array([k for k, _ in rows], dtype=np.int64),
-              np.stack([d.signature for _, d in rows]),
-              np.array([d.shingle_count for _, d in rows], dtype=np.int64),
-              np.array([d.chars_out for _, d in rows], dtype=np.int64),
-              np.array([date_number(d.date) for _, d in rows], dtype=np.int64))
+    if len(batch.signed):
+        index.add(batch.signed + first_key, batch.signatures, batch.shingle_counts, batch.chars_out,
+                  batch.dates)
 
 
 def _update(index: CorpusIndex, edited: list[tuple[int, Document]], options: Options) -> None:

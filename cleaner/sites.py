@@ -207,13 +207,21 @@ class SiteKeySpool:
 
     def add(self, key: int, site: str | None, keys: list[int | None] | None) -> None:
         """Document `key` (ascending) of `site`, with its paragraph keys."""
-        if site is None:
-            return
-        present = [k for k in keys or () if k is not None]
-        self._entries += len(present)
-        self._buffer.extend((key, self._site_ids.setdefault(site, len(self._site_ids)), len(present)))
-        self._buffer.extend(present)
-        if len(self._buffer) >= SPOOL_BUFFER:
+        present = array("Q", [k for k in keys or () if k is not None])
+        self.add_batch(key, [site], [len(present)], present)
+
+    def add_batch(self, first_key: int, sites: list[str | None], key_counts: array, keys: array) -> None:
+        """Consecutive documents from `first_key` on: per document its site
+        (None: nothing to count) and how many of `keys` (concatenated) are its."""
+        buffer, site_ids = self._buffer, self._site_ids
+        at = 0
+        for key, (site, count) in enumerate(zip(sites, key_counts), first_key):
+            if site is not None:
+                buffer.extend((key, site_ids.setdefault(site, len(site_ids)), count))
+                buffer.extend(keys[at:at + count])
+                self._entries += count
+            at += count
+        if len(buffer) >= SPOOL_BUFFER:
             self._flush()
 
     def _flush(self) -> None:

@@ -232,6 +232,40 @@ def test_output_is_the_same_for_any_number_of_workers(tmp_path: Path) -> None:
     assert len(runs[0]) == len(list(SAMPLES.iterdir())) + 2
 
 
+def test_a_spooled_batch_holds_what_pass_a_reads_of_its_documents(tmp_path: Path) -> None:
+    """Workers send the corpus passes a batch summary instead of Documents:
+    journal lines, index rows and site keys must be exactly the documents'."""
+    import numpy as np
+
+    from cleaner.batches import spooled_batch
+    from cleaner.dedup import date_number
+    from cleaner.journal import spool_line
+    from cleaner.pipeline import process_batch
+    from cleaner.sites import site_of
+
+    (tmp_path / "empty.txt").write_bytes(b"")
+    inputs = sorted(SAMPLES.iterdir()) + [tmp_path / "empty.txt", tmp_path / "missing.txt"]
+    docs = process_batch([Document(id=str(i), source=str(p)) for i, p in enumerate(inputs)], Options())
+    assert {d.status for d in docs} == {"ok", "dropped", "failed"}
+    batch = spooled_batch(docs)
+    assert len(batch) == len(docs) and batch.ids == [d.id for d in docs]
+    assert batch.lines == b"".join(spool_line(d) for d in docs)
+    assert batch.bytes_in == sum(d.bytes_in for d in docs)
+    signed = [i for i, d in enumerate(docs) if d.ok and d.signature is not None and d.shingle_count]
+    assert batch.signed.tolist() == signed and len(signed) >= 5
+    assert np.array_equal(batch.signatures, np.stack([docs[i].signature for i in signed]))
+    assert batch.shingle_counts.tolist() == [docs[i].shingle_count for i in signed]
+    assert batch.chars_out.tolist() == [docs[i].chars_out for i in signed]
+    assert batch.dates.tolist() == [date_number(docs[i].date) for i in signed]
+    assert batch.sites == [site_of(d.url, d.source) if d.ok else None for d in docs]
+    present = [[k for k in d.site_keys or () if k is not None] if d.ok else [] for d in docs]
+    assert list(batch.key_counts) == [len(keys) for keys in present]
+    assert list(batch.keys) == [k for keys in present for k in keys] and len(batch.keys) > 0
+    assert spooled_batch(docs, journal_lines=False).lines == b""
+    nothing = spooled_batch([d for d in docs if not d.ok])
+    assert len(nothing.signed) == 0 and nothing.signatures.shape[0] == 0
+
+
 def test_a_document_crosses_processes_whole() -> None:
     """Documents are pickled as a tuple of field values: every field comes
     back, and an attribute that is not a field is not lost either."""
@@ -247,7 +281,7 @@ def test_a_document_crosses_processes_whole() -> None:
                    confidence=0.5, repairs=["nfc"], duplicate_of="b", cluster="b", similarity=0.9,
                    contained_in="b", containment=0.95, bytes_in=10, chars_in=9, chars_out=8,
                    explain=[{"line": 1}], signature=np.arange(4, dtype=np.uint32), shingle_count=3,
-                   site_keys=[1, None], spooled=b"line")
+                   site_keys=[1, None])
     back = pickle.loads(pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL))
     for f in fields(Document):
         assert np.array_equal(getattr(back, f.name), getattr(doc, f.name)) if f.name == "signature" \

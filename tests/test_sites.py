@@ -169,18 +169,26 @@ def test_the_site_of_a_file_is_its_directory(source):
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(["a", "b", None]), st.lists(st.integers(0, 2**64 - 1) | st.none(),
                                                                         max_size=12)), max_size=40),
-       st.sampled_from([1, 3, 5, 64]))
-def test_site_key_spool_reads_back_what_it_was_given(docs, buffer) -> None:
+       st.sampled_from([1, 3, 5, 64]), st.integers(1, 7))
+def test_site_key_spool_reads_back_what_it_was_given(docs, buffer, batch) -> None:
     """Documents come back in order with their site and present keys, whatever
-    the chunk size (the read buffer cuts documents at any point)."""
+    the chunk size (the read buffer cuts documents at any point), added one
+    by one or in batches as workers send them."""
+    from array import array
     from unittest import mock
 
     from cleaner import sites
 
     with mock.patch.object(sites, "SPOOL_BUFFER", buffer):
         spool = sites.SiteKeySpool()
-        for key, (site, keys) in enumerate(docs):
-            spool.add(key, site, keys)
+        for first in range(0, len(docs), batch):
+            part = docs[first:first + batch]
+            if batch == 1:
+                spool.add(first, *part[0])
+                continue
+            present = [[k for k in keys if k is not None] for _, keys in part]
+            spool.add_batch(first, [site for site, _ in part], array("L", map(len, present)),
+                            array("Q", [k for keys in present for k in keys]))
         expected = [(key, site, [k for k in keys if k is not None])
                     for key, (site, keys) in enumerate(docs) if site is not None]
         assert [(key, site, list(keys)) for key, site, keys in spool] == expected
