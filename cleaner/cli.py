@@ -23,6 +23,11 @@ from .parallel import default_workers
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2, 130, 141
 
+# cleaner does no linear algebra, yet numpy's OpenBLAS starts a thread per
+# extra core when numpy is imported, and that thread busy-waits ~0.1 s of CPU
+# before it sleeps: CPU the workers need. A value the user set is kept.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 CLEAN_HELP = """Clean and deduplicate web pages into a text corpus.
 
 INPUT is any mix of files, directories (walked recursively in sorted order,
