@@ -348,9 +348,9 @@ class CleanRun:
                     yield from self._finish(journal, grouping, ids)
                     return
                 site_stats = sites.statistics(grouping, options.site_min_docs, options.site_min_share)
+                site_stats = site_stats.compacted()  # only the boilerplate lines stay in memory
                 changed = sites.changed(site_stats)
                 sites.close()
-                site_stats = site_stats.compacted()  # only the boilerplate lines stay in memory
                 if not options.dedup:
                     grouping = Grouping()
                 elif changed:

@@ -27,6 +27,7 @@ from .lexicon import default_lexicon
 from .minhash import line_keys
 
 PARAGRAPH_SEPARATOR = "\n\n"
+_KEY_MASK = (1 << 64) - 1  # a slot's line key, below its site id
 # Values (8 bytes each) a SiteKeySpool buffers before writing them out.
 SPOOL_BUFFER = 1 << 16
 
@@ -169,9 +170,14 @@ class SiteStats:
                 verdicts[slot] = (k, n)
         return SiteStats(self.min_docs, self.min_share, _site_ids=dict(self._site_ids), _verdicts=verdicts)
 
-    def boilerplate_in(self, site: str | None, keys: Iterable[int | None]) -> bool:
-        """Does a text with these paragraph keys hold boilerplate of its site?"""
-        return any(self.frequency(site, key) is not None for key in keys)
+    def boilerplate_keys(self) -> dict[str, set[int]]:
+        """Per site, the keys of its boilerplate lines."""
+        verdicts = self._verdicts if self._verdicts is not None else self.compacted()._verdicts
+        names = {site_id: site for site, site_id in self._site_ids.items()}
+        out: dict[str, set[int]] = {}
+        for slot in verdicts:
+            out.setdefault(names[slot >> 64], set()).add(slot & _KEY_MASK)
+        return out
 
     def filter(self, site: str | None, text: str, keys: list[int | None] | None = None
                ) -> tuple[str, list[tuple[str, int, int]]]:
@@ -278,8 +284,12 @@ class SiteKeySpool:
         return counts
 
     def changed(self, stats: "SiteStats") -> array:
-        """Keys of the documents that hold boilerplate of their site, ascending."""
-        return array("q", (key for key, site, keys in self if stats.boilerplate_in(site, keys)))
+        """Keys of the documents that hold boilerplate of their site, ascending.
+        Each site's boilerplate keys are a set, and a document's keys are
+        tested against it at once (a lookup per key cost a third of this)."""
+        boilerplate = stats.boilerplate_keys()
+        return array("q", (key for key, site, keys in self
+                           if site in boilerplate and not boilerplate[site].isdisjoint(keys)))
 
     def close(self) -> None:
         self._file.close()

@@ -148,6 +148,11 @@ def test_site_key_spool_counts_as_adding_documents_directly() -> None:
             key = line_key(paragraph)
             assert compact.frequency(site, key) == counted.frequency(site, key)
     assert compact._verdicts and not compact._seen  # the boilerplate lines alone
+    assert list(spool.changed(compact)) == [0, 1, 5, 6]
+    boilerplate = compact.boilerplate_keys()
+    assert boilerplate == counted.boilerplate_keys() and set(boilerplate) == {"a"}
+    assert line_key("Weitere Artikel") in boilerplate["a"]
+    assert all(compact.frequency("a", key) is not None for key in boilerplate["a"])
     spool.close()
 
 
