@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -112,10 +113,14 @@ def test_documents_that_lose_boilerplate_are_grouped_on_their_new_text(tmp_path:
     assert plain["page9"].contained_in == "page0" and plain["page9"].similarity < 1.0
 
 
-def test_site_key_spool_counts_as_adding_documents_directly() -> None:
+@pytest.mark.parametrize("chunk", [1, 2, 65536])
+def test_site_key_spool_counts_as_adding_documents_directly(chunk: int, monkeypatch) -> None:
+    from cleaner import sites
     from cleaner.groups import Grouping
     from cleaner.sites import SiteKeySpool
     import numpy as np
+
+    monkeypatch.setattr(sites, "SPOOL_CHUNK", chunk)  # the passes read the spool a chunk at a time
 
     docs = [("a", ["Weitere Artikel", "Eins", STORIES[0]]), ("a", ["Weitere Artikel", "Zwei"]),
             (None, ["Weitere Artikel"]), ("b", ["Weitere Artikel"]), ("a", []),
@@ -174,8 +179,8 @@ def test_the_site_of_a_file_is_its_directory(source):
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(["a", "b", None]), st.lists(st.integers(0, 2**64 - 1) | st.none(),
                                                                         max_size=12)), max_size=40),
-       st.sampled_from([1, 3, 5, 64]), st.integers(1, 7))
-def test_site_key_spool_reads_back_what_it_was_given(docs, buffer, batch) -> None:
+       st.sampled_from([1, 3, 5, 64]), st.integers(1, 7), st.sampled_from([1, 2, 5, 65536]))
+def test_site_key_spool_reads_back_what_it_was_given(docs, buffer, batch, chunk) -> None:
     """Documents come back in order with their site and present keys, whatever
     the chunk size (the read buffer cuts documents at any point), added one
     by one or in batches as workers send them."""
@@ -184,7 +189,7 @@ def test_site_key_spool_reads_back_what_it_was_given(docs, buffer, batch) -> Non
 
     from cleaner import sites
 
-    with mock.patch.object(sites, "SPOOL_BUFFER", buffer):
+    with mock.patch.object(sites, "SPOOL_BUFFER", buffer), mock.patch.object(sites, "SPOOL_CHUNK", chunk):
         spool = sites.SiteKeySpool()
         for first in range(0, len(docs), batch):
             part = docs[first:first + batch]
@@ -199,3 +204,23 @@ def test_site_key_spool_reads_back_what_it_was_given(docs, buffer, batch) -> Non
         assert [(key, site, list(keys)) for key, site, keys in spool] == expected
         assert [(key, site, list(keys)) for key, site, keys in spool] == expected  # read twice
         spool.close()
+
+
+def test_a_document_holds_boilerplate_only_when_its_own_site_has_it() -> None:
+    """changed() looks keys up mixed with their site's bits, where two sites'
+    keys may meet: a hit is checked against the document's own site."""
+    from cleaner.groups import Grouping
+    from cleaner.sites import SiteKeySpool, _site_mix
+
+    spool = SiteKeySpool()
+    menu = line_key("Weitere Artikel")
+    for key in range(4):
+        spool.add(key, "a", [menu, key])  # site id 0
+    other = line_key("Tin khác")
+    for key in range(4, 7):
+        spool.add(key, "b", [other])  # site id 1
+    spool.add(7, "b", [menu ^ _site_mix(0) ^ _site_mix(1)])  # mixes to a's menu
+    stats = spool.statistics(Grouping(), min_docs=3, min_share=0.05).compacted()
+    assert stats.boilerplate_keys() == {"a": {menu}, "b": {other}}
+    assert list(spool.changed(stats)) == [0, 1, 2, 3, 4, 5, 6]
+    spool.close()
