@@ -25,9 +25,10 @@ def candidate_pairs(column, n: int, bands: int) -> tuple[np.ndarray, np.ndarray]
     pairs = _PairSet(n * n)
     for b in range(bands):
         hashes = column(b)
-        order = np.argsort(hashes, kind="stable")
+        order = np.argsort(hashes)  # introsort: ~4x faster than a stable sort of 64-bit keys
         ordered = hashes[order]
         del hashes
+        _rows_ascending_in_long_runs(order, ordered)
         for step in range(1, BUCKET_NEIGHBOURS + 1):
             if step >= n:
                 break
@@ -53,6 +54,25 @@ def candidate_pairs(column, n: int, bands: int) -> tuple[np.ndarray, np.ndarray]
         if i % 4 == 3:  # parts are heap blocks: their pages go back as the arrays fill
             release_free_memory()
     return left, right
+
+
+def _rows_ascending_in_long_runs(order: np.ndarray, ordered: np.ndarray) -> None:
+    """Put the rows of each run of equal hashes longer than
+    BUCKET_NEIGHBOURS + 1 in ascending order, in place, as a stable sort
+    leaves them: rows in such a run are paired by position. A shorter run
+    gives every pair of its rows whatever their order, so it is left alone."""
+    reach = BUCKET_NEIGHBOURS + 1
+    if len(ordered) <= reach or not (ordered[reach:] == ordered[:-reach]).any():
+        return  # no run that long: the usual case
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    lengths = np.diff(np.append(starts, len(ordered)))
+    long = lengths > reach
+    starts, lengths = starts[long], lengths[long]
+    run = np.repeat(np.arange(len(starts), dtype=np.int64), lengths)
+    positions = np.arange(len(run), dtype=np.int64) + np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+    keys = run * len(order) + order[positions]  # by run, then by row
+    keys.sort()
+    order[positions] = keys % len(order)
 
 
 class _PairSet:
