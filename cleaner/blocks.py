@@ -109,7 +109,10 @@ def segment(tree) -> list[Block]:
                 add(element.tail, bold, link)  # the tail belongs to the parent
             return
         is_block = tag in BLOCK_TAGS
-        inner_caption = caption or tag == "figcaption" or tag == "caption" or _caption_hint(element)
+        # Whether it heads a caption matters only to a block's flush and to
+        # children: not asked of inline leaves (links, spans), most elements.
+        inner_caption = caption or tag == "figcaption" or tag == "caption" or (
+            (is_block or len(element) > 0) and _caption_hint(element))
         if is_block:
             flush(block_tag, caption)
             inner_tag = tag
