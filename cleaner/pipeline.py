@@ -335,8 +335,7 @@ class CleanRun:
         try:
             with self._journal(temporary_ok=True) as journal:
                 for batch in self._batches(journal, spool=True):
-                    self.stats.read += len(batch)
-                    self.stats.bytes_in += batch.bytes_in
+                    self.stats.count_read_batch(len(batch), batch.bytes_in)
                     _add(index, batch, len(ids))
                     if sites is not None:
                         sites.add_batch(len(ids), batch.sites, batch.key_counts, batch.keys)

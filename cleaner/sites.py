@@ -207,9 +207,17 @@ def _runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return values[starts], np.diff(np.append(starts, len(values)))
 
 
+_MIX = 0x9E3779B97F4A7C15  # 2^64 / golden ratio: spreads consecutive site ids
+
+
 def _site_mix(site_id: int) -> int:
     """Bits that set one site's line keys apart from another's in a bucket hash."""
-    return (site_id * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
+    return (site_id * _MIX) & _KEY_MASK
+
+
+def _site_mixes(site_ids: np.ndarray) -> np.ndarray:
+    """_site_mix of each site id, vectorised: uint64 products wrap as its mask does."""
+    return site_ids.astype(np.uint64) * np.uint64(_MIX)
 
 
 class SiteKeySpool:
@@ -279,9 +287,8 @@ class SiteKeySpool:
     def _mixed(self, heads: np.ndarray, keys: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For each key of a chunk: its document's row, and the key mixed with
         its site (what the bucket counts hash)."""
-        mixes = np.array([_site_mix(i) for i in range(len(self._site_ids))], dtype=np.uint64)
         row = np.repeat(np.arange(len(heads)), np.diff(starts))
-        return row, keys ^ mixes[heads[row, 1]]
+        return row, keys ^ _site_mixes(heads[row, 1])
 
     def statistics(self, grouping, min_docs: int, min_share: float) -> "SiteStats":
         """Site statistics, each near-duplicate group counted once (as its root).

@@ -32,8 +32,12 @@ class RunStats:
     finished: float | None = None
 
     def count_read(self, doc: Document) -> None:
-        self.read += 1
-        self.bytes_in += doc.bytes_in
+        self.count_read_batch(1, doc.bytes_in)
+
+    def count_read_batch(self, documents: int, bytes_in: int) -> None:
+        """Documents read, from a batch's figures alone."""
+        self.read += documents
+        self.bytes_in += bytes_in
 
     def count_result(self, doc: Document) -> None:
         if doc.status == FAILED:
