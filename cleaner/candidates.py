@@ -12,6 +12,8 @@ from .parallel import release_free_memory
 
 # In a bucket of many documents, each is compared with this many before it.
 BUCKET_NEIGHBOURS = 8
+# Rows of long runs of equal hashes put back in row order at a time.
+REORDER_ROWS = 1 << 16
 
 
 def candidate_pairs(column, n: int, bands: int) -> tuple[np.ndarray, np.ndarray]:
@@ -68,11 +70,18 @@ def _rows_ascending_in_long_runs(order: np.ndarray, ordered: np.ndarray) -> None
     lengths = np.diff(np.append(starts, len(ordered)))
     long = lengths > reach
     starts, lengths = starts[long], lengths[long]
-    run = np.repeat(np.arange(len(starts), dtype=np.int64), lengths)
-    positions = np.arange(len(run), dtype=np.int64) + np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
-    keys = run * len(order) + order[positions]  # by run, then by row
-    keys.sort()
-    order[positions] = keys % len(order)
+    ends = np.cumsum(lengths)  # of the long runs' rows, counted together
+    first = 0
+    while first < len(starts):  # a few runs at a time: the arrays below are per row
+        last = max(first + 1, int(np.searchsorted(ends, ends[first] - lengths[first] + REORDER_ROWS, "right")))
+        run_starts, run_lengths = starts[first:last], lengths[first:last]
+        run = np.repeat(np.arange(len(run_starts), dtype=np.int64), run_lengths)
+        positions = np.arange(len(run), dtype=np.int64) + np.repeat(
+            run_starts - (np.cumsum(run_lengths) - run_lengths), run_lengths)
+        keys = run * len(order) + order[positions]  # by run, then by row
+        keys.sort()
+        order[positions] = keys % len(order)
+        first = last
 
 
 class _PairSet:

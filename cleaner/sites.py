@@ -32,8 +32,10 @@ PARAGRAPH_SEPARATOR = "\n\n"
 _KEY_MASK = (1 << 64) - 1  # a slot's line key, below its site id
 # Values (8 bytes each) a SiteKeySpool buffers before writing them out.
 SPOOL_BUFFER = 1 << 16
-# Documents a pass over the spool reads at a time (their keys come with them).
-SPOOL_CHUNK = 1 << 16
+# Documents a pass over the spool reads at a time (their keys come with them):
+# the chunk's arrays, and the Python ints the statistics make of them, are a
+# transient of the main process (~100 bytes a document).
+SPOOL_CHUNK = 1 << 13
 
 
 def site_of(url: str | None, source: str | None) -> str | None:
@@ -281,7 +283,7 @@ class SiteKeySpool:
         sites = list(self._site_ids)
         for heads, keys, starts in self._chunks():
             all_keys, bounds = keys.tolist(), starts.tolist()
-            for i, (key, site_id, _) in enumerate(heads.tolist()):
+            for i, (key, site_id) in enumerate(zip(heads[:, 0].tolist(), heads[:, 1].tolist())):
                 yield key, sites[site_id], all_keys[bounds[i]:bounds[i + 1]]
 
     def _mixed(self, heads: np.ndarray, keys: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -309,7 +311,7 @@ class SiteKeySpool:
                 starts = np.zeros(len(heads) + 1, dtype=np.int64)
                 np.cumsum(np.bincount(row[passing], minlength=len(heads)), out=starts[1:])
             all_keys, bounds = keys.tolist(), starts.tolist()
-            for i, (key, site_id, _) in enumerate(heads.tolist()):
+            for i, (key, site_id) in enumerate(zip(heads[:, 0].tolist(), heads[:, 1].tolist())):
                 root = root_of(key)
                 stats.add(sites[site_id], key if root is None else root, all_keys[bounds[i]:bounds[i + 1]])
         return stats

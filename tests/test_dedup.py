@@ -260,11 +260,14 @@ def test_components_long_chain_and_random_graphs_match_a_plain_union_find():
             assert groups(size, pairs, chunk)[0].tolist() == expected
 
 
-@pytest.mark.parametrize("buffer", [1, 5, 1 << 16])  # merged into the parts every few codes, or once
-def test_candidates_are_the_bucket_neighbour_pairs_of_every_band(buffer, monkeypatch):
+# merged into the parts every few codes, or once; long runs put in row order a few rows at a time, or at once
+@pytest.mark.parametrize("buffer, reorder", [(1, 1), (5, 7), (1 << 16, 1 << 16)])
+def test_candidates_are_the_bucket_neighbour_pairs_of_every_band(buffer, reorder, monkeypatch):
+    from cleaner import candidates
     from cleaner.candidates import BUCKET_NEIGHBOURS, _PairSet, candidate_pairs
 
     monkeypatch.setattr(_PairSet, "BUFFER", buffer)
+    monkeypatch.setattr(candidates, "REORDER_ROWS", reorder)
 
     rng = np.random.default_rng(5)
     for _ in range(30):
