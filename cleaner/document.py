@@ -37,6 +37,8 @@ RECORD_FIELDS = (
     "duplicate_of", "cluster", "similarity", "contained_in", "containment",
     "bytes_in", "chars_in", "chars_out",
 )
+# The fields the last pass sets for a document in a near-duplicate group.
+DUPLICATE_FIELDS = ("duplicate_of", "cluster", "similarity", "contained_in", "containment")
 
 
 @dataclass

@@ -61,8 +61,9 @@ class DedupStats:
     clusters: Any = field(default_factory=list)  # a dedup.ClusterReport: len() and iteration
 
 
-def _fields(key: int, root: int, grouping: Grouping, ids: IdTable) -> dict:
-    """The duplicate fields of a grouped document (`root`: its kept one)."""
+def duplicate_fields(key: int, root: int, grouping: Grouping, ids: IdTable) -> dict:
+    """The duplicate fields of a grouped document (`root`: its kept one), in
+    the output record's order."""
     out = {"duplicate_of": None, "cluster": ids[root], "similarity": None,
            "contained_in": None, "containment": None}
     if root != key:
@@ -236,7 +237,7 @@ def dedup_lines(source: BinaryIO, options: Options, id_field: str = "id",
                     yield line if line.endswith(b"\n") else line + b"\n"
                     continue
                 root = int(roots[key])
-                extra = None if root < 0 else _fields(key, root, grouping, ids)
+                extra = None if root < 0 else duplicate_fields(key, root, grouping, ids)
                 if root >= 0 and root != key:
                     stats.flagged += 1
                     if options.drop_duplicates:

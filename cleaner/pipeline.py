@@ -24,11 +24,12 @@ from . import chrome, encoding, extract, language
 from .batches import SpooledBatch, spooled_batch
 from .dedup import CorpusIndex, Grouping, StreamIndex, fingerprints, report_clusters
 from .sites import SiteKeySpool, SiteStats, paragraph_keys, site_of
-from .document import (DUPLICATE_DROPPED, EMPTY_AFTER_CLEANING, EMPTY_INPUT, INTERNAL_ERROR,
-                       NOT_TEXT, Document, Options)
+from .document import (DUPLICATE_DROPPED, DUPLICATE_FIELDS, EMPTY_AFTER_CLEANING, EMPTY_INPUT,
+                       INTERNAL_ERROR, NOT_TEXT, Document, Options)
 from .io import readers
+from .io.writers import dumps as record_line
 from .journal import Journal, ResumeError, parse_line, split_line, written_figures
-from .jsonl_dedup import IdTable
+from .jsonl_dedup import IdTable, duplicate_fields
 from .parallel import BatchSizer, batched, keep_heap_small, ordered_map, release_free_memory
 from .stats import RunStats
 
@@ -403,11 +404,14 @@ class CleanRun:
             root = root_of(key)
             if edited:
                 at += 1
-            elif self._lines and root is None:
+            elif self._lines and (root is None or root == key or not self.options.drop_duplicates):
                 record, rest = split_line(line)
                 figures = written_figures(rest)
-                if figures is not None:
-                    self.stats.count_written(*figures)
+                fields = None if root is None or figures is None else duplicate_fields(key, root, grouping, ids)
+                if fields is not None:
+                    record = _with_duplicate_fields(record, fields)
+                if figures is not None and record is not None:
+                    self.stats.count_written(*figures, flagged=fields is not None and root != key)
                     yield record + b"\n"
                     continue
             doc = parse_line(line)
@@ -460,15 +464,34 @@ def _remove_site_boilerplate(doc: Document, site_stats: SiteStats, options: Opti
 def _mark_duplicate(doc: Document, key: int, root: int, grouping: Grouping, ids: IdTable,
                     options: Options) -> None:
     """Set the duplicate fields of document `key`, in the group kept as `root`."""
-    doc.cluster = ids[root]
-    if key in grouping.contained_in:
-        container, score = grouping.contained_in[key]
-        doc.contained_in, doc.containment = ids[container], score
-    if root != key:
-        doc.duplicate_of = ids[root]
-        doc.similarity = grouping.similarity_of(key)
-        if options.drop_duplicates:
-            doc.drop(DUPLICATE_DROPPED, f"near-duplicate of {ids[root]}")
+    for name, value in duplicate_fields(key, root, grouping, ids).items():
+        setattr(doc, name, value)
+    if root != key and options.drop_duplicates:
+        doc.drop(DUPLICATE_DROPPED, f"near-duplicate of {ids[root]}")
+
+
+# A journaled record's duplicate fields, all null until the last pass.
+_NO_DUPLICATE_FIELDS = record_line(dict.fromkeys(DUPLICATE_FIELDS))[1:-2]
+
+
+def _with_duplicate_fields(record: bytes, fields: dict) -> bytes | None:
+    """A journaled record with its duplicate fields set, as writing the
+    document would give it, by replacing their bytes: parsing and writing
+    again every document of a group was most of the last pass on corpora
+    full of near-copies. Outside a string a JSON quote is never escaped, so
+    the record's own `"duplicate_of": null, ...` is the only match. None
+    (write it from the document) where the writer escapes, or may have
+    escaped, a whole record to ASCII (for a lone surrogate): ids holding
+    what that escaping changes (DEL and beyond ASCII) that came out escaped,
+    or went into a record that is all ASCII."""
+    at = record.find(_NO_DUPLICATE_FIELDS)
+    if at < 0:
+        return None
+    line = record_line(fields)
+    plain = all(value.isascii() and "\x7f" not in value for value in fields.values() if type(value) is str)
+    if not plain and (line.isascii() or record.isascii()):
+        return None
+    return record[:at] + line[1:-2] + record[at + len(_NO_DUPLICATE_FIELDS):]
 
 
 def clean(inputs: Iterable[Input], options: Options | None = None, **kwargs) -> CleanRun:

@@ -45,15 +45,14 @@ class RunStats:
         elif doc.status == DROPPED:
             self.dropped[doc.reason] += 1
         else:
-            self.count_written(doc.chars_out, utf8_length(doc.text))
-            if doc.duplicate_of is not None:
-                self.flagged += 1
+            self.count_written(doc.chars_out, utf8_length(doc.text), flagged=doc.duplicate_of is not None)
 
-    def count_written(self, chars: int, text_bytes: int) -> None:
-        """A written document, from its figures alone (flags are counted apart)."""
+    def count_written(self, chars: int, text_bytes: int, flagged: bool = False) -> None:
+        """A written document, from its figures alone; `flagged`: a near-duplicate."""
         self.written += 1
         self.chars_out += chars
         self.bytes_out += text_bytes
+        self.flagged += flagged
 
     def finish(self) -> None:
         self.finished = time.monotonic()

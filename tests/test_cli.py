@@ -277,6 +277,8 @@ def test_output_lines_copied_from_the_journal_equal_the_records_of_the_library(t
     wire = " ".join(f"Câu thứ {n} của bản tin thông tấn về thời tiết miền Bắc tuần này." for n in range(12))
     for i in range(3):  # one story on three sites: a group
         (corpus / f"copy{i}.txt").write_text(f"Bản tin số {i}\n\n{wire}\n", encoding="utf-8")
+    short = " ".join(f"Câu thứ {n} của bản tin thông tấn về thời tiết miền Bắc tuần này." for n in range(7))
+    (corpus / "short.txt").write_text(f"Tin vắn\n\n{short}\n", encoding="utf-8")  # contained in the others
     alone = ["Hội chợ sách mùa thu khai mạc tại công viên với hàng trăm gian hàng của các nhà xuất bản.",
              "Bệnh viện tỉnh đưa vào sử dụng máy chụp cộng hưởng từ mới, giảm thời gian chờ của người bệnh.",
              "Trường đại học công bố điểm chuẩn năm nay, ngành công nghệ thông tin dẫn đầu với số điểm cao."]
@@ -297,7 +299,9 @@ def test_output_lines_copied_from_the_journal_equal_the_records_of_the_library(t
     for name in ("documents_read", "written", "flagged_duplicates", "dropped", "failed", "bytes_out",
                  "chars_out", "accounted"):
         assert figures[name] == expected[name], name
-    assert any(d.duplicate_of for d in docs) and any(not d.ok for d in docs)
+    assert any(d.duplicate_of for d in docs) and any(d.contained_in for d in docs) and any(not d.ok for d in docs)
     lines = list(clean([str(corpus)], options).output_lines())
-    assert sum(type(item) is bytes for item in lines) >= 4  # the fast path was taken
+    grouped = {d.id for d in docs if d.cluster}
+    assert len(grouped) >= 4 and {json.loads(item)["id"] for item in lines if type(item) is bytes} >= grouped
+    assert sum(type(item) is bytes for item in lines) >= 8  # the fast path was taken, groups included
     assert any(type(item) is not bytes and item.ok for item in lines)  # and the other one

@@ -266,6 +266,31 @@ def test_a_spooled_batch_holds_what_pass_a_reads_of_its_documents(tmp_path: Path
     assert len(nothing.signed) == 0 and nothing.signatures.shape[0] == 0
 
 
+@settings(max_examples=500, deadline=None)
+@given(st.text(max_size=6), st.text(max_size=6) | st.sampled_from(["\ud800", "tin-\udcff", "Tức", "\x7f"]),
+       st.text(max_size=30) | st.sampled_from(["a\udc80b"]),
+       st.none() | st.floats(0, 1), st.none() | st.tuples(st.text(max_size=6), st.floats(0, 1)))
+def test_duplicate_fields_spliced_into_a_record_are_what_the_writer_writes(doc_id, root_id, text, similarity,
+                                                                          contained):
+    """The last pass sets a grouped document's duplicate fields in its
+    journaled record's bytes: the result is the record written whole, or
+    None where the writer would escape it whole (lone surrogates)."""
+    from cleaner.document import DUPLICATE_FIELDS
+    from cleaner.io.writers import dumps
+    from cleaner.pipeline import _with_duplicate_fields
+
+    record = {"id": doc_id, "title": "Tin", "text": text, "repairs": [],
+              **dict.fromkeys(DUPLICATE_FIELDS), "chars_out": len(text)}
+    fields = {"duplicate_of": root_id if similarity is not None else None, "cluster": root_id,
+              "similarity": similarity, "contained_in": contained and contained[0],
+              "containment": contained and contained[1]}
+    spliced = _with_duplicate_fields(dumps(record)[:-1], fields)
+    if spliced is not None:
+        assert spliced + b"\n" == dumps({**record, **fields})
+    if all(value.isascii() and "\x7f" not in value for value in (doc_id, root_id, text, *(contained or ("",))[:1])):
+        assert spliced is not None  # plain records take the fast path
+
+
 def test_a_document_crosses_processes_whole() -> None:
     """Documents are pickled as a tuple of field values: every field comes
     back, and an attribute that is not a field is not lost either."""
