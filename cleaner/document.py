@@ -30,15 +30,15 @@ NOT_TEXT = "not_text"
 TOO_LARGE = "too_large"
 INTERNAL_ERROR = "internal_error"
 
+# The fields the last pass sets for a document in a near-duplicate group.
+DUPLICATE_FIELDS = ("duplicate_of", "cluster", "similarity", "contained_in", "containment")
 # Fields written to the JSON Lines output, in this order.
 RECORD_FIELDS = (
     "id", "source", "url", "title", "date", "site", "language", "format",
     "text", "encoding", "encoding_method", "confidence", "repairs",
-    "duplicate_of", "cluster", "similarity", "contained_in", "containment",
+    *DUPLICATE_FIELDS,
     "bytes_in", "chars_in", "chars_out",
 )
-# The fields the last pass sets for a document in a near-duplicate group.
-DUPLICATE_FIELDS = ("duplicate_of", "cluster", "similarity", "contained_in", "containment")
 
 
 @dataclass

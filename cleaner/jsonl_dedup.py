@@ -23,7 +23,7 @@ import numpy as np
 from . import minhash
 from .journal import loads as parse_json
 from .dedup import CorpusIndex, Grouping, date_number, fingerprints, report_clusters
-from .document import Options
+from .document import DUPLICATE_FIELDS, Options
 
 
 
@@ -64,8 +64,8 @@ class DedupStats:
 def duplicate_fields(key: int, root: int, grouping: Grouping, ids: IdTable) -> dict:
     """The duplicate fields of a grouped document (`root`: its kept one), in
     the output record's order."""
-    out = {"duplicate_of": None, "cluster": ids[root], "similarity": None,
-           "contained_in": None, "containment": None}
+    out = dict.fromkeys(DUPLICATE_FIELDS)
+    out["cluster"] = ids[root]
     if root != key:
         out["duplicate_of"] = ids[root]
         out["similarity"] = grouping.similarity_of(key)

@@ -404,6 +404,7 @@ class CleanRun:
             root = root_of(key)
             if edited:
                 at += 1
+            # (a duplicate that --drop-duplicates drops goes on as a Document, for --errors)
             elif self._lines and (root is None or root == key or not self.options.drop_duplicates):
                 record, rest = split_line(line)
                 figures = written_figures(rest)
