@@ -1,0 +1,52 @@
+"""The summary table written without rich (stderr not a terminal) is the
+text rich would write."""
+
+from __future__ import annotations
+
+import io
+
+from hypothesis import given, strategies as st
+from rich.console import Console
+from rich.table import Table
+
+from cleaner.stats import RunStats
+from cleaner.summary import plain_table, print_summary
+
+
+def rich_table(title: str, rows: list[tuple[str, str, bool]], width: int) -> str:
+    table = Table(title=title, title_justify="left", show_header=False, box=None, padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    for label, value, alert in rows:
+        table.add_row(label, value, style="red" if alert else None)
+    out = io.StringIO()
+    Console(file=out, width=width, highlight=False, force_terminal=False).print(table)
+    return out.getvalue()
+
+
+labels = st.text(st.characters(min_codepoint=32, max_codepoint=126), min_size=1, max_size=40)
+values = st.integers(min_value=0, max_value=10**15).map(lambda n: f"{n:,}")
+
+
+@given(st.sampled_from(["cleaner", "cleaner: interrupted", "cleaner dedup"]),
+       st.lists(st.tuples(labels, values, st.booleans()), min_size=1, max_size=12),
+       st.sampled_from([40, 60, 80, 120]))
+def test_plain_table_is_what_rich_writes(title: str, rows: list, width: int) -> None:
+    plain = plain_table(title, rows, width)
+    if plain is not None:
+        assert plain == rich_table(title, rows, width)
+
+
+def test_too_wide_or_not_ascii_is_left_to_rich() -> None:
+    assert plain_table("cleaner", [("x" * 75, "1", False)], 80) is None
+    assert plain_table("cleaner", [("dropped: é", "1", False)], 80) is None
+
+
+def test_summary_piped_is_rich_text(capsys) -> None:
+    stats = RunStats()
+    stats.read, stats.written, stats.failed = 3, 2, {"internal_error": 1}
+    stats.finish()
+    print_summary(stats)
+    err = capsys.readouterr().err
+    assert "documents read" in err and "failed: internal_error" in err
+    assert err.splitlines()[0].rstrip() == "cleaner"
