@@ -76,6 +76,55 @@ def _word_keys(texts: list[str]) -> list[str]:
 
 def segment(tree) -> list[Block]:
     """The page's visible text as blocks, in document order."""
+    body = tree.find(".//body")
+    root = body if body is not None else tree
+    blocks = compiled_walk(root)
+    if blocks is None:
+        blocks = python_walk(root)
+    for block, key in zip(blocks, _word_keys([b.text for b in blocks])):
+        block.words = key.split(" ") if key else []
+    return blocks
+
+
+def compiled_walk(root) -> list[Block] | None:
+    """python_walk by the compiled kernel (cleaner/_segment.c), or None when
+    there is no kernel or the tree is one it leaves to Python."""
+    kernel = _kernel()
+    if kernel is None:
+        return None
+    walked = kernel.walk(root, _CAPTION_HINT)
+    if walked is None:
+        return None
+    return [Block(text, tag, bold, caption, link_chars) for text, tag, bold, caption, link_chars in walked]
+
+
+# A page using every rule of the walk: the kernel must read it as Python does.
+_PROBE = ("<html><head><title>t</title></head><body>lead <b>Bold words here</b> tail"
+          "<div class='Photo-Caption'>Ảnh:<br>AFP</div><p>text <a href='#'>a link</a> more"
+          "<script>var x</script> after</p><figure><figcaption>Cap</figcaption></figure>"
+          "<div id='lé-desc'><span>x</span></div><table><tr><td>cell\u00a0 one</td></tr></table>"
+          "<ul><li><strong>all bold</strong></li></ul>end</body></html>")
+
+
+@lru_cache(maxsize=1)
+def _kernel():
+    """The compiled walk, if it is built and agrees with python_walk on the probe."""
+    try:
+        from . import _segment
+        from lxml.html import fromstring
+    except ImportError:
+        return None
+    root = fromstring(_PROBE).find(".//body")
+    try:
+        walked = _segment.walk(root, _CAPTION_HINT)
+    except Exception:
+        return None
+    expected = [(b.text, b.tag, b.bold, b.caption, b.link_chars) for b in python_walk(root)]
+    return _segment if walked == expected else None
+
+
+def python_walk(root) -> list[Block]:
+    """`root`'s text as blocks (without their words), in document order."""
     blocks: list[Block] = []
     parts: list[str] = []
     # characters of the current block: all, in bold, in links (what `parts` holds)
@@ -131,11 +180,8 @@ def segment(tree) -> list[Block]:
         if element.tail:
             add(element.tail, bold, link)
 
-    body = tree.find(".//body")
-    walk(body if body is not None else tree, "body", False, False, False)
+    walk(root, "body", False, False, False)
     flush("body", False)
-    for block, key in zip(blocks, _word_keys([b.text for b in blocks])):
-        block.words = key.split(" ") if key else []
     return blocks
 
 
