@@ -272,3 +272,12 @@ def test_line_of_is_the_first_line_holding_the_words(lines, words) -> None:
     needle = " " + " ".join(words) + " "
     expected = next((i for i, t in enumerate(tokens) if needle in t), -1)
     assert _Lines(tokens).line_of(Block(text="", tag="p", words=words)) == expected
+
+
+def test_without_a_headline_the_title_is_trafilaturas_search_of_the_page() -> None:
+    """No og:title, <title> or <h1>: page_metadata then looks for a title as
+    extract_metadata does (it skips that search when the headline is known)."""
+    body = "<p>" + "Một câu văn dài của bài báo này. " * 30 + "</p>"
+    page = (f"<html><head></head><body><div class='post-title'><h2 class='entry-title'>"
+            f"Tiêu đề chính của bài</h2></div>{body}</body></html>")
+    assert extract_html(page).title == "Tiêu đề chính của bài"
