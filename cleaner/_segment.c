@@ -1,9 +1,11 @@
-/* Compiled walk for cleaner.blocks.segment: an lxml tree's visible text as
- * blocks, in document order.
+/* Compiled walks for cleaner.blocks: an lxml tree's visible text as blocks,
+ * in document order (segment), and the texts of its short elements
+ * (shown_texts, where the headline is looked for).
  *
  *   walk(element, caption_hint) -> list of (text, tag, bold, caption, link_chars), or None
+ *   shown_texts(element, tags, max_children, max_chars) -> set of str, or None
  *
- * It computes what blocks.py's Python walk computes (tests compare the two on
+ * They compute what blocks.py's Python walks compute (tests compare them on
  * real pages and generated markup), reading libxml2's nodes directly instead
  * of making a Python object for every element, text and attribute (the walk
  * was ~5% of a web page's time). `caption_hint` is blocks.py's compiled
@@ -187,28 +189,36 @@ fail:
     return -1;
 }
 
+/* " ".join(text.split()) of UTF-8 text, as a str; NULL with *unsupported
+ * set if the text is not UTF-8, NULL with an exception on failure. */
+static PyObject *normalised(const unsigned char *s, Py_ssize_t size, int *unsupported) {
+    unsigned char *out = PyMem_Malloc((size_t)(size ? size : 1));
+    if (!out) return PyErr_NoMemory();
+    Py_ssize_t n = 0;
+    int pending = 0, len;
+    for (Py_ssize_t i = 0; i < size; i += len) {
+        long cp = next_code_point(s + i, size - i, &len);
+        if (cp < 0) { PyMem_Free(out); *unsupported = 1; return NULL; }
+        if (is_space(cp)) { pending = 1; continue; }
+        if (pending && n) out[n++] = ' ';
+        pending = 0;
+        memcpy(out + n, s + i, (size_t)len);
+        n += len;
+    }
+    PyObject *text = PyUnicode_DecodeUTF8((const char *)out, n, NULL);
+    PyMem_Free(out);
+    if (!text) { PyErr_Clear(); *unsupported = 1; }
+    return text;
+}
+
 /* blocks.py's flush(): the block's text with white space runs made single
  * spaces, if it has any visible character. */
 static int flush(Walk *w, PyObject *tag, int caption) {
     Buffer *b = &w->text;
     if (b->size == 0) return 0;
     if (b->chars) {
-        unsigned char *out = PyMem_Malloc((size_t)b->size);
-        if (!out) { PyErr_NoMemory(); return -1; }
-        Py_ssize_t n = 0;
-        int pending = 0, len;
-        for (Py_ssize_t i = 0; i < b->size; i += len) {
-            long cp = next_code_point(b->data + i, b->size - i, &len);
-            if (cp < 0) { PyMem_Free(out); w->unsupported = 1; return -1; }
-            if (is_space(cp)) { pending = 1; continue; }
-            if (pending && n) out[n++] = ' ';
-            pending = 0;
-            memcpy(out + n, b->data + i, (size_t)len);
-            n += len;
-        }
-        PyObject *text = PyUnicode_DecodeUTF8((const char *)out, n, NULL);
-        PyMem_Free(out);
-        if (!text) { PyErr_Clear(); w->unsupported = 1; return -1; }
+        PyObject *text = normalised(b->data, b->size, &w->unsupported);
+        if (!text) return -1;
         int bold = (double)b->bold_chars >= 0.9 * (double)b->chars;
         PyObject *block = Py_BuildValue("(NOOOn)", text, tag, bold ? Py_True : Py_False,
                                         caption ? Py_True : Py_False, b->link_chars);
@@ -366,8 +376,110 @@ static PyObject *segment_walk(PyObject *self, PyObject *args) {
     return NULL;
 }
 
+/* ---- short element texts ---- */
+
+/* Code points of the text nodes under `node` (its string value, as lxml's
+ * text_content() reads it), counted until they pass `limit`. */
+static Py_ssize_t string_length(const Node *node, Py_ssize_t limit, Py_ssize_t count) {
+    for (const Node *child = node->children; child && count <= limit; child = child->next) {
+        if (child->type == TEXT_NODE || child->type == CDATA_NODE) {
+            if (!child->content) continue;
+            for (const unsigned char *p = child->content; *p; p++)
+                if ((*p & 0xC0) != 0x80) count++;
+        } else if (child->type == ELEMENT_NODE) {
+            count = string_length(child, limit, count);
+        }
+    }
+    return count;
+}
+
+static int append_string(Buffer *b, const Node *node) {
+    for (const Node *child = node->children; child; child = child->next) {
+        if (child->type == TEXT_NODE || child->type == CDATA_NODE) {
+            if (child->content &&
+                append(b, child->content, (Py_ssize_t)strlen((const char *)child->content)) < 0)
+                return -1;
+        } else if (child->type == ELEMENT_NODE && append_string(b, child) < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int count_children(const Node *node) {
+    int count = 0;
+    for (const Node *child = node->children; child; child = child->next) count += is_child(child);
+    return count;
+}
+
+typedef struct {
+    const char **tags;
+    Py_ssize_t tag_count;
+    long max_children;
+    Py_ssize_t max_chars;
+    PyObject *texts;
+    int unsupported;
+} Shown;
+
+/* Every element of `node`'s subtree (itself included) whose tag is one of
+ * `tags` and that has at most `max_children` children: its text with white
+ * space runs made single spaces, if the text is at most `max_chars` long. */
+static int collect_shown(Shown *s, const Node *node, int depth) {
+    if (depth > MAX_DEPTH) { s->unsupported = 1; return -1; }
+    if (node->type != ELEMENT_NODE) return 0;
+    if (node->ns && node->ns->href) { s->unsupported = 1; return -1; }
+    int wanted = 0;
+    for (Py_ssize_t i = 0; i < s->tag_count && !wanted; i++)
+        wanted = strcmp((const char *)node->name, s->tags[i]) == 0;
+    if (wanted && count_children(node) <= s->max_children) {
+        if (string_length(node, s->max_chars, 0) <= s->max_chars) {
+            Buffer text = {0};
+            int status = append_string(&text, node);
+            PyObject *shown = status < 0 ? NULL : normalised(text.data, text.size, &s->unsupported);
+            PyMem_Free(text.data);
+            if (!shown) return -1;
+            status = PySet_Add(s->texts, shown);
+            Py_DECREF(shown);
+            if (status < 0) return -1;
+        }
+    }
+    for (const Node *child = node->children; child; child = child->next)
+        if (child->type == ELEMENT_NODE && collect_shown(s, child, depth + 1) < 0) return -1;
+    return 0;
+}
+
+static PyObject *shown_texts(PyObject *self, PyObject *args) {
+    PyObject *element, *tags;
+    long max_children;
+    Py_ssize_t max_chars;
+    if (!PyArg_ParseTuple(args, "OO!ln", &element, &PyTuple_Type, &tags, &max_children, &max_chars)) return NULL;
+    if (!element_type || !PyObject_TypeCheck(element, element_type)) {
+        PyErr_SetString(PyExc_TypeError, "shown_texts() needs an lxml element");
+        return NULL;
+    }
+    Node *root = ((LxmlElement *)element)->c_node;
+    if (!root) Py_RETURN_NONE;
+    Py_ssize_t tag_count = PyTuple_GET_SIZE(tags);
+    const char **names = PyMem_Malloc(sizeof(char *) * (size_t)(tag_count ? tag_count : 1));
+    if (!names) return PyErr_NoMemory();
+    for (Py_ssize_t i = 0; i < tag_count; i++) {
+        names[i] = PyUnicode_AsUTF8(PyTuple_GET_ITEM(tags, i));
+        if (!names[i]) { PyMem_Free(names); return NULL; }
+    }
+    Shown s = {names, tag_count, max_children, max_chars, PySet_New(NULL), 0};
+    int status = s.texts ? collect_shown(&s, root, 0) : -1;
+    PyMem_Free(names);
+    if (status == 0) return s.texts;
+    Py_XDECREF(s.texts);
+    if (s.unsupported && !PyErr_Occurred()) Py_RETURN_NONE;
+    if (!PyErr_Occurred()) PyErr_SetString(PyExc_RuntimeError, "shown_texts failed");
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"walk", segment_walk, METH_VARARGS, "The blocks of an lxml element's text (see blocks.segment)."},
+    {"shown_texts", shown_texts, METH_VARARGS,
+     "Normalised texts of the short elements with these tags (see blocks.shown_texts)."},
     {NULL, NULL, 0, NULL},
 };
 

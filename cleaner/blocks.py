@@ -98,6 +98,27 @@ def compiled_walk(root) -> list[Block] | None:
     return [Block(text, tag, bold, caption, link_chars) for text, tag, bold, caption, link_chars in walked]
 
 
+def shown_texts(tree, tags: tuple[str, ...], max_children: int, max_chars: int) -> set[str]:
+    """The text (white space runs made single spaces) of every element of
+    `tree` with one of `tags`, at most `max_children` children and at most
+    `max_chars` characters of text: the short elements a headline can stand
+    in. The compiled walk stops counting a container's text at `max_chars`,
+    where text_content() makes a string of the whole page for each one."""
+    kernel = _kernel()
+    shown = kernel.shown_texts(tree, tags, max_children, max_chars) if kernel is not None else None
+    return shown if shown is not None else python_shown_texts(tree, tags, max_children, max_chars)
+
+
+def python_shown_texts(tree, tags: tuple[str, ...], max_children: int, max_chars: int) -> set[str]:
+    shown = set()
+    for element in tree.iter(*tags):
+        if len(element) <= max_children:
+            text = element.text_content()
+            if len(text) <= max_chars:
+                shown.add(" ".join(text.split()))
+    return shown
+
+
 # A page using every rule of the walk: the kernel must read it as Python does.
 _PROBE = ("<html><head><title>t</title></head><body>lead <b>Bold words here</b> tail"
           "<div class='Photo-Caption'>Ảnh:<br>AFP</div><p>text <a href='#'>a link</a> more"
@@ -108,7 +129,7 @@ _PROBE = ("<html><head><title>t</title></head><body>lead <b>Bold words here</b> 
 
 @lru_cache(maxsize=1)
 def _kernel():
-    """The compiled walk, if it is built and agrees with python_walk on the probe."""
+    """The compiled walks, if they are built and agree with the Python ones on the probe."""
     try:
         from . import _segment
         from lxml.html import fromstring
@@ -120,7 +141,10 @@ def _kernel():
     except Exception:
         return None
     expected = [(b.text, b.tag, b.bold, b.caption, b.link_chars) for b in python_walk(root)]
-    return _segment if walked == expected else None
+    probe = ("div", "p", "span", "b", "strong")
+    shown = _segment.shown_texts(root, probe, 3, 40)
+    agrees = walked == expected and shown == python_shown_texts(root, probe, 3, 40)
+    return _segment if agrees else None
 
 
 def python_walk(root) -> list[Block]:

@@ -39,6 +39,7 @@ _LAYOUT_CHILDREN = frozenset({"div", "p", "table", "ul", "ol", "h1", "h2", "h3",
 LAYOUT_CELL_CHARS = 200
 # An element holding the headline has at most this many child elements.
 HEADLINE_MAX_CHILDREN = 3
+_HEADLINE_TAGS = ("h1", "h2", "h3", "span", "div", "p", "b", "strong")
 # trafilatura runs in its fast mode (no comparison with readability and
 # justext: a third of its time, and on sites-dev recall is higher without it);
 # an extraction shorter than this many characters is redone with the full
@@ -279,12 +280,7 @@ def _strip_site_name(title: str, tree) -> str:
     candidates = [title[starts[0]:], title[:ends[-1]]]  # without the first / last piece
     # Elements with a few children at most: a headline's own element, not the
     # page's containers (whose text_content() is the whole page, for each of them).
-    shown = set()
-    for element in tree.iter("h1", "h2", "h3", "span", "div", "p", "b", "strong"):
-        if len(element) <= HEADLINE_MAX_CHILDREN:
-            text = element.text_content()
-            if len(text) <= 2 * len(title):
-                shown.add(" ".join(text.split()))
+    shown = blocks.shown_texts(tree, _HEADLINE_TAGS, HEADLINE_MAX_CHILDREN, 2 * len(title))
     for candidate in [title, *candidates]:
         if candidate.strip() in shown:
             return candidate.strip()

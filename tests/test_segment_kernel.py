@@ -1,6 +1,6 @@
-"""The compiled walk (cleaner/_segment.c) against blocks.py's Python walk:
-the same blocks on real pages and on generated markup, and trees it cannot
-read as lxml does left to Python."""
+"""The compiled walks (cleaner/_segment.c) against blocks.py's Python ones:
+the same blocks and the same short element texts on real pages and on
+generated markup, and trees they cannot read as lxml does left to Python."""
 
 from __future__ import annotations
 
@@ -36,6 +36,17 @@ def test_compiled_walk_equals_python_walk_on_real_pages() -> None:
         compiled, python = both(tree.find(".//body"))
         assert compiled is not None and len(python) > 5
         assert compiled == python, path
+        for limit in (0, 30, 80, 400):
+            assert_same_shown_texts(tree, limit)
+
+
+HEADLINE_TAGS = ("h1", "h2", "h3", "span", "div", "p", "b", "strong")
+
+
+def assert_same_shown_texts(tree, max_chars: int) -> None:
+    compiled = blocks._kernel().shown_texts(tree, HEADLINE_TAGS, 3, max_chars)
+    assert compiled is not None
+    assert compiled == blocks.python_shown_texts(tree, HEADLINE_TAGS, 3, max_chars)
 
 
 # Markup pieces that take every branch of the walk: blocks, skipped elements,
@@ -81,6 +92,8 @@ def test_compiled_walk_equals_python_walk_on_any_markup(body: str, keep_comments
         root = tree
     compiled, python = both(root)
     assert compiled == python
+    for limit in (0, 5, 20, 200):
+        assert_same_shown_texts(tree, limit)
 
 
 @kernel
@@ -89,6 +102,8 @@ def test_trees_the_walk_cannot_read_are_left_to_python() -> None:
     etree.SubElement(root, "{urn:x}p").text = "three"  # a namespaced tag reads as "{urn:x}p"
     assert blocks.compiled_walk(root) is None
     assert [b.text for b in blocks.segment(root)] == ["one", "two", "three"]
+    assert blocks._kernel().shown_texts(root, ("p",), 3, 50) is None
+    assert blocks.shown_texts(root, ("p",), 3, 50) == {"one", "two"}
 
 
 def test_segment_without_the_kernel_is_the_python_walk(monkeypatch) -> None:
