@@ -264,15 +264,20 @@ def _vietnamese_candidates(data: bytes) -> list[tuple[float, str]]:
     return sorted(readings, key=lambda r: -r[0])
 
 
-def _best_vietnamese(data: bytes, other: str | None) -> tuple[float, str, str] | None:
+def _best_vietnamese(data: bytes, other: str | None,
+                     other_codec: str | None = None) -> tuple[float, str, str] | None:
     """The Vietnamese reading (score, encoding, text) to prefer over `other`
-    (another decoding), if any."""
+    (another decoding, by `other_codec` when the caller knows it), if any."""
     if data[:DETECTION_WINDOW].isascii():
         return None
     readings = _vietnamese_candidates(data)
     if not readings or readings[0][0] < VIETNAMESE_MIN_SHARE:
         return None
-    baseline = vietnamese_score(_nfc_sample(other))[0] if other is not None else 0.0
+    # A reading in the same codec scored the same sample: each of the three
+    # maps a byte to one character, so `other` starts with that reading's text.
+    baseline = next((s for s, codec in readings if codec == other_codec), None) if other is not None else 0.0
+    if baseline is None:
+        baseline = vietnamese_score(_nfc_sample(other))[0]
     score, codec = readings[0]
     if score < baseline + VIETNAMESE_MARGIN:
         return None
@@ -342,7 +347,7 @@ def detect(data: bytes, content_type: str | None = None) -> Decoded:
 
     candidates = _chardet_candidates(data)
     first = next(((c, text) for c, _, _ in candidates if (text := _strict(data, c)) is not None), None)
-    better = _best_vietnamese(data, first[1] if first else None)
+    better = _best_vietnamese(data, first[1] if first else None, first[0] if first else None)
     if better and not (first and first[0] == better[1]):
         return _vietnamese(better, label, "reads as Vietnamese")
 

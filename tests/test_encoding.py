@@ -463,6 +463,18 @@ def test_vietnamese_readings_score_the_same_from_the_decoded_head(data):
 
 
 @settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32).map(_long_mixed_text).map(cp1258_bytes) | st.binary(max_size=2000))
+def test_a_reading_in_the_other_decodings_codec_gives_its_score(data):
+    """Told that `other` is the cp1258 decoding, _best_vietnamese takes its
+    score from the cp1258 reading instead of scoring it again: same answer."""
+    from cleaner.encoding import _best_vietnamese, _strict
+
+    other = _strict(data, "cp1258")
+    if other is not None:
+        assert _best_vietnamese(data, other, "cp1258") == _best_vietnamese(data, other)
+
+
+@settings(max_examples=60, deadline=None)
 @given(st.binary(max_size=600) | st.just(bytes(range(256))))
 def test_legacy_vietnamese_tables_read_each_byte_as_the_published_mapping(data):
     """VISCII and TCVN3 decode as the published byte -> character mapping,
