@@ -379,7 +379,8 @@ static PyObject *segment_walk(PyObject *self, PyObject *args) {
 /* ---- short element texts ---- */
 
 /* Code points of the text nodes under `node` (its string value, as lxml's
- * text_content() reads it), counted until they pass `limit`. */
+ * text_content() reads it), counted until they pass `limit`; -1 if an entity
+ * reference (whose text the string value would hold) is met. */
 static Py_ssize_t string_length(const Node *node, Py_ssize_t limit, Py_ssize_t count) {
     for (const Node *child = node->children; child && count <= limit; child = child->next) {
         if (child->type == TEXT_NODE || child->type == CDATA_NODE) {
@@ -388,6 +389,9 @@ static Py_ssize_t string_length(const Node *node, Py_ssize_t limit, Py_ssize_t c
                 if ((*p & 0xC0) != 0x80) count++;
         } else if (child->type == ELEMENT_NODE) {
             count = string_length(child, limit, count);
+            if (count < 0) return -1;
+        } else if (child->type == ENTITY_REF_NODE) {
+            return -1;
         }
     }
     return count;
@@ -432,7 +436,9 @@ static int collect_shown(Shown *s, const Node *node, int depth) {
     for (Py_ssize_t i = 0; i < s->tag_count && !wanted; i++)
         wanted = strcmp((const char *)node->name, s->tags[i]) == 0;
     if (wanted && count_children(node) <= s->max_children) {
-        if (string_length(node, s->max_chars, 0) <= s->max_chars) {
+        Py_ssize_t length = string_length(node, s->max_chars, 0);
+        if (length < 0) { s->unsupported = 1; return -1; }
+        if (length <= s->max_chars) {
             Buffer text = {0};
             int status = append_string(&text, node);
             PyObject *shown = status < 0 ? NULL : normalised(text.data, text.size, &s->unsupported);
