@@ -178,14 +178,21 @@ def _cut_count(text: str) -> int:
                for a, b in zip(word, word[1:]))
 
 
+_DMY_DATE = re.compile(r"\b(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\b")
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})(?:-(\d{2}))?\b")
+# Separators of breadcrumb pieces; every one holds one of _CRUMB_MARKS.
+_CRUMB_SEPARATOR = re.compile(r"\s[|/>»›]\s|\s[|]|[|]\s")
+_CRUMB_MARKS = "|/>»›"
+
+
 def _find_date(text: str) -> str | None:
     """An ISO date (YYYY-MM-DD or YYYY-MM) from a date line, if one is there."""
-    m = re.search(r"\b(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\b", text)
+    m = _DMY_DATE.search(text)
     if m:
         day, month, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
         if 1 <= day <= 31 and 1 <= month <= 12:
             return f"{year:04d}-{month:02d}-{day:02d}"
-    m = re.search(r"\b(\d{4})-(\d{2})(?:-(\d{2}))?\b", text)
+    m = _ISO_DATE.search(text)
     if m:
         return "-".join(g for g in m.groups() if g)
     return None
@@ -262,7 +269,9 @@ def _line_rule(line: Line, pats: _Patterns) -> tuple[str, str] | None:
         return "relative_date", norm
     if not ends_like_sentence(text) and glued_menu(text):
         return "menu", "menu items glued together"
-    segments = [s for s in re.split(r"\s[|/>»›]\s|\s[|]|[|]\s", text) if s.strip()]
+    if not any(mark in text for mark in _CRUMB_MARKS):
+        return None  # one piece: no breadcrumb
+    segments = [s for s in _CRUMB_SEPARATOR.split(text) if s.strip()]
     if len(segments) >= 2 and not ends_like_sentence(text):
         short = [len(WORD.findall(s)) <= NAV_MAX_WORDS for s in segments]
         # "Home > Section > Title of this page": the last piece may be long
