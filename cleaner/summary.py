@@ -87,14 +87,21 @@ def print_table(title: str, rows: list[Row]) -> None:
         sys.stderr.write(plain)
         sys.stderr.flush()
         return
+    _console().print(rich_table(title, rows))
+
+
+def rich_table(title: str, rows: list[Row]):
+    """The table for rich; cells are Text, so that brackets in a label are
+    not read as markup."""
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title=title, title_justify="left", show_header=False, box=None, padding=(0, 2))
     table.add_column(style="bold")
     table.add_column(justify="right")
     for label, value, alert in rows:
-        table.add_row(label, value, style="red" if alert else None)
-    _console().print(table)
+        table.add_row(Text(label), Text(value), style="red" if alert else None)
+    return table
 
 
 def plain_table(title: str, rows: list[Row], width: int) -> str | None:
