@@ -349,19 +349,30 @@ static int walk(Walk *w, Node *node, PyObject *block_tag, int caption, int bold,
     return add_text_nodes(w, node->next, bold, link);
 }
 
+/* The libxml2 node of an lxml element; NULL with TypeError if it is not one. */
+static Node *node_of(PyObject *element, const char *function) {
+    if (!element_type || !PyObject_TypeCheck(element, element_type)) {
+        PyErr_Format(PyExc_TypeError, "%s() needs an lxml element", function);
+        return NULL;
+    }
+    return ((LxmlElement *)element)->c_node;
+}
+
+/* A walk's answer: its result, None when the tree is left to Python, or the
+ * error. Steals `result`. */
+static PyObject *answer(PyObject *result, int status, int unsupported, const char *function) {
+    if (status == 0) return result;
+    Py_XDECREF(result);
+    if (unsupported && !PyErr_Occurred()) Py_RETURN_NONE;
+    if (!PyErr_Occurred()) PyErr_Format(PyExc_RuntimeError, "%s() failed", function);
+    return NULL;
+}
+
 static PyObject *segment_walk(PyObject *self, PyObject *args) {
     PyObject *element, *pattern;
     if (!PyArg_ParseTuple(args, "OO", &element, &pattern)) return NULL;
-    if (!element_type) {
-        PyErr_SetString(PyExc_RuntimeError, "lxml.etree._Element not found");
-        return NULL;
-    }
-    if (!PyObject_TypeCheck(element, element_type)) {
-        PyErr_SetString(PyExc_TypeError, "walk() needs an lxml element");
-        return NULL;
-    }
-    Node *root = ((LxmlElement *)element)->c_node;
-    if (!root) Py_RETURN_NONE;
+    Node *root = node_of(element, "walk");
+    if (!root) return PyErr_Occurred() ? NULL : Py_NewRef(Py_None);
     Walk w = {{0}, PyList_New(0), PyObject_GetAttrString(pattern, "search"), 0};
     PyObject *body = PyUnicode_InternFromString("body");
     int status = (w.blocks && w.hint && body) ? walk(&w, root, body, 0, 0, 0, 0) : -1;
@@ -369,11 +380,7 @@ static PyObject *segment_walk(PyObject *self, PyObject *args) {
     PyMem_Free(w.text.data);
     Py_XDECREF(w.hint);
     Py_XDECREF(body);
-    if (status == 0) return w.blocks;
-    Py_XDECREF(w.blocks);
-    if (w.unsupported && !PyErr_Occurred()) Py_RETURN_NONE;
-    if (!PyErr_Occurred()) PyErr_SetString(PyExc_RuntimeError, "segment walk failed");
-    return NULL;
+    return answer(w.blocks, status, w.unsupported, "walk");
 }
 
 /* ---- short element texts ---- */
@@ -459,12 +466,8 @@ static PyObject *shown_texts(PyObject *self, PyObject *args) {
     long max_children;
     Py_ssize_t max_chars;
     if (!PyArg_ParseTuple(args, "OO!ln", &element, &PyTuple_Type, &tags, &max_children, &max_chars)) return NULL;
-    if (!element_type || !PyObject_TypeCheck(element, element_type)) {
-        PyErr_SetString(PyExc_TypeError, "shown_texts() needs an lxml element");
-        return NULL;
-    }
-    Node *root = ((LxmlElement *)element)->c_node;
-    if (!root) Py_RETURN_NONE;
+    Node *root = node_of(element, "shown_texts");
+    if (!root) return PyErr_Occurred() ? NULL : Py_NewRef(Py_None);
     Py_ssize_t tag_count = PyTuple_GET_SIZE(tags);
     const char **names = PyMem_Malloc(sizeof(char *) * (size_t)(tag_count ? tag_count : 1));
     if (!names) return PyErr_NoMemory();
@@ -475,11 +478,7 @@ static PyObject *shown_texts(PyObject *self, PyObject *args) {
     Shown s = {names, tag_count, max_children, max_chars, PySet_New(NULL), 0};
     int status = s.texts ? collect_shown(&s, root, 0) : -1;
     PyMem_Free(names);
-    if (status == 0) return s.texts;
-    Py_XDECREF(s.texts);
-    if (s.unsupported && !PyErr_Occurred()) Py_RETURN_NONE;
-    if (!PyErr_Occurred()) PyErr_SetString(PyExc_RuntimeError, "shown_texts failed");
-    return NULL;
+    return answer(s.texts, status, s.unsupported, "shown_texts");
 }
 
 static PyMethodDef methods[] = {
