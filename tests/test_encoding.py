@@ -178,6 +178,57 @@ def test_short_windows_1258_is_detected():
     assert "nfc" in result.repairs
 
 
+def _chardet_spy(monkeypatch) -> list[bytes]:
+    asked: list[bytes] = []
+    real = encoding._chardet_candidates
+
+    def spy(data: bytes):
+        asked.append(data)
+        return real(data)
+
+    monkeypatch.setattr(encoding, "_chardet_candidates", spy)
+    return asked
+
+
+def test_clear_vietnamese_is_decided_without_chardet(monkeypatch):
+    """A page whose windows-1258 reading is clearly Vietnamese (enough accented
+    words, far better than the other readings and windows-1252) is decided by
+    that reading: chardet is not asked, the confidence is the syllable share."""
+    asked = _chardet_spy(monkeypatch)
+    text = VI_TEXT + "\n\n" + VI_TEXT_2
+    data = cp1258_bytes(text)
+    readings = encoding._vietnamese_candidates(data)
+    assert readings[0][1] == "cp1258" and readings[0][2] >= encoding.VIETNAMESE_DECISIVE_WORDS
+    result = decode(data)
+    assert asked == []
+    assert (result.encoding, result.method, result.confidence) == ("cp1258", "detected", round(readings[0][0], 3))
+    assert result.text == text
+    assert "reads as Vietnamese" in encoding.detect(data).evidence
+
+
+@pytest.mark.parametrize("text", [VI_SHORT, VI_TEXT_2.split(". ")[0] + "."], ids=["short", "sentence"])
+def test_vietnamese_with_few_accented_words_still_asks_chardet(monkeypatch, text):
+    """Below VIETNAMESE_DECISIVE_WORDS accented words the reading is weighed
+    against chardet's answer, as before."""
+    asked = _chardet_spy(monkeypatch)
+    data = cp1258_bytes(text)
+    assert encoding._vietnamese_candidates(data)[0][2] < encoding.VIETNAMESE_DECISIVE_WORDS
+    result = decode(data)
+    assert len(asked) == 1
+    assert (result.encoding, result.text) == ("cp1258", text)
+
+
+def test_clear_western_text_is_left_to_chardet(monkeypatch):
+    """French in windows-1252 reads about as well in windows-1258: no reading
+    is decisive, chardet decides."""
+    asked = _chardet_spy(monkeypatch)
+    french = ("Le café où nous déjeunions était près de la gare; à midi, les employés "
+              "y prenaient un plat du jour et un verre de vin rosé. ") * 12
+    result = decode(french.encode("cp1252"))
+    assert len(asked) == 1
+    assert result.text == french
+
+
 @pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
 def test_utf16_without_bom_is_detected(codec):
     result = decode(VI_TEXT.encode(codec))
@@ -458,7 +509,8 @@ def test_vietnamese_readings_score_the_same_from_the_decoded_head(data):
     for codec in ("cp1258", "viscii", "tcvn3"):
         text = _strict(data, codec) if codec == "cp1258" else decode_legacy(data, codec)
         if text is not None:
-            expected.append((vietnamese_score(_nfc_sample(text))[0], codec))
+            score, words = vietnamese_score(_nfc_sample(text))
+            expected.append((score, codec, words))
     assert _vietnamese_candidates(data) == sorted(expected, key=lambda r: -r[0])
 
 
