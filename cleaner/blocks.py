@@ -56,7 +56,9 @@ class Block:
     bold: bool = False
     caption: bool = False
     link_chars: int = 0
-    words: list[str] = field(default_factory=list)
+    # The casefolded words joined by single spaces (see _word_keys), and how many.
+    key: str = ""
+    word_count: int = 0
 
     @property
     def link_share(self) -> float:
@@ -82,7 +84,8 @@ def segment(tree) -> list[Block]:
     if blocks is None:
         blocks = python_walk(root)
     for block, key in zip(blocks, _word_keys([b.text for b in blocks])):
-        block.words = key.split(" ") if key else []
+        block.key = key
+        block.word_count = key.count(" ") + 1 if key else 0
     return blocks
 
 
@@ -234,15 +237,15 @@ def recover(blocks: list[Block], extracted_lines: list[str], title: str | None,
     lines = _Lines([" " + key + " " for key in _word_keys(extracted_lines)])
 
     def anchored(block: Block) -> bool:
-        return bool(block.words) and lines.line_of(block) >= 0
+        return bool(block.key) and lines.line_of(block) >= 0
 
     def anchor(block: Block) -> bool:
         """Kept by trafilatura as (most of) one of its paragraphs, not merely
         quoted inside one (a summary that the body repeats)."""
-        if len(block.words) < ANCHOR_MIN_WORDS:
+        if block.word_count < ANCHOR_MIN_WORDS:
             return False
         at = lines.line_of(block)
-        return at >= 0 and len(block.words) >= ANCHOR_MIN_COVER * (lines.tokens[at].count(" ") - 1)
+        return at >= 0 and block.word_count >= ANCHOR_MIN_COVER * (lines.tokens[at].count(" ") - 1)
 
     anchors = [i for i, b in enumerate(blocks) if anchor(b)]
     found = Recovered()
@@ -252,23 +255,23 @@ def recover(blocks: list[Block], extracted_lines: list[str], title: str | None,
     anchor_set = set(anchors)
 
     # The lead: a bold paragraph after the headline, just before the body.
-    title_words = _tokens(title or "")
+    title_key = " ".join(_tokens(title or ""))
     start = max(0, first - LEAD_WINDOW)
     for i in range(first - 1, start - 1, -1):
         block = blocks[i]
-        if block.tag in HEADINGS or (title_words and block.words == title_words):
+        if block.tag in HEADINGS or (title_key and block.key == title_key):
             break
-        if not found.lead and block.bold and len(block.words) >= LEAD_MIN_WORDS \
+        if not found.lead and block.bold and block.word_count >= LEAD_MIN_WORDS \
                 and block.link_share <= MAX_LINK_SHARE and not anchored(block):
             found.lead.append(block.text)
 
     # The date printed just under the headline.
-    heads = [i for i, b in enumerate(blocks) if title_words and b.words == title_words] \
+    heads = [i for i, b in enumerate(blocks) if title_key and b.key == title_key] \
         or [i for i, b in enumerate(blocks) if b.tag == "h1"]
     if heads:
         for block in blocks[heads[0] + 1: heads[0] + 1 + LEAD_WINDOW]:
             found.date = date_of_line(block.text, lexicon)
-            if found.date or len(block.words) >= LEAD_MIN_WORDS * 2:
+            if found.date or block.word_count >= LEAD_MIN_WORDS * 2:
                 break
 
     # Credited captions inside the article.
@@ -301,7 +304,7 @@ class _Lines:
         search over all lines at once: a match cannot run across two lines,
         whose keys meet in a double space that no run of words holds (blocks
         are mostly menus and sidebars, found in no line)."""
-        needle = " " + " ".join(block.words) + " "
+        needle = " " + block.key + " "
         if "  " in needle:  # empty words (never made by _word_keys): line by line
             return next((i for i, tokens in enumerate(self.tokens) if needle in tokens), -1)
         at = self.joined.find(needle)

@@ -271,7 +271,7 @@ def test_line_of_is_the_first_line_holding_the_words(lines, words) -> None:
     tokens = [" " + " ".join(line) + " " for line in lines]
     needle = " " + " ".join(words) + " "
     expected = next((i for i, t in enumerate(tokens) if needle in t), -1)
-    assert _Lines(tokens).line_of(Block(text="", tag="p", words=words)) == expected
+    assert _Lines(tokens).line_of(Block(text="", tag="p", key=" ".join(words), word_count=len(words))) == expected
 
 
 def test_without_a_headline_the_title_is_trafilaturas_search_of_the_page() -> None:
