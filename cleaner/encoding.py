@@ -270,7 +270,13 @@ def _vietnamese_candidates(data: bytes) -> list[tuple[float, str, int]]:
     return sorted(readings, key=lambda r: -r[0])
 
 
-def _decisive_vietnamese(data: bytes, readings: list[tuple[float, str, int]]) -> tuple[float, str, str] | None:
+def _read_vietnamese(data: bytes, codec: str) -> str:
+    """The whole input in one of the three Vietnamese codecs."""
+    return data.decode(codec) if codec == "cp1258" else decode_legacy(data, codec)
+
+
+def _decisive_vietnamese(data: bytes,
+                         readings: list[tuple[float, str, int]]) -> tuple[float, str, str] | None:
     """The Vietnamese reading (score, encoding, text) clear enough to take
     without asking chardet: enough accented words to judge by, and better by
     the margin than the other two readings and than the page read as
@@ -286,7 +292,7 @@ def _decisive_vietnamese(data: bytes, readings: list[tuple[float, str, int]]) ->
     runner_up = max([western, *(s for s, _, _ in readings[1:])])
     if score < runner_up + VIETNAMESE_MARGIN:
         return None
-    return score, codec, data.decode(codec) if codec == "cp1258" else decode_legacy(data, codec)
+    return score, codec, _read_vietnamese(data, codec)
 
 
 def _best_vietnamese(data: bytes, other: str | None, other_codec: str | None = None,
@@ -308,7 +314,7 @@ def _best_vietnamese(data: bytes, other: str | None, other_codec: str | None = N
     score, codec, _ = readings[0]
     if score < baseline + VIETNAMESE_MARGIN:
         return None
-    return score, codec, data.decode(codec) if codec == "cp1258" else decode_legacy(data, codec)
+    return score, codec, _read_vietnamese(data, codec)
 
 
 def _chardet_candidates(data: bytes) -> list[tuple[str, float, str | None]]:
