@@ -550,6 +550,54 @@ static PyObject *text_utf8_length(PyObject *self, PyObject *text) {
     return PyLong_FromSsize_t(bytes);
 }
 
+/* Compact JSON (as orjson writes it: no white space) with a space after each
+ * comma and colon outside strings, and a newline at the end: json.dumps's
+ * separators (", ", ": "), so that a record serialised by orjson in one call
+ * reads byte for byte as the standard library writes it. A string literal is
+ * copied whole: its closing quote is the first one (memchr) preceded by an
+ * even run of backslashes. */
+static PyObject *spaced_json_line(PyObject *self, PyObject *compact) {
+    if (!PyBytes_Check(compact)) {
+        PyErr_SetString(PyExc_TypeError, "spaced_json_line: compact JSON must be bytes");
+        return NULL;
+    }
+    const char *in = PyBytes_AS_STRING(compact);
+    Py_ssize_t n = PyBytes_GET_SIZE(compact);
+    /* At most one space per input byte, and the newline. */
+    PyObject *line = PyBytes_FromStringAndSize(NULL, 2 * n + 1);
+    if (!line) return NULL;
+    char *start = PyBytes_AS_STRING(line), *out = start;
+    Py_ssize_t i = 0;
+    while (i < n) {
+        char c = in[i];
+        if (c != '"') {
+            *out++ = c;
+            if (c == ',' || c == ':') *out++ = ' ';
+            i++;
+            continue;
+        }
+        Py_ssize_t end = n - 1; /* unterminated (never from orjson): copy the rest */
+        const char *from = in + i + 1;
+        while (from < in + n) {
+            const char *quote = memchr(from, '"', (size_t)(in + n - from));
+            if (!quote) break;
+            const char *back = quote;
+            while (back > in + i + 1 && back[-1] == '\\') back--;
+            if ((quote - back) % 2 == 0) {
+                end = quote - in;
+                break;
+            }
+            from = quote + 1;
+        }
+        memcpy(out, in + i, (size_t)(end - i + 1));
+        out += end - i + 1;
+        i = end + 1;
+    }
+    *out++ = '\n';
+    if (_PyBytes_Resize(&line, out - start) < 0) return NULL;
+    return line;
+}
+
 static PyMethodDef methods[] = {
     {"utf8_length", text_utf8_length, METH_O,
      "utf8_length(text) -> len(text.encode('utf-8', 'surrogatepass'))"},
@@ -559,6 +607,8 @@ static PyMethodDef methods[] = {
      "fingerprint_json(lines, text_key, id_key, ngram, a, b, table) -> (sigs, counts, spans)"},
     {"line_keys", line_keys, METH_VARARGS,
      "line_keys(lines, table) -> [(norm, key, words, unspaced) or None per line]"},
+    {"spaced_json_line", spaced_json_line, METH_O,
+     "spaced_json_line(compact) -> the JSON with ', ' and ': ' separators, and a newline"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -8,6 +8,7 @@ import json
 import os
 import re
 
+import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -434,6 +435,58 @@ def test_jsonl_records_are_exactly_what_json_writes(record):
         assert dumps(record) == expected.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate: escaped, still one valid JSON line
         assert dumps(record) == (json.dumps(record, separators=(", ", ": ")) + "\n").encode("ascii")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.text(max_size=8), _json_values, max_size=6))
+def test_jsonl_records_field_by_field_are_what_json_writes(record):
+    """The writer without the compiled respacing (no C compiler at install)
+    gives the same bytes."""
+    from cleaner.io import writers
+
+    expected = json.dumps(record, ensure_ascii=False, separators=(", ", ": ")) + "\n"
+    fast, writers._spaced_json_line = writers._spaced_json_line, None
+    try:
+        line = writers.dumps(record)
+    finally:
+        writers._spaced_json_line = fast
+    try:
+        assert line == expected.encode("utf-8")
+    except UnicodeEncodeError:
+        assert line == (json.dumps(record, separators=(", ", ": ")) + "\n").encode("ascii")
+
+
+# Strings dense in what JSON escapes or a respacer could misread: quotes,
+# backslashes (a string ending in one), commas, colons, controls, non-ASCII.
+_TRICKY_TEXT = st.text(alphabet=st.sampled_from(list('ab ,:"\\\n\t\x00\x1f\x7f{}[]éỹ中\u2028')), max_size=12)
+_PLAIN_VALUES = (st.none() | st.booleans() | st.integers(-2**63, 2**64 - 1) | _TRICKY_TEXT
+                 | st.floats(min_value=1e-4, max_value=1e15) | st.floats(min_value=-1e15, max_value=-1e-4)
+                 | st.just(0.0) | st.just(-0.0) | st.lists(_TRICKY_TEXT, max_size=3))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(_TRICKY_TEXT, _PLAIN_VALUES, max_size=8))
+def test_plain_records_go_through_orjson_and_read_as_json_writes(record):
+    """Records of plain values (every output record but --explain's) are
+    written by orjson in one call and respaced by the kernel: the bytes are
+    json.dumps's."""
+    from cleaner.io import writers
+
+    if writers._spaced_json_line is None:
+        pytest.skip("compiled kernel not built")
+    assert writers._orjson_writes_as_json(record)
+    expected = json.dumps(record, ensure_ascii=False, separators=(", ", ": ")) + "\n"
+    assert writers._spaced_json_line(orjson.dumps(record)) == expected.encode("utf-8")
+    assert writers.dumps(record) == expected.encode("utf-8")
+
+
+def test_floats_orjson_writes_otherwise_take_the_field_by_field_way():
+    from cleaner.io import writers
+
+    for value in (1e-05, -3e-07, float("nan"), float("inf"), 1e16):
+        assert not writers._orjson_writes_as_json({"x": value})
+        assert writers.dumps({"x": value}) == (json.dumps({"x": value}) + "\n").encode()
+    assert not writers._orjson_writes_as_json({"explain": [{"line": 1}]})
 
 
 @settings(max_examples=100, deadline=None)

@@ -73,6 +73,33 @@ class AtomicFile:
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
 _CONSTANTS = {None: b"null", True: b"true", False: b"false"}
 _KEYS: dict[str, bytes] = {}  # '"name": ' of the field names met, made once (up to 256)
+try:  # the compiled kernel's respacing of orjson's compact JSON (cleaner/_fingerprint.c)
+    from .._fingerprint import spaced_json_line as _spaced_json_line
+except ImportError:  # built without a C compiler: field by field, as below
+    _spaced_json_line = None
+_SCALARS = frozenset({str, int, bool, type(None)})
+# Floats orjson writes as float.__repr__ does: 0 and magnitudes in this range
+# (below it orjson writes 1e-05 as 0.00001).
+_REPR_FLOATS = (1e-4, 1e16)
+
+
+def _orjson_writes_as_json(record: dict[str, Any]) -> bool:
+    """Whether orjson writes every value of `record` as json.dumps does: None,
+    booleans, integers, strings, lists of strings, and floats in
+    _REPR_FLOATS. (Lone surrogates and integers beyond 64 bits make orjson
+    raise; nested lists and dicts, such as --explain's, take the slower way.)"""
+    low, high = _REPR_FLOATS
+    for value in record.values():
+        kind = type(value)
+        if kind in _SCALARS:
+            continue
+        if kind is float:
+            if value == 0.0 or low <= abs(value) < high:
+                continue
+            return False
+        if kind is not list or not all(type(item) is str for item in value):
+            return False
+    return True
 
 
 def dumps(record: dict[str, Any]) -> bytes:
@@ -80,7 +107,15 @@ def dumps(record: dict[str, Any]) -> bytes:
     separated by ", " and ": ": exactly json.dumps(record, ensure_ascii=False,
     separators=(", ", ": ")), encoded. Strings go through orjson, straight to
     UTF-8 bytes: 1.6 us for a 2,600-character text where json takes 30 us.
-    A record holding a lone surrogate (not UTF-8) is written with \\u escapes."""
+    A record holding a lone surrogate (not UTF-8) is written with \\u escapes.
+    Records of plain values (nearly all) are written by orjson in one call and
+    respaced by the compiled kernel: ~4 us for a text dump's record instead of
+    ~17 us field by field."""
+    if _spaced_json_line is not None and _orjson_writes_as_json(record):
+        try:
+            return _spaced_json_line(orjson.dumps(record))
+        except TypeError:  # lone surrogates, integers beyond 64 bits: field by field
+            pass
     items = []
     try:
         for key, value in record.items():
