@@ -45,6 +45,8 @@ BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
+# All of them, for one startswith call (most inputs have none).
+_BOM_PREFIXES = tuple(bom for bom, _ in BOMS)
 
 # Labels browsers treat as a wider codec (WHATWG Encoding Standard).
 WEB_SUPERSETS = {
@@ -337,7 +339,7 @@ def detect(data: bytes, content_type: str | None = None) -> Decoded:
     """Decide how to decode `data` and decode it (before repairs).
 
     `content_type` is an HTTP Content-Type header, when the input carried one."""
-    for bom, codec in BOMS:
+    for bom, codec in BOMS if data.startswith(_BOM_PREFIXES) else ():
         if data.startswith(bom):
             text = _strict(data[len(bom):], codec)
             if text is not None:
@@ -477,7 +479,7 @@ def is_probably_binary(data: bytes) -> bool:
     head = data[:8192]
     if not head:
         return False
-    if any(head.startswith(bom) for bom, _ in BOMS) or (b"\x00" in head and _looks_utf16(head)):
+    if head.startswith(_BOM_PREFIXES) or (b"\x00" in head and _looks_utf16(head)):
         return False
     controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     return controls > 0.02 * len(head)
