@@ -302,9 +302,9 @@ def _best_vietnamese(data: bytes, other: str | None, other_codec: str | None = N
     """The Vietnamese reading (score, encoding, text) to prefer over `other`
     (another decoding, by `other_codec` when the caller knows it), if any;
     `readings` are the page's Vietnamese readings when the caller has them."""
-    if data[:DETECTION_WINDOW].isascii():
-        return None
     if readings is None:
+        if data[:DETECTION_WINDOW].isascii():
+            return None
         readings = _vietnamese_candidates(data)
     if not readings or readings[0][0] < VIETNAMESE_MIN_SHARE:
         return None
