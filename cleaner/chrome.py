@@ -94,7 +94,7 @@ class Cleaned:
 class _Patterns:
     action_only: re.Pattern
     title_suffix: re.Pattern
-    title_suffix_end: re.Pattern  # one title suffix phrase, reversed, opening a reversed text
+    title_suffix_reversed: re.Pattern  # the title suffix phrases, reversed (they open a reversed text)
     title_suffix_chars: int  # the longest title suffix phrase
     date_words: frozenset
     counter_words: frozenset
@@ -123,7 +123,7 @@ def _patterns(lexicon: Lexicon) -> _Patterns:
             rf"(?:(?:{p('action')}|{p('widget')}){sep})+"
             rf"(?:(?:{p('action')}|{p('widget')}|{DATE_NUMERIC}|{TIME}|(?:{p('weekday')})\b){sep})*$"),
         title_suffix=re.compile(rf"(?:\s+[\[(|-]?\s*(?:{p('title_suffix')})\s*[\])]?)+\s*$", re.IGNORECASE),
-        title_suffix_end=re.compile(
+        title_suffix_reversed=re.compile(
             "|".join(re.escape(phrase[::-1]) for phrase in lexicon.kind("title_suffix")) or r"(?!x)x",
             re.IGNORECASE),
         title_suffix_chars=max((len(phrase) for phrase in lexicon.kind("title_suffix")), default=0),
@@ -303,7 +303,7 @@ def _title_suffix(text: str, pats: _Patterns) -> re.Match | None:
     tail = text.rstrip()
     ends = (tail, tail[:-1].rstrip()) if tail and tail[-1] in "])" else (tail,)
     chars = pats.title_suffix_chars
-    if not any(end and pats.title_suffix_end.match(end[-chars:][::-1]) for end in ends):
+    if not any(end and pats.title_suffix_reversed.match(end[-chars:][::-1]) for end in ends):
         return None
     return pats.title_suffix.search(text, max(0, len(text) - TITLE_SUFFIX_WINDOW))
 
