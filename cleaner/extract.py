@@ -146,8 +146,7 @@ def _parse_bytes(markup: str):
 def extract_html(markup: str, favor_precision: bool = False,
                  favor_recall: bool = False) -> Extracted:
     """Main text of an HTML page with trafilatura, on layout-table-free markup."""
-    import trafilatura  # heavy: imported on first use only
-
+    trafilatura = _trafilatura()
     tree = parse_html(markup)
     if tree is None:
         return Extracted(text="")
@@ -179,6 +178,18 @@ def extract_html(markup: str, favor_precision: bool = False,
         site=_clean_field(meta.sitename) or _clean_field(meta.hostname),
         whole_page=whole_page,
     )
+
+
+@lru_cache(maxsize=1)
+def _trafilatura():
+    """trafilatura (heavy: imported on first use only), with its hottest XPath
+    expressions evaluated by compiled Python (see fastxpath.py)."""
+    import trafilatura
+
+    from . import fastxpath
+
+    fastxpath.install()
+    return trafilatura
 
 
 def extractor_options(url: str | None, fast: bool, favor_precision: bool, favor_recall: bool):
