@@ -73,9 +73,8 @@ _C0 = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
 _ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
-_LETTER = "[^\\W\\d_]"
-# Runs of four or more non-ASCII letters standing as a word of their own.
-_ACCENTED_WORD = re.compile(f"(?<!{_LETTER})[^\\W\\d_a-zA-Z]{{4,}}(?!{_LETTER})")
+# Runs of four or more non-ASCII letters (a word of its own if no letter is beside it).
+_ACCENTED_WORD = re.compile("[^\\W\\d_a-zA-Z]{4,}")
 
 
 def implausible_marks(text: str, sample: int = SAMPLE_CHARS) -> int:
@@ -106,13 +105,16 @@ def implausible_marks(text: str, sample: int = SAMPLE_CHARS) -> int:
         if script and script != "LATIN":
             by_script.setdefault(script, set()).add(char)
     marks += sum(text.count(char) for char in bad)
+    # The rare characters are found first and their neighbours looked at
+    # after: a look-behind tried at every position costs ten times as much.
+    last = len(text) - 1
     if symbols:
-        for match in re.finditer(f"(?<={_LETTER}){_char_class(symbols)}(?={_LETTER})", text):
+        for match in re.finditer(_char_class(symbols), text):
             at = match.start()
-            marks += bool(_script(text[at - 1])) and bool(_script(text[at + 1]))
+            marks += 0 < at < last and bool(_script(text[at - 1])) and bool(_script(text[at + 1]))
     if uppers:
-        for match in re.finditer(f"(?<={_LETTER}){_char_class(uppers)}", text):
-            marks += text[match.start() - 1].islower()
+        for match in re.finditer(_char_class(uppers), text):
+            marks += match.start() > 0 and text[match.start() - 1].islower()
     if by_script:
         latin = _ASCII_LETTERS.union(ch for ch in set(text) if not ch.isascii() and _kind(ch)[1] == "LATIN")
         for script, letters in by_script.items():
@@ -121,5 +123,9 @@ def implausible_marks(text: str, sample: int = SAMPLE_CHARS) -> int:
             others = latin.union(*(other for name, other in by_script.items() if name != script))
             marks += len(re.findall(f"(?<={_char_class(others)}){_char_class(letters)}", text))
             marks += len(re.findall(f"(?<={_char_class(letters)}){_char_class(latin)}", text))
-    accented_words = sum(all(_script(ch) == "LATIN" for ch in word) for word in _ACCENTED_WORD.findall(text))
+    accented_words = 0
+    for match in _ACCENTED_WORD.finditer(text):
+        start, end = match.span()
+        accented_words += (not (start and text[start - 1].isalpha()) and not (end <= last and text[end].isalpha())
+                           and all(_script(ch) == "LATIN" for ch in match.group()))
     return marks + max(0, accented_words - ACCENTED_WORDS_ALLOWED)
