@@ -37,7 +37,7 @@ def main() -> int:
 
     from cleaner import Document, Options
     from cleaner.encoding import decode
-    from cleaner.pipeline import extract_stage, fingerprint_stage
+    from cleaner.pipeline import extract_stage, fingerprint_batch
 
     names = sorted(n for n in os.listdir(corpus) if n.endswith(".txt"))
     if args.limit:
@@ -48,7 +48,7 @@ def main() -> int:
     def pipeline(text: str) -> None:
         doc = Document(id="x", source="bench", text=text)
         if extract_stage(doc, options).ok:
-            fingerprint_stage(doc, options)
+            fingerprint_batch([doc], options)
 
     def one_round() -> dict[str, float]:
         """Both variants per document, alternating which goes first, so that
