@@ -321,3 +321,39 @@ def merge(extracted_lines: list[str], recovered: Recovered) -> list[str]:
         out.append(line)
         out.extend(after.get(i, []))
     return out
+
+
+def recover_parts(page, chosen, title: str | None, lexicon: Lexicon | None = None) -> list[int]:
+    """Blocks of `page` (a pageblocks.PageBlocks) that belong to the article
+    the chosen blocks hold though the model left them out: the bold lead just
+    before the first chosen block (after the headline), and photo captions
+    printed with a credit ("(Ảnh: TTXVN)", "Photo: AFP") between the first
+    and the last chosen block. Extractors drop both on news pages: the lead
+    sits apart from the body, a caption among images."""
+    from .pageblocks import has_flag
+
+    if len(chosen) == 0:
+        return []
+    lexicon = lexicon or default_lexicon()
+    chosen_set = set(int(i) for i in chosen)
+    first, last = int(min(chosen_set)), int(max(chosen_set))
+    found: list[int] = []
+    title_key = " ".join(_tokens(title or ""))
+    for i in range(first - 1, max(0, first - LEAD_WINDOW) - 1, -1):
+        tag = page.tags[page.owners[i]]
+        if tag in HEADINGS or (title_key and page.keys[i] == title_key):
+            break
+        chars = len(page.texts[i])
+        if page.words[i] >= LEAD_MIN_WORDS and page.bold_chars[i] >= 0.9 * chars \
+                and page.link_chars[i] <= MAX_LINK_SHARE * chars:
+            found.append(i)
+            break
+    credit = _credit_pattern(lexicon)
+    for i in range(first + 1, last):
+        if i in chosen_set:
+            continue
+        owner = page.owners[i]
+        if (has_flag(page, owner, "figure") or has_flag(page, owner, "hint_caption")) \
+                and credit.search(normalise(page.texts[i])):
+            found.append(i)
+    return found

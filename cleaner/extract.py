@@ -1,17 +1,19 @@
-"""HTML or text dump? And for HTML: the main text and metadata, via trafilatura.
+"""HTML or text dump? And for HTML: the main text and metadata.
 
-trafilatura runs offline only: it is given the parsed page, never a URL to
-fetch. It runs in fast mode, with the full cascade for short extractions
-(FULL_CASCADE_BELOW), and only the metadata cleaner uses is looked up
-(page_metadata, page_date). Comments are excluded (`include_comments=False`) because on news pages
-comment blocks are chrome. Before it runs, tables used for page layout (old
-CMSs put the whole page in one) are turned into plain blocks: trafilatura
-otherwise flattens such a table into one line holding menus, article and
-sidebars together.
+The page is parsed once. Tables used for page layout (old CMSs put the whole
+page in one) are turned into plain blocks first; data tables stay, a row to
+a line. The page is then cut into text blocks (pageblocks.py) and the block
+model (blockmodel.py) decides which blocks are the main content, reading
+each block's text, the markup around it and the region it sits in, and what
+trafilatura makes of the page: trafilatura runs offline (given the parsed
+page, never a URL), in fast mode, comments asked for apart (forum answers are
+content, news comments are not: the model tells them apart by the page).
+The lead and credited photo captions that extractors drop are put back
+(blocks.recover_parts), blocks of no words and repeated copies left out.
 
-Then the lead and credited photo captions that trafilatura drops are put back
-(see blocks.py). The page title goes to the record's `title`, not into the
-text: the text is the article body, as article-body benchmarks define it.
+The page title goes to the record's `title`, not into the text: the text is
+the article body, as article-body benchmarks define it. Only the metadata
+cleaner uses is looked up (page_metadata, page_date).
 """
 
 from __future__ import annotations
@@ -20,7 +22,10 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from . import blocks
+import numpy as np
+
+from . import blockmodel, blocks, pageblocks
+from .minhash import line_keys, tokens
 
 _HTML_START = re.compile(
     r"\A\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*"
@@ -40,13 +45,8 @@ LAYOUT_CELL_CHARS = 200
 # An element holding the headline has at most this many child elements.
 HEADLINE_MAX_CHILDREN = 3
 _HEADLINE_TAGS = ("h1", "h2", "h3", "span", "div", "p", "b", "strong")
-# trafilatura runs in its fast mode (no comparison with readability and
-# justext: a third of its time, and on sites-dev recall is higher without it);
-# an extraction shorter than this many characters is redone with the full
-# cascade, which rescues pages the main extractor misreads.
-FULL_CASCADE_BELOW = 500
-# An extraction holding at least this share of the page's visible text kept
-# the menus too (fast mode does on some table layouts): the chrome rules then
+# A selection holding at least this share of the page's visible text kept
+# the menus too (small pages laid out in one table): the chrome rules then
 # also drop a menu before the content, as they do in text dumps.
 WHOLE_PAGE_SHARE = 0.9
 # Separators between the headline and the site name in <title>.
@@ -143,40 +143,82 @@ def _parse_bytes(markup: str):
         return None
 
 
+@dataclass
+class PageRows:
+    """A page's blocks, the model's rows for them, and trafilatura's text."""
+
+    page: pageblocks.PageBlocks
+    features: np.ndarray
+    trafilatura_text: str
+
+
+def page_rows(tree, title: str | None, url: str | None = None, favor_precision: bool = False,
+              favor_recall: bool = False) -> PageRows:
+    """The blocks of a parsed page (layout tables already unwrapped) and
+    their features, trafilatura's extraction (fast mode, comments apart)
+    among them. trafilatura prunes the tree: the blocks are read first."""
+    page = pageblocks.walk(tree)
+    result = _trafilatura().bare_extraction(
+        tree, options=extractor_options(url, not favor_recall, favor_precision, favor_recall))
+    body = (result.text or "") if result is not None else ""
+    comments = (result.comments or "") if result is not None else ""
+    kept = pageblocks.shares_in(page.keys, _words(body))
+    kept_comments = pageblocks.shares_in(page.keys, _words(comments))
+    title_key = " ".join(_words(title or ""))
+    return PageRows(page, pageblocks.features(page, kept, kept_comments, title_key), body)
+
+
+def _words(text: str) -> list[str]:
+    """Casefolded words of a text, as block keys hold them."""
+    if not text:
+        return []
+    keys = line_keys([text])
+    if keys is None or keys[0] is None:
+        return tokens(text)
+    return keys[0][1].split()
+
+
+def main_lines(page: pageblocks.PageBlocks, probabilities: np.ndarray,
+               alpha: float = blockmodel.ALPHA, title: str | None = None) -> list[str]:
+    """The texts of the blocks the model keeps, in document order, with the
+    lead and credited captions put back (blocks.recover_parts), without
+    blocks of no word (separators left by menus: "|", "»") and without a
+    block that repeats one kept before it word for word (pages carry
+    second copies of their text for print, mobile or a reading mode)."""
+    chosen = blockmodel.select(probabilities, np.asarray(page.words), alpha)
+    chosen = np.union1d(chosen, np.asarray(blocks.recover_parts(page, chosen, title), dtype=np.int64))
+    lines, seen = [], set()
+    for i in chosen:
+        text = page.texts[i]
+        if page.words[i] > 0 and text not in seen:
+            seen.add(text)
+            lines.append(text)
+    return lines
+
+
 def extract_html(markup: str, favor_precision: bool = False,
                  favor_recall: bool = False) -> Extracted:
-    """Main text of an HTML page with trafilatura, on layout-table-free markup."""
-    trafilatura = _trafilatura()
+    """Main text of an HTML page: its blocks scored by the block model, with
+    trafilatura's extraction as one of the model's inputs."""
     tree = parse_html(markup)
     if tree is None:
         return Extracted(text="")
     page_title = _page_title(tree)
-    unwrap_layout_tables(tree)
-    page_blocks = blocks.segment(tree)  # before trafilatura, which prunes the tree
     meta = page_metadata(tree, need_title=page_title is None)
-
-    def extraction(fast: bool):
-        return trafilatura.bare_extraction(
-            tree, options=extractor_options(meta.url, fast, favor_precision, favor_recall))
-
-    result = extraction(fast=not favor_recall)  # --favor-recall: the full cascade, always
-    if not favor_recall and len((result.text or "") if result is not None else "") < FULL_CASCADE_BELOW:
-        result = extraction(fast=False)
-    if result is None:
-        return Extracted(text="", title=page_title)
-    lines = [line for line in (result.text or "").split("\n") if line.strip()]
-    whole_page = len(result.text or "") >= WHOLE_PAGE_SHARE * sum(len(block.text) for block in page_blocks)
-    recovered = blocks.recover(page_blocks, lines, page_title)
-    lines = blocks.merge(lines, recovered)
+    unwrap_layout_tables(tree)
+    rows = page_rows(tree, page_title, meta.url, favor_precision, favor_recall)
+    page = rows.page
+    alpha = (blockmodel.ALPHA_PRECISION if favor_precision else
+             blockmodel.ALPHA_RECALL if favor_recall else blockmodel.ALPHA)
+    lines = main_lines(page, blockmodel.default_forest().probabilities(rows.features), alpha, page_title)
+    total = sum(len(t) for t in page.texts)
     return Extracted(
         text="\n".join(lines),
+        whole_page=total > 0 and sum(map(len, lines)) >= WHOLE_PAGE_SHARE * total,
         title=page_title or _clean_field(meta.title),
-        # The date printed under the headline beats a guess from the whole page
-        # (htmldate sometimes picks a comment's date), and spares the guess.
-        date=recovered.date or _clean_field(page_date(tree, meta.url)),
+        date=_clean_field(page_date(tree, meta.url)),
         url=_clean_field(meta.url),
         site=_clean_field(meta.sitename) or _clean_field(meta.hostname),
-        whole_page=whole_page,
     )
 
 
@@ -211,7 +253,7 @@ def _base_options(fast: bool, favor_precision: bool, favor_recall: bool):
     from trafilatura.settings import Extractor
 
     return Extractor(output_format="python", fast=fast, precision=favor_precision, recall=favor_recall,
-                     comments=False, tables=True, dedup=False, with_metadata=False)
+                     comments=True, tables=True, dedup=False, with_metadata=False)
 
 
 def page_metadata(tree, need_title: bool = True):

@@ -169,10 +169,11 @@ def test_metadata_is_what_trafilatura_finds_without_the_unused_part() -> None:
     assert ours.sitename == "Tinpho" and ours.url == "https://www.tinpho.vn/xe-buyt.html"  # og:site_name, capitalised
 
 
-def test_fast_extraction_with_the_full_cascade_for_short_results(monkeypatch) -> None:
-    """trafilatura runs in fast mode; a page whose extraction is short gets the
-    full cascade (readability and justext compared), and so does every page
-    with --favor-recall."""
+def test_trafilatura_runs_once_in_fast_mode(monkeypatch) -> None:
+    """trafilatura's fast extraction is one of the block model's inputs and
+    runs once per page, short or long (the model reads the whole page, so a
+    short extraction no longer needs the full cascade); --favor-recall asks
+    for the full cascade."""
     import trafilatura
 
     calls: list[bool] = []
@@ -188,7 +189,7 @@ def test_fast_extraction_with_the_full_cascade_for_short_results(monkeypatch) ->
     assert calls == [True]
     calls.clear()
     extract_html(page(f"<article><p>{BODY[0]}</p></article>"))
-    assert calls == [True, False]
+    assert calls == [True]
     calls.clear()
     extract_html(article, favor_recall=True)
     assert calls == [False]
@@ -238,7 +239,9 @@ def test_parse_html_matches_trafilaturas_loader():
 
 def test_extractor_options_are_those_bare_extraction_builds():
     """The options made once and copied per page equal, slot by slot, those
-    bare_extraction builds from cleaner's arguments (as it did per page)."""
+    bare_extraction builds from cleaner's arguments (as it did per page).
+    Comments are asked for: the model reads what trafilatura takes for
+    comments apart from its body (forum answers are content, news comments not)."""
     from trafilatura.settings import Extractor
 
     from cleaner.extract import extractor_options
@@ -247,7 +250,7 @@ def test_extractor_options_are_those_bare_extraction_builds():
         for fast, precision, recall in ((True, False, False), (False, False, False), (True, True, False),
                                         (False, False, True)):
             theirs = Extractor(output_format="python", fast=fast, precision=precision, recall=recall,
-                               comments=False, formatting=None, links=False, images=False, tables=True,
+                               comments=True, formatting=None, links=False, images=False, tables=True,
                                dedup=False, lang=None, url=url, with_metadata=False,
                                only_with_metadata=False, author_blacklist=None, url_blacklist=None,
                                date_params=None)
