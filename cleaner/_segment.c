@@ -1,26 +1,27 @@
-/* Compiled walks for cleaner.blocks: an lxml tree's visible text as blocks,
- * in document order (segment), and the texts of its short elements
- * (shown_texts, where the headline is looked for).
+/* Compiled walks over an lxml tree's libxml2 nodes, for cleaner.pageblocks
+ * and cleaner.extract:
  *
- *   walk(element, caption_hint) -> list of (text, tag, bold, caption, link_chars), or None
+ *   configure(block_tags, skip_tags, cell_tags, bold_tags, tag_bits, hints, hint_attributes,
+ *             role_bits, concealed_bit)
+ *       the walk's vocabulary, given once by pageblocks.py (its single source);
+ *   page_walk(element) -> (texts, block_rows, tags, element_rows), or None
+ *       a page's blocks and the elements around them, as pageblocks.python_walk
+ *       computes them (tests compare the two on real pages and generated markup);
  *   shown_texts(element, tags, max_children, max_chars) -> set of str, or None
+ *       the texts of its short elements (where the headline is looked for).
  *
- * They compute what blocks.py's Python walks compute (tests compare them on
- * real pages and generated markup), reading libxml2's nodes directly instead
- * of making a Python object for every element, text and attribute (the walk
- * was ~5% of a web page's time). `caption_hint` is blocks.py's compiled
- * pattern, asked only about attribute values that are not ASCII.
- *
- * None means "not a tree this walk reads the way lxml would" (a namespaced
- * element, an attribute holding entity references, text that is not UTF-8):
- * the caller then runs the Python walk.
+ * They read libxml2's nodes directly instead of making a Python object for
+ * every element, text and attribute (the Python walk was a third of a web
+ * page's time). None means "not a tree this walk reads the way lxml would"
+ * (a namespaced element, an attribute or text holding entity references,
+ * text that is not UTF-8): the caller then runs the Python walk.
  *
  * The node structures are read, never written, and the GIL is held
  * throughout. Only their first fields are declared here (the layouts below
  * are libxml2's public `xmlNode`/`xmlAttr` and lxml's public `LxmlElement`,
  * unchanged for well over a decade), so building needs neither library's
- * headers; blocks.py checks the walk against the Python one on a probe page
- * before using it.
+ * headers; pageblocks.py checks the walk against the Python one on a probe
+ * page before using it.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -139,14 +140,273 @@ static int append(Buffer *b, const unsigned char *s, Py_ssize_t n) {
     return 0;
 }
 
+
+/* ---- dynamic arrays of fixed-size rows ---- */
+
+typedef struct {
+    char *data;
+    Py_ssize_t size, capacity; /* bytes */
+} Rows;
+
+static int push_row(Rows *r, const void *row, Py_ssize_t n) {
+    if (r->size + n > r->capacity) {
+        Py_ssize_t capacity = r->capacity ? r->capacity : 4096;
+        while (capacity < r->size + n) capacity *= 2;
+        char *data = PyMem_Realloc(r->data, (size_t)capacity);
+        if (!data) { PyErr_NoMemory(); return -1; }
+        r->data = data;
+        r->capacity = capacity;
+    }
+    memcpy(r->data + r->size, row, (size_t)n);
+    r->size += n;
+    return 0;
+}
+
+/* ---- the vocabulary (configure) ---- */
+
+typedef struct {
+    char **names;
+    long long *bits;
+    Py_ssize_t count;
+} Names;
+
+typedef struct {
+    long long bit;
+    Names parts, whole;
+} Hint;
+
+static Names block_tags, skip_tags, cell_tags, bold_tags, tag_bits, hint_attributes, role_bits;
+static Hint *hints;
+static Py_ssize_t hint_count;
+static long long concealed_bit;
+static int configured;
+
+static void free_names(Names *n) {
+    for (Py_ssize_t i = 0; i < n->count; i++) PyMem_Free(n->names[i]);
+    PyMem_Free(n->names);
+    PyMem_Free(n->bits);
+    n->names = NULL;
+    n->bits = NULL;
+    n->count = 0;
+}
+
+static char *copy_utf8(PyObject *text) {
+    Py_ssize_t size;
+    const char *utf8 = PyUnicode_AsUTF8AndSize(text, &size);
+    if (!utf8) return NULL;
+    char *out = PyMem_Malloc((size_t)size + 1);
+    if (!out) { PyErr_NoMemory(); return NULL; }
+    memcpy(out, utf8, (size_t)size + 1);
+    return out;
+}
+
+/* Names from a sequence of str, or (with a dict) its keys with int values as bits. */
+static int read_names(Names *n, PyObject *source) {
+    free_names(n);
+    PyObject *keys = PyDict_Check(source) ? PyDict_Keys(source) : PySequence_List(source);
+    if (!keys) return -1;
+    Py_ssize_t count = PyList_GET_SIZE(keys);
+    n->names = PyMem_Calloc((size_t)(count ? count : 1), sizeof(char *));
+    n->bits = PyMem_Calloc((size_t)(count ? count : 1), sizeof(long long));
+    if (!n->names || !n->bits) { Py_DECREF(keys); PyErr_NoMemory(); return -1; }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *key = PyList_GET_ITEM(keys, i);
+        if (!PyUnicode_Check(key)) { Py_DECREF(keys); PyErr_SetString(PyExc_TypeError, "names must be str"); return -1; }
+        n->names[i] = copy_utf8(key);
+        if (!n->names[i]) { Py_DECREF(keys); return -1; }
+        n->count = i + 1;
+        if (PyDict_Check(source)) {
+            n->bits[i] = PyLong_AsLongLong(PyDict_GetItem(source, key));
+            if (n->bits[i] == -1 && PyErr_Occurred()) { Py_DECREF(keys); return -1; }
+        }
+    }
+    Py_DECREF(keys);
+    return 0;
+}
+
+/* The index of `name` in n, or -1. */
+static Py_ssize_t find_name(const Names *n, const char *name) {
+    for (Py_ssize_t i = 0; i < n->count; i++)
+        if (strcmp(n->names[i], name) == 0) return i;
+    return -1;
+}
+
+static PyObject *configure(PyObject *self, PyObject *args) {
+    PyObject *blocks, *skips, *cells, *bolds, *tags, *hint_list, *attributes, *roles;
+    long long concealed;
+    if (!PyArg_ParseTuple(args, "OOOOO!OOO!L", &blocks, &skips, &cells, &bolds, &PyDict_Type, &tags,
+                          &hint_list, &attributes, &PyDict_Type, &roles, &concealed))
+        return NULL;
+    configured = 0;
+    if (read_names(&block_tags, blocks) < 0 || read_names(&skip_tags, skips) < 0 ||
+        read_names(&cell_tags, cells) < 0 || read_names(&bold_tags, bolds) < 0 ||
+        read_names(&tag_bits, tags) < 0 || read_names(&hint_attributes, attributes) < 0 ||
+        read_names(&role_bits, roles) < 0)
+        return NULL;
+    for (Py_ssize_t i = 0; i < hint_count; i++) { free_names(&hints[i].parts); free_names(&hints[i].whole); }
+    PyMem_Free(hints);
+    hints = NULL;
+    hint_count = 0;
+    PyObject *list = PySequence_List(hint_list);
+    if (!list) return NULL;
+    Py_ssize_t count = PyList_GET_SIZE(list);
+    hints = PyMem_Calloc((size_t)(count ? count : 1), sizeof(Hint));
+    if (!hints) { Py_DECREF(list); return PyErr_NoMemory(); }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *parts, *whole;
+        if (!PyArg_ParseTuple(PyList_GET_ITEM(list, i), "LOO", &hints[i].bit, &parts, &whole)) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        hint_count = i + 1;
+        if (read_names(&hints[i].parts, parts) < 0 || read_names(&hints[i].whole, whole) < 0) {
+            Py_DECREF(list);
+            return NULL;
+        }
+    }
+    Py_DECREF(list);
+    concealed_bit = concealed;
+    configured = 1;
+    Py_RETURN_NONE;
+}
+
+/* ---- element flags (pageblocks.element_flags) ---- */
+
+/* The value of an attribute without a namespace: *value is its text ("" for
+ * an attribute without one), 1 if present, 0 if absent, -1 if its value is
+ * not a single text node (entity references: left to Python). */
+static int attribute(const Node *node, const char *name, const unsigned char **value) {
+    for (const Attr *attr = node->properties; attr; attr = attr->next) {
+        if (attr->ns != NULL || strcmp((const char *)attr->name, name) != 0) continue;
+        if (!attr->children) { *value = (const unsigned char *)""; return 1; }
+        if (attr->children->type != TEXT_NODE || attr->children->next) return -1;
+        *value = attr->children->content ? attr->children->content : (const unsigned char *)"";
+        return 1;
+    }
+    return 0;
+}
+
+static unsigned char ascii_lower(unsigned char c) { return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c; }
+
+static int is_ascii_space(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
+/* Whether a byte ends a whole word: an ASCII character other than a letter or digit. */
+static int separates(unsigned char c) {
+    return c < 0x80 && !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'));
+}
+
+/* pageblocks.hint_flags: the hint bits of one attribute value. */
+static long long hint_bits(const unsigned char *value) {
+    size_t n = strlen((const char *)value);
+    char stack[256];
+    char *lowered = n < sizeof stack ? stack : PyMem_Malloc(n + 1);
+    if (!lowered) return -1;
+    for (size_t i = 0; i < n; i++) lowered[i] = (char)ascii_lower(value[i]);
+    lowered[n] = 0;
+    long long bits = 0;
+    for (Py_ssize_t h = 0; h < hint_count; h++) {
+        const Hint *hint = &hints[h];
+        int found = 0;
+        for (Py_ssize_t k = 0; k < hint->parts.count && !found; k++)
+            found = strstr(lowered, hint->parts.names[k]) != NULL;
+        for (Py_ssize_t k = 0; k < hint->whole.count && !found; k++) {
+            const char *word = hint->whole.names[k];
+            size_t length = strlen(word);
+            for (size_t at = 0; at + length <= n && !found; at++) {
+                if ((at == 0 || separates((unsigned char)lowered[at - 1])) &&
+                    memcmp(lowered + at, word, length) == 0 &&
+                    (at + length == n || separates((unsigned char)lowered[at + length])))
+                    found = 1;
+            }
+        }
+        if (found) bits |= hint->bit;
+    }
+    if (lowered != stack) PyMem_Free(lowered);
+    return bits;
+}
+
+/* The element's own flags; -1 if an attribute is left to Python. */
+static long long element_flags(const Node *node) {
+    long long bits = 0;
+    Py_ssize_t at = find_name(&tag_bits, (const char *)node->name);
+    if (at >= 0) bits |= tag_bits.bits[at];
+    const unsigned char *value;
+    for (Py_ssize_t i = 0; i < hint_attributes.count; i++) {
+        int found = attribute(node, hint_attributes.names[i], &value);
+        if (found < 0) return -1;
+        if (found && *value) {
+            long long more = hint_bits(value);
+            if (more < 0) return -1;
+            bits |= more;
+        }
+    }
+    int found = attribute(node, "role", &value);
+    if (found < 0) return -1;
+    if (found && *value) {
+        while (*value && is_ascii_space(*value)) value++;
+        size_t n = strlen((const char *)value);
+        while (n && is_ascii_space(value[n - 1])) n--;
+        char role[64];
+        if (n < sizeof role) {
+            for (size_t i = 0; i < n; i++) role[i] = (char)ascii_lower(value[i]);
+            role[n] = 0;
+            Py_ssize_t r = find_name(&role_bits, role);
+            if (r >= 0) bits |= role_bits.bits[r];
+        }
+    }
+    found = attribute(node, "hidden", &value);
+    if (found < 0) return -1;
+    int concealed = found;
+    if (!concealed) {
+        found = attribute(node, "aria-hidden", &value);
+        if (found < 0) return -1;
+        concealed = found && strcmp((const char *)value, "true") == 0;
+    }
+    if (!concealed) {
+        found = attribute(node, "style", &value);
+        if (found < 0) return -1;
+        if (found && *value) {
+            size_t n = strlen((const char *)value), m = 0;
+            char *squeezed = PyMem_Malloc(n + 1);
+            if (!squeezed) return -1;
+            for (size_t i = 0; i < n; i++)
+                if (!is_ascii_space(value[i])) squeezed[m++] = (char)ascii_lower(value[i]);
+            squeezed[m] = 0;
+            concealed = strstr(squeezed, "display:none") != NULL || strstr(squeezed, "visibility:hidden") != NULL;
+            PyMem_Free(squeezed);
+        }
+    }
+    if (concealed) bits |= concealed_bit;
+    return bits;
+}
+
+/* pageblocks._like_key: FNV-1a of tag, a NUL and class, as a signed 64-bit value. */
+static long long like_key(const Node *node, int *unsupported) {
+    uint64_t value = 0xCBF29CE484222325ULL;
+    for (const unsigned char *p = node->name; *p; p++) value = (value ^ *p) * 0x100000001B3ULL;
+    value = (value ^ 0) * 0x100000001B3ULL;
+    const unsigned char *css;
+    int found = attribute(node, "class", &css);
+    if (found < 0) { *unsupported = 1; return 0; }
+    if (found)
+        for (const unsigned char *p = css; *p; p++) value = (value ^ *p) * 0x100000001B3ULL;
+    return (long long)value;
+}
+
+/* ---- the page walk (pageblocks.python_walk) ---- */
+
 typedef struct {
     Buffer text;
-    PyObject *blocks;  /* the result list */
-    PyObject *hint;    /* the caption pattern's bound `search` */
-    int unsupported;   /* set when the tree needs the Python walk */
+    PyObject *texts;   /* list of block texts */
+    PyObject *tags;    /* list of element tags */
+    Rows blocks;       /* int32 x 6 per block */
+    Rows elements;     /* int64 x 7 per element */
+    Rows open;         /* Py_ssize_t stack of open block elements */
+    Py_ssize_t element_count, block_count;
+    int unsupported;
 } Walk;
 
-/* blocks.py's add(): a piece of text with its bold and link state. */
+/* python_walk's add(): a piece of text with its link and bold state. */
 static int add(Walk *w, const unsigned char *s, Py_ssize_t n, int bold, int link) {
     Py_ssize_t size = stripped_length(s, n);
     if (size < 0) { w->unsupported = 1; return -1; }
@@ -189,6 +449,7 @@ fail:
     return -1;
 }
 
+
 /* " ".join(text.split()) of UTF-8 text, as a str; NULL with *unsupported
  * set if the text is not UTF-8, NULL with an exception on failure. */
 static PyObject *normalised(const unsigned char *s, Py_ssize_t size, int *unsupported) {
@@ -211,40 +472,6 @@ static PyObject *normalised(const unsigned char *s, Py_ssize_t size, int *unsupp
     return text;
 }
 
-/* blocks.py's flush(): the block's text with white space runs made single
- * spaces, if it has any visible character. */
-static int flush(Walk *w, PyObject *tag, int caption) {
-    Buffer *b = &w->text;
-    if (b->size == 0) return 0;
-    if (b->chars) {
-        PyObject *text = normalised(b->data, b->size, &w->unsupported);
-        if (!text) return -1;
-        int bold = (double)b->bold_chars >= 0.9 * (double)b->chars;
-        PyObject *block = Py_BuildValue("(NOOOn)", text, tag, bold ? Py_True : Py_False,
-                                        caption ? Py_True : Py_False, b->link_chars);
-        if (!block || PyList_Append(w->blocks, block) < 0) { Py_XDECREF(block); return -1; }
-        Py_DECREF(block);
-        b->chars = b->bold_chars = b->link_chars = 0;
-    }
-    b->size = 0;
-    return 0;
-}
-
-/* ---- tags ---- */
-
-static int name_in(const unsigned char *name, const char *const *names) {
-    for (; *names; names++)
-        if (strcmp((const char *)name, *names) == 0) return 1;
-    return 0;
-}
-
-static const char *const BLOCK_TAGS[] = {
-    "p", "div", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6",
-    "table", "tr", "td", "th", "caption", "blockquote", "figure", "figcaption", "section",
-    "article", "header", "footer", "aside", "nav", "main", "pre", "address", "form", "center", NULL};
-static const char *const SKIP_TAGS[] = {
-    "script", "style", "noscript", "template", "svg", "head", "iframe", "textarea", "select",
-    "option", "button", "input", "object", "embed", "canvas", "audio", "video", "map", NULL};
 
 /* Whether lxml iterates `node` as a child (elements, comments, PIs, entities). */
 static int is_child(const Node *node) {
@@ -252,102 +479,6 @@ static int is_child(const Node *node) {
            node->type == PI_NODE;
 }
 
-static int has_children(const Node *node) {
-    for (const Node *child = node->children; child; child = child->next)
-        if (is_child(child)) return 1;
-    return 0;
-}
-
-static int contains_ascii_nocase(const unsigned char *s, const char *word) {
-    size_t n = strlen(word);
-    for (; *s; s++) {
-        size_t i = 0;
-        while (i < n && s[i] && (s[i] | 0x20) == (unsigned char)word[i]) i++;
-        if (i == n) return 1;
-    }
-    return 0;
-}
-
-/* blocks.py's _caption_hint(): a class or id naming a caption, description,
- * legend or credit. 1, 0, or -1 (error or unsupported). */
-static int caption_hint(Walk *w, const Node *node) {
-    static const char *const names[] = {"class", "id"};
-    for (int k = 0; k < 2; k++) {
-        const Attr *attr = node->properties;
-        while (attr && !(attr->ns == NULL && strcmp((const char *)attr->name, names[k]) == 0)) attr = attr->next;
-        if (!attr || !attr->children) continue;
-        if (attr->children->type != TEXT_NODE || attr->children->next) { w->unsupported = 1; return -1; }
-        const unsigned char *value = attr->children->content;
-        if (!value || !*value) continue;
-        int ascii = 1;
-        for (const unsigned char *p = value; *p; p++)
-            if (*p >= 0x80) { ascii = 0; break; }
-        if (ascii) {
-            if (contains_ascii_nocase(value, "cap") || contains_ascii_nocase(value, "desc") ||
-                contains_ascii_nocase(value, "legend") || contains_ascii_nocase(value, "credit"))
-                return 1;
-            continue;
-        }
-        PyObject *text = PyUnicode_DecodeUTF8((const char *)value, (Py_ssize_t)strlen((const char *)value), NULL);
-        if (!text) { PyErr_Clear(); w->unsupported = 1; return -1; }
-        PyObject *match = PyObject_CallOneArg(w->hint, text);
-        Py_DECREF(text);
-        if (!match) return -1;
-        int found = match != Py_None;
-        Py_DECREF(match);
-        if (found) return 1;
-    }
-    return 0;
-}
-
-/* ---- the walk ---- */
-
-#define MAX_DEPTH 5000
-
-/* blocks.py's walk(); `block_tag` is a borrowed str. */
-static int walk(Walk *w, Node *node, PyObject *block_tag, int caption, int bold, int link, int depth) {
-    if (depth > MAX_DEPTH) { w->unsupported = 1; return -1; }
-    const unsigned char *name = node->type == ELEMENT_NODE ? node->name : NULL;
-    if (name && node->ns && node->ns->href) { w->unsupported = 1; return -1; } /* a "{ns}tag" */
-    if (name && name_in(name, SKIP_TAGS)) return add_text_nodes(w, node->next, bold, link);
-    int is_block = name && name_in(name, BLOCK_TAGS);
-    int inner_caption = caption;
-    if (!inner_caption && name &&
-        (strcmp((const char *)name, "figcaption") == 0 || strcmp((const char *)name, "caption") == 0))
-        inner_caption = 1;
-    if (!inner_caption && name && (is_block || has_children(node))) {
-        int hint = caption_hint(w, node);
-        if (hint < 0) return -1;
-        inner_caption = hint;
-    }
-    PyObject *inner_tag = block_tag, *own_tag = NULL;
-    if (is_block) {
-        if (flush(w, block_tag, caption) < 0) return -1;
-        own_tag = PyUnicode_InternFromString((const char *)name);
-        if (!own_tag) return -1;
-        inner_tag = own_tag;
-    } else if (name && strcmp((const char *)name, "br") == 0) {
-        if (append(&w->text, (const unsigned char *)" ", 1) < 0) return -1;
-    }
-    int inner_bold = bold || (name && (strcmp((const char *)name, "b") == 0 || strcmp((const char *)name, "strong") == 0));
-    int inner_link = link || (name && strcmp((const char *)name, "a") == 0);
-    int status = 0;
-    if (node->type == ELEMENT_NODE) {
-        status = add_text_nodes(w, node->children, inner_bold, inner_link);
-        for (Node *child = node->children; child && status == 0; child = child->next)
-            if (is_child(child)) status = walk(w, child, inner_tag, inner_caption, inner_bold, inner_link, depth + 1);
-    } else if (node->type == COMMENT_NODE || node->type == PI_NODE) {
-        if (node->content && node->content[0])  /* lxml's .text of a comment or PI */
-            status = add(w, node->content, (Py_ssize_t)strlen((const char *)node->content), inner_bold, inner_link);
-    } else {
-        w->unsupported = 1;  /* an entity reference: .text is "&name;" */
-        status = -1;
-    }
-    if (status == 0 && is_block) status = flush(w, inner_tag, inner_caption);
-    Py_XDECREF(own_tag);
-    if (status < 0) return -1;
-    return add_text_nodes(w, node->next, bold, link);
-}
 
 /* The libxml2 node of an lxml element; NULL with TypeError if it is not one. */
 static Node *node_of(PyObject *element, const char *function) {
@@ -368,19 +499,135 @@ static PyObject *answer(PyObject *result, int status, int unsupported, const cha
     return NULL;
 }
 
-static PyObject *segment_walk(PyObject *self, PyObject *args) {
-    PyObject *element, *pattern;
-    if (!PyArg_ParseTuple(args, "OO", &element, &pattern)) return NULL;
-    Node *root = node_of(element, "walk");
+
+static int32_t open_block(const Walk *w) {
+    return (int32_t)((const Py_ssize_t *)w->open.data)[w->open.size / (Py_ssize_t)sizeof(Py_ssize_t) - 1];
+}
+
+/* python_walk's flush(): the pending text as a block of the innermost open
+ * block element, with its counts, if it has a visible character. */
+static int flush(Walk *w) {
+    Buffer *b = &w->text;
+    if (b->size == 0) return 0;
+    if (b->chars) {
+        PyObject *text = normalised(b->data, b->size, &w->unsupported);
+        if (!text) return -1;
+        if (PyUnicode_GET_LENGTH(text) == 0) {
+            Py_DECREF(text);
+        } else {
+            int32_t row[6] = {open_block(w), (int32_t)b->link_chars, (int32_t)b->bold_chars, 0, 0, 0};
+            int kind = PyUnicode_KIND(text);
+            const void *data = PyUnicode_DATA(text);
+            for (Py_ssize_t i = 0, n = PyUnicode_GET_LENGTH(text); i < n; i++) {
+                Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+                row[3] += Py_UNICODE_ISDIGIT(ch) ? 1 : 0;
+                row[4] += Py_UNICODE_ISUPPER(ch) ? 1 : 0;
+                row[5] += Py_UNICODE_ISALPHA(ch) ? 1 : 0;
+            }
+            int status = PyList_Append(w->texts, text);
+            Py_DECREF(text);
+            if (status < 0 || push_row(&w->blocks, row, sizeof row) < 0) return -1;
+            w->block_count++;
+        }
+    }
+    b->size = 0;
+    b->chars = b->bold_chars = b->link_chars = 0;
+    return 0;
+}
+
+#define MAX_DEPTH 5000
+
+static long long *element_row(Walk *w, Py_ssize_t index) {
+    return (long long *)w->elements.data + 7 * index;
+}
+
+/* python_walk's visit(); then the node's tail. */
+static int visit(Walk *w, Node *node, Py_ssize_t parent, int link, int bold, int in_table, int depth) {
+    if (depth > MAX_DEPTH) { w->unsupported = 1; return -1; }
+    if (node->type == ENTITY_REF_NODE) { w->unsupported = 1; return -1; }
+    const unsigned char *name = node->type == ELEMENT_NODE ? node->name : NULL;
+    if (name && node->ns && node->ns->href) { w->unsupported = 1; return -1; } /* a "{ns}tag" */
+    if (!name || find_name(&skip_tags, (const char *)name) >= 0)
+        return add_text_nodes(w, node->next, bold, link);
+    Py_ssize_t index = w->element_count;
+    long long own = element_flags(node);
+    if (own < 0) {
+        if (!PyErr_Occurred()) w->unsupported = 1;
+        return -1;
+    }
+    long long key = like_key(node, &w->unsupported);
+    if (w->unsupported) return -1;
+    long long row[7] = {index, own, own, 0, 0, 0, key};
+    if (parent >= 0) {
+        const long long *above = element_row(w, parent);
+        row[0] = parent;
+        row[2] = own | above[2];
+        row[3] = above[3] + 1;
+    }
+    if (push_row(&w->elements, row, sizeof row) < 0) return -1;
+    w->element_count++;
+    PyObject *tag = PyUnicode_InternFromString((const char *)name);
+    if (!tag) return -1;
+    int status = PyList_Append(w->tags, tag);
+    Py_DECREF(tag);
+    if (status < 0) return -1;
+
+    int cell = in_table && find_name(&cell_tags, (const char *)name) >= 0;
+    int is_block = !cell && find_name(&block_tags, (const char *)name) >= 0;
+    if (cell && append(&w->text, (const unsigned char *)" ", 1) < 0) return -1;
+    if (is_block) {
+        if (flush(w) < 0) return -1;
+        if (push_row(&w->open, &index, sizeof index) < 0) return -1;
+    }
+    element_row(w, index)[4] = w->block_count;
+    int inner_link = link || strcmp((const char *)name, "a") == 0;
+    int inner_bold = bold || find_name(&bold_tags, (const char *)name) >= 0;
+    int inner_table = in_table || strcmp((const char *)name, "table") == 0;
+    status = add_text_nodes(w, node->children, inner_bold, inner_link);
+    for (Node *child = node->children; child && status == 0; child = child->next)
+        if (is_child(child)) status = visit(w, child, index, inner_link, inner_bold, inner_table, depth + 1);
+    if (status < 0) return -1;
+    if (is_block) {
+        if (flush(w) < 0) return -1;
+        w->open.size -= (Py_ssize_t)sizeof(Py_ssize_t);
+    }
+    element_row(w, index)[5] = w->block_count;
+    return add_text_nodes(w, node->next, bold, link);
+}
+
+static PyObject *page_walk(PyObject *self, PyObject *args) {
+    PyObject *element;
+    if (!PyArg_ParseTuple(args, "O", &element)) return NULL;
+    if (!configured) { PyErr_SetString(PyExc_RuntimeError, "page_walk() before configure()"); return NULL; }
+    Node *root = node_of(element, "page_walk");
     if (!root) return PyErr_Occurred() ? NULL : Py_NewRef(Py_None);
-    Walk w = {{0}, PyList_New(0), PyObject_GetAttrString(pattern, "search"), 0};
-    PyObject *body = PyUnicode_InternFromString("body");
-    int status = (w.blocks && w.hint && body) ? walk(&w, root, body, 0, 0, 0, 0) : -1;
-    if (status == 0) status = flush(&w, body, 0);
+    Walk w = {{0}, PyList_New(0), PyList_New(0), {0}, {0}, {0}, 0, 0, 0};
+    Py_ssize_t outermost = 0;
+    int status = (w.texts && w.tags && push_row(&w.open, &outermost, sizeof outermost) == 0) ? 0 : -1;
+    if (status == 0 && root->type == ELEMENT_NODE) {
+        status = visit(&w, root, -1, 0, 0, 0, 0);
+    } else if (status == 0) {
+        w.unsupported = 1;
+        status = -1;
+    }
+    if (status == 0) status = flush(&w);
+    PyObject *result = NULL;
+    if (status == 0) {
+        PyObject *block_rows = PyBytes_FromStringAndSize(w.blocks.data ? w.blocks.data : "", w.blocks.size);
+        PyObject *element_rows = PyBytes_FromStringAndSize(w.elements.data ? w.elements.data : "", w.elements.size);
+        if (block_rows && element_rows)
+            result = PyTuple_Pack(4, w.texts, block_rows, w.tags, element_rows);
+        Py_XDECREF(block_rows);
+        Py_XDECREF(element_rows);
+        if (!result) status = -1;
+    }
     PyMem_Free(w.text.data);
-    Py_XDECREF(w.hint);
-    Py_XDECREF(body);
-    return answer(w.blocks, status, w.unsupported, "walk");
+    PyMem_Free(w.blocks.data);
+    PyMem_Free(w.elements.data);
+    PyMem_Free(w.open.data);
+    Py_XDECREF(w.texts);
+    Py_XDECREF(w.tags);
+    return answer(result, status, w.unsupported, "page_walk");
 }
 
 /* ---- short element texts ---- */
@@ -482,7 +729,8 @@ static PyObject *shown_texts(PyObject *self, PyObject *args) {
 }
 
 static PyMethodDef methods[] = {
-    {"walk", segment_walk, METH_VARARGS, "The blocks of an lxml element's text (see blocks.segment)."},
+    {"configure", configure, METH_VARARGS, "The page walk's vocabulary (see pageblocks._kernel)."},
+    {"page_walk", page_walk, METH_VARARGS, "A page's blocks and elements (see pageblocks.python_walk)."},
     {"shown_texts", shown_texts, METH_VARARGS,
      "Normalised texts of the short elements with these tags (see blocks.shown_texts)."},
     {NULL, NULL, 0, NULL},

@@ -3,7 +3,7 @@ each block, and the page keeps the blocks that maximise its expected F1.
 
 The model (data/block_model.json) is a set of regression trees trained by
 scripts/train_block_model.py on blocks of real pages labelled by hand-checked
-main content; it reads the features of pageblocks.py. Scoring walks all trees
+main content; it reads the features of blockfeatures.py. Scoring walks all trees
 at once for all blocks with numpy (a block's path through a tree is a few
 comparisons; a page has a few hundred blocks).
 
@@ -38,7 +38,7 @@ class Forest:
 
     feature_names: tuple[str, ...]
     feature: np.ndarray      # int32, per node
-    threshold: np.ndarray    # float32, per node (inf at leaves)
+    threshold: np.ndarray    # float64, per node (inf at leaves)
     left: np.ndarray         # int32, per node
     right: np.ndarray        # int32, per node
     value: np.ndarray        # float64, per node (leaf values; 0 inside)
@@ -47,7 +47,18 @@ class Forest:
     baseline: float
 
     def raw_scores(self, rows: np.ndarray) -> np.ndarray:
-        """Sum of the trees' leaf values for each row (a logit)."""
+        """Sum of the trees' leaf values for each row (a logit), by the
+        compiled kernel (cleaner/_forest.c) when it is built."""
+        rows = np.ascontiguousarray(rows, dtype=np.float32)
+        kernel = _kernel()
+        if kernel is not None and rows.ndim == 2 and rows.shape[1] == len(self.feature_names) and len(self.roots):
+            scores = kernel.raw_scores(rows, rows.shape[0], rows.shape[1], self.feature, self.threshold,
+                                       self.left, self.right, self.value, self.roots, self.baseline)
+            return np.frombuffer(scores, dtype=np.float64)
+        return self.numpy_raw_scores(rows)
+
+    def numpy_raw_scores(self, rows: np.ndarray) -> np.ndarray:
+        """raw_scores with numpy: every tree of every row a level at a time."""
         n = rows.shape[0]
         if n == 0 or len(self.roots) == 0:
             return np.full(n, self.baseline)
@@ -56,10 +67,22 @@ class Forest:
         for _ in range(self.depth):
             go_left = rows[row_index, self.feature[node]] <= self.threshold[node]
             node = np.where(go_left, self.left[node], self.right[node])
-        return self.baseline + self.value[node].sum(axis=1)
+        total = np.zeros(n)
+        for leaf_values in self.value[node].T:  # tree by tree, in the kernel's order of addition
+            total += leaf_values
+        return self.baseline + total
 
     def probabilities(self, rows: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-self.raw_scores(rows)))
+
+
+@lru_cache(maxsize=1)
+def _kernel():
+    try:
+        from . import _forest
+    except ImportError:
+        return None
+    return _forest
 
 
 def forest_from_dict(data: dict) -> Forest:
@@ -84,7 +107,7 @@ def forest_from_dict(data: dict) -> Forest:
     return Forest(
         feature_names=tuple(data["feature_names"]),
         feature=np.asarray(features, dtype=np.int32),
-        threshold=np.asarray(thresholds, dtype=np.float32),
+        threshold=np.asarray(thresholds, dtype=np.float64),
         left=np.asarray(lefts, dtype=np.int32),
         right=np.asarray(rights, dtype=np.int32),
         value=np.asarray(values, dtype=np.float64),
@@ -97,7 +120,7 @@ def forest_from_dict(data: dict) -> Forest:
 @lru_cache(maxsize=1)
 def default_forest() -> Forest:
     """The packaged model; its features must be the ones pageblocks computes."""
-    from .pageblocks import FEATURE_NAMES
+    from .blockfeatures import FEATURE_NAMES
 
     text = resources.files("cleaner").joinpath(MODEL_FILE).read_text(encoding="utf-8")
     forest = forest_from_dict(json.loads(text))

@@ -103,7 +103,7 @@ def page_data(job: tuple[str, str, str]) -> tuple[str, dict | None]:
 def load_set(shared: str, cache: str, workers: int) -> dict[str, dict]:
     folder = os.path.join(shared, "eval", "wcxb-dev")
     manifest = [json.loads(line) for line in open(os.path.join(folder, "manifest.jsonl"), encoding="utf-8")]
-    from cleaner.pageblocks import FEATURE_NAMES
+    from cleaner.blockfeatures import FEATURE_NAMES
 
     cache_file = os.path.join(cache, "wcxb-dev.pickle")
     if os.path.exists(cache_file):
@@ -172,6 +172,8 @@ def main() -> int:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--alpha", type=float, default=None, help="the selection's alpha (default: blockmodel.ALPHA)")
+    parser.add_argument("--save-probabilities", help=argparse.SUPPRESS)  # experiments on the selection
+    parser.add_argument("--drop", help="an experiment: zero the feature columns whose names match this regex")
     parser.add_argument("--no-export", action="store_true", help="cross-validate only")
     parser.add_argument("--predictions", help="write the cross-validated page texts here (JSON Lines)")
     args = parser.parse_args()
@@ -183,7 +185,7 @@ def main() -> int:
 
     from cleaner import blockmodel
     from cleaner.extract import main_lines
-    from cleaner.pageblocks import FEATURE_NAMES
+    from cleaner.blockfeatures import FEATURE_NAMES
 
     pages, manifest = load_set(args.shared, args.cache, args.workers)
     args.alpha = blockmodel.ALPHA if args.alpha is None else args.alpha
@@ -191,6 +193,10 @@ def main() -> int:
     sites = {m["id"]: urlparse(m["url"]).netloc.lower().removeprefix("www.") for m in manifest}
     ids = [m["id"] for m in manifest if pages.get(m["id"]) is not None and len(pages[m["id"]]["texts"])]
     x = np.concatenate([pages[i]["features"] for i in ids])
+    if args.drop:  # an experiment: train as if these columns did not exist
+        dropped = [k for k, name in enumerate(FEATURE_NAMES) if re.search(args.drop, name)]
+        x[:, dropped] = 0.0
+        print(f"dropped {len(dropped)} columns: {[FEATURE_NAMES[k] for k in dropped]}", file=sys.stderr)
     labels = np.concatenate([pages[i]["labels"] for i in ids]) >= LABEL_CUT
     weights = np.sqrt(np.concatenate([pages[i]["words"] for i in ids]) + 1)
     groups = np.concatenate([[sites[i]] * len(pages[i]["texts"]) for i in ids])
@@ -203,6 +209,8 @@ def main() -> int:
         probabilities[test] = model.predict_proba(x[test])[:, 1]
         print(f"  fold {fold + 1}/{args.folds}", file=sys.stderr)
 
+    if args.save_probabilities:
+        np.save(args.save_probabilities, probabilities)
     folder = os.path.join(args.shared, "eval", "wcxb-dev")
     texts = {}
     for n, page_id in enumerate(ids):

@@ -7,7 +7,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import html as lxml_html
 
-from cleaner import blocks
 from cleaner.extract import extract_html, is_html, unwrap_layout_tables
 
 BODY = [
@@ -53,29 +52,6 @@ def test_headline_goes_to_title_and_lead_and_caption_come_back() -> None:
     assert lines[0] == LEAD
     assert lines.index(CAPTION) == lines.index(BODY[0]) + 1
     assert BODY[2] in lines
-
-
-def test_a_lead_that_is_not_bold_is_left_to_trafilatura() -> None:
-    dek = "A short standfirst that English sites print in grey under the headline, not in bold."
-    article = (f"<article><h1>{TITLE}</h1><p class='dek'>{dek}</p><div class='body'>"
-               + "".join(f"<p>{p}</p>" for p in BODY) + "</div></article>")
-    recovered = blocks.recover(blocks.segment(lxml_html.fromstring(page(article))), BODY, TITLE)
-    assert recovered.lead == []
-
-
-def test_a_summary_repeated_by_the_body_does_not_hide_the_lead() -> None:
-    summary = BODY[0].split(",")[0] + "..."
-    article = (f"<div><h2>{TITLE}</h2><div class='smr'>{summary}</div><div class='lead'><b>{LEAD}</b></div>"
-               + "".join(f"<p>{p}</p>" for p in BODY) + "</div>")
-    recovered = blocks.recover(blocks.segment(lxml_html.fromstring(page(article))), BODY, TITLE)
-    assert recovered.lead == [LEAD]
-
-
-def test_captions_need_a_credit_to_come_back() -> None:
-    article = ("<div>" + f"<p>{BODY[0]}</p><figure><figcaption>Xe buýt điện đón khách</figcaption></figure>"
-               + f"<p>{BODY[1]}</p><p>{BODY[2]}</p></div>")
-    recovered = blocks.recover(blocks.segment(lxml_html.fromstring(page(article))), BODY, None)
-    assert recovered.captions == []
 
 
 def test_layout_tables_become_blocks_and_data_tables_stay() -> None:
@@ -131,6 +107,22 @@ def test_headline_from_the_title_element() -> None:
     assert _title_of(f"{TITLE} - Tin Phố", f"<h1>Tin Phố</h1><h1>{TITLE}</h1>") == TITLE
 
 
+def test_the_date_is_the_markups_statement_or_the_one_under_the_headline() -> None:
+    """page_date reads the URL, meta elements and JSON-LD (not the text,
+    where comments and related stories have dates of their own); a date
+    printed under the headline comes first."""
+    from cleaner.extract import page_date
+
+    article = "<article>" + "".join(f"<p>{p}</p>" for p in BODY) + "</article>"
+    assert page_date(lxml_html.fromstring(page(article, METADATA_HEAD)), None) == "2017-02-01"
+    assert extract_html(page(article, METADATA_HEAD)).date == "2017-02-01"
+    in_text_only = "<article><p>Đăng ngày 12/05/2019 bởi Ban biên tập.</p>" + "".join(
+        f"<p>{p}</p>" for p in BODY) + "</article>"
+    assert page_date(lxml_html.fromstring(page(in_text_only)), None) is None
+    dated_url = page(article, "<link rel='canonical' href='https://tinpho.vn/2021/03/04/xe-buyt.html'>")
+    assert extract_html(dated_url).date == "2021-03-04"
+
+
 def test_the_date_under_the_headline_beats_a_comment_date() -> None:
     article = (f"<div><span>{TITLE}</span></div><div>01/02/2017 | 2972</div>"
                + "".join(f"<div>{p}</div>" for p in BODY)
@@ -146,8 +138,8 @@ METADATA_HEAD = (
 
 
 def test_metadata_is_what_trafilatura_finds_without_the_unused_part() -> None:
-    """page_metadata and page_date give extract_metadata's title, URL, host,
-    site name and date, on the samples and on a page with Open Graph and JSON-LD."""
+    """page_metadata gives extract_metadata's title, URL, host and site name,
+    on the samples and on a page with Open Graph and JSON-LD."""
     from pathlib import Path
 
     from trafilatura.metadata import extract_metadata
@@ -155,7 +147,7 @@ def test_metadata_is_what_trafilatura_finds_without_the_unused_part() -> None:
     from trafilatura.utils import load_html
 
     from cleaner.encoding import decode
-    from cleaner.extract import page_date, page_metadata
+    from cleaner.extract import page_metadata
 
     samples = Path(__file__).resolve().parent.parent / "samples"
     pages = [decode(p.read_bytes()).text for p in sorted(samples.glob("*.html"))]
@@ -165,7 +157,6 @@ def test_metadata_is_what_trafilatura_finds_without_the_unused_part() -> None:
         theirs = extract_metadata(load_html(markup), date_config=set_date_params(True))
         for field in ("title", "url", "hostname", "sitename"):
             assert getattr(ours, field) == getattr(theirs, field), field
-        assert page_date(load_html(markup), ours.url) == theirs.date
     assert ours.sitename == "Tinpho" and ours.url == "https://www.tinpho.vn/xe-buyt.html"  # og:site_name, capitalised
 
 
@@ -259,22 +250,6 @@ def test_extractor_options_are_those_bare_extraction_builds():
                 {s: getattr(theirs, s) for s in Extractor.__slots__}
             assert extractor_options("https://other.example/", fast, precision, recall).url != ours.url \
                 or url == "https://other.example/"
-
-
-_WORDS = st.sampled_from(["tin", "mới", "hà", "nội", "xe", "buýt", "a", "b"])
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.lists(_WORDS, max_size=8), max_size=8), st.lists(_WORDS, min_size=1, max_size=4))
-def test_line_of_is_the_first_line_holding_the_words(lines, words) -> None:
-    """The one search over the joined lines finds the line a scan of each
-    line would: matches never run across two lines."""
-    from cleaner.blocks import Block, _Lines
-
-    tokens = [" " + " ".join(line) + " " for line in lines]
-    needle = " " + " ".join(words) + " "
-    expected = next((i for i, t in enumerate(tokens) if needle in t), -1)
-    assert _Lines(tokens).line_of(Block(text="", tag="p", key=" ".join(words), word_count=len(words))) == expected
 
 
 def test_without_a_headline_the_title_is_trafilaturas_search_of_the_page() -> None:
