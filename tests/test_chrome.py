@@ -336,15 +336,15 @@ def test_lines_of_dates_numbers_and_labels_never_hang_or_crash(text: str) -> Non
                                   st.characters(blacklist_categories=("Cs",))), max_size=60))
 def test_cut_count_is_the_plain_count_of_lower_upper_pairs(text) -> None:
     """The kernel's count and the Python walk (without the kernel) alike."""
-    from cleaner import chrome
+    from cleaner import linerules
 
     plain = sum(a.islower() and b.isupper() for a, b in zip(text, text[1:]))
-    assert chrome._cut_count(text) == plain
-    kernel, chrome._case_cuts = chrome._case_cuts, None
+    assert linerules._cut_count(text) == plain
+    kernel, linerules._case_cuts = linerules._case_cuts, None
     try:
-        assert chrome._cut_count(text) == plain
+        assert linerules._cut_count(text) == plain
     finally:
-        chrome._case_cuts = kernel
+        linerules._case_cuts = kernel
 
 
 _SUFFIX_PIECES = ["in trang", "In Bài Viết", "print this article", "PRINT", "[print]", "(print)", "bản in",
@@ -357,11 +357,11 @@ _SUFFIX_PIECES = ["in trang", "In Bài Viết", "print this article", "PRINT", "
 def test_title_suffix_prefilter_finds_what_the_full_pattern_finds(text):
     """The cheap test on the last characters never hides a suffix the full
     pattern would find in the window, and the match is the same one."""
-    from cleaner.chrome import TITLE_SUFFIX_WINDOW, _patterns, _title_suffix
     from cleaner.lexicon import default_lexicon
+    from cleaner.linerules import TITLE_SUFFIX_WINDOW, patterns, title_suffix
 
-    pats = _patterns(default_lexicon())
+    pats = patterns(default_lexicon())
     for candidate in (text, "Một tiêu đề dài " * 12 + text):
         plain = pats.title_suffix.search(candidate, max(0, len(candidate) - TITLE_SUFFIX_WINDOW))
-        found = _title_suffix(candidate, pats)
+        found = title_suffix(candidate, pats)
         assert (found.span() if found else None) == (plain.span() if plain else None)
