@@ -57,6 +57,10 @@ FOLDED_MIN_COVER = 0.6
 # looked for in this many first characters of a line (labels, dates and times
 # take well under a hundred).
 DATE_PREFIX_WINDOW = 200
+# A line without one is a separator or a menu remnant ("|", "»", "* * *", "____").
+_LETTER_OR_DIGIT = re.compile(r"[^\W_]")
+# A time, a score or a number standing alone: a schedule's entry, never a menu item.
+_SCHEDULE_ENTRY = re.compile(r"\b\d{1,2}[:h]\d{2}\b|\b\d+\s*[-–:]\s*\d+\b|^\W*\d+\W*$")
 # Rules whose lines are chrome only where few (outside tail blocks): more of
 # them date the rows of the content.
 DATED_RULES = ("date_line", "relative_date")
@@ -145,8 +149,9 @@ def clean_text(text: str, *, lexicon: Lexicon | None = None, html: bool = False,
     `html` says the text is what trafilatura extracted from a page rather than
     a naive dump: there is no menu before the content to drop, a repeated line
     goes only when it directly repeats the line before it (articles repeat
-    list items, labels and code lines on purpose), and lines of punctuation
-    (table rules, code elisions) stay. `title`, when the caller keeps the
+    list items, labels and code lines on purpose). Lines without a letter or
+    a digit ("|", "»", "* * *", a table rule) never stay: they are menu
+    remnants and separators, never text. `title`, when the caller keeps the
     headline apart, removes the headline where it opens the text.
     `navigation` drops a menu of short lines before the content even from
     HTML (for an extraction that kept the whole page); by default only from
@@ -156,7 +161,7 @@ def clean_text(text: str, *, lexicon: Lexicon | None = None, html: bool = False,
     lines = read_lines(text)
     decisions = [LineDecision(l.index, l.raw, keep=bool(l.text), output=l.text) for l in lines]
     for line in lines:
-        if line.blank and line.text and not html:
+        if line.text and not _LETTER_OR_DIGIT.search(line.text):
             decisions[line.index].keep = False
             decisions[line.index].rule, decisions[line.index].evidence = "no_words", "nothing but punctuation"
     def remove(line: Line, rule: str, evidence: str) -> None:
@@ -200,7 +205,7 @@ def clean_text(text: str, *, lexicon: Lexicon | None = None, html: bool = False,
             found_date = found_date or find_date(out[:prefix_len])
             d.rule, d.evidence, out = "date_prefix", out[:prefix_len].strip(), out[prefix_len:]
         d.output = out.strip()
-        if not d.output or (not html and not WORD.search(d.output)):
+        if not _LETTER_OR_DIGIT.search(d.output):
             d.keep, d.rule, d.evidence = False, "no_words", "nothing but punctuation"
 
     return Cleaned(text="\n\n".join(d.output for d in decisions if d.keep), decisions=decisions,
@@ -209,13 +214,15 @@ def clean_text(text: str, *, lexicon: Lexicon | None = None, html: bool = False,
 
 def _drop_leading_navigation(lines: list[Line], decisions: list[LineDecision], remove) -> None:
     """Short lines before the first content line are a menu when there are
-    several of them, or when navigation chrome sits beside them."""
+    several of them, or when navigation chrome sits beside them. Menu items
+    are words: a time, a score or a number ("19:30", "2 - 1", "102") is the
+    content starting (a schedule, a results table), not a menu."""
     lead: list[Line] = []
     content_index = -1
     for line in lines:
         if line.blank or not decisions[line.index].keep:
             continue
-        if line.n_words > NAV_MAX_WORDS or ends_like_sentence(line.text):
+        if line.n_words > NAV_MAX_WORDS or ends_like_sentence(line.text) or _SCHEDULE_ENTRY.search(line.text):
             content_index = line.index
             break
         lead.append(line)

@@ -74,25 +74,25 @@ def _is_date(date: str, time: str) -> bool:
 def is_date_line(line_pieces: list[tuple[str, ...]], date_words: frozenset, counter_words: frozenset) -> bool:
     """Dates and times, with labels and weekdays around them and view counts
     after them ("Cập nhật: Thứ năm 14/10/2021 - 10:08", "23/10/2020 | 3976"),
-    and nothing that makes the numbers data (%, +, a currency). A day and
-    month without a year ("5/5", "1/4": a score, a fraction) needs a label or
-    a weekday beside it."""
-    seen_date = seen_day_month = seen_label = False
+    and nothing that makes the numbers data (%, +, a currency). A time or a
+    day and month without a year ("12:30", "5/5": a kick-off, a score, a
+    fraction) needs a label, a weekday or am/pm beside it."""
+    seen_date = seen_weak = seen_label = False
     for date, time, _, word, other in line_pieces:
         if date or time:
             if _is_date(date, time):
-                if date and _DAY_MONTH.fullmatch(date):
-                    seen_day_month = True
+                if time or _DAY_MONTH.fullmatch(date):
+                    seen_weak = True
                 else:
                     seen_date = True
         elif word:
             if word in date_words:
                 seen_label = True
-            elif not ((seen_date or seen_day_month) and word in counter_words):
+            elif not ((seen_date or seen_weak) and word in counter_words):
                 return False
         elif other in DATA_MARKS:
             return False
-    return seen_date or (seen_day_month and seen_label)
+    return seen_date or (seen_weak and seen_label)
 
 
 def is_counter_line(line_pieces: list[tuple[str, ...]], counter_words: frozenset) -> bool:

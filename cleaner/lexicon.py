@@ -13,7 +13,7 @@ from functools import lru_cache
 from importlib import resources
 
 KINDS = ("action", "title_suffix", "widget", "block_heading", "counter_label",
-         "date_label", "weekday", "footer", "footer_anywhere", "notice", "relative_time",
+         "date_label", "weekday", "footer", "footer_credit", "footer_anywhere", "notice", "relative_time",
          "alt_suffix", "home", "caption_credit", "source_line")
 
 

@@ -17,7 +17,7 @@ from functools import lru_cache
 from .datelines import (DATE_NUMERIC, TIME, find_date, is_bare_counter, is_counter_line, is_date_line,
                         pieces)
 from .lexicon import Lexicon, default_lexicon
-from .lines import WORD, Line, ends_like_sentence, read_lines
+from .lines import WORD, Line, ends_like_sentence, ends_with_full_stop, read_lines
 
 try:  # the compiled kernel's count of case changes (cleaner/_fingerprint.c)
     from ._fingerprint import case_cuts as _case_cuts
@@ -35,6 +35,9 @@ SHORT_LINE_MAX_CHARS = 400
 # line ("(5 tháng trước)") are looked for in this many final characters of a
 # line, not tried at every position of it.
 TITLE_SUFFIX_WINDOW = 200
+# A credit line ("Powered by WordPress", "Thiết kế bởi Công ty Phần mềm Sao
+# Việt") names someone in a few words; a longer line is a sentence of content.
+CREDIT_MAX_WORDS = 10
 # A lone number is a counter when it has at least this many digits.
 COUNTER_MIN_DIGITS = 5
 
@@ -51,6 +54,7 @@ class Patterns:
     block_heading: re.Pattern
     heading_start: re.Pattern
     footer: re.Pattern
+    footer_credit: re.Pattern
     footer_anywhere: re.Pattern
     notice: re.Pattern
     relative_only: re.Pattern
@@ -86,6 +90,7 @@ def patterns(lexicon: Lexicon) -> Patterns:
         block_heading=re.compile(rf"^{sep}(?:{p('block_heading')}){heading_tail}"),
         heading_start=re.compile(rf"^{sep}(?:{p('block_heading')})\b"),
         footer=re.compile(rf"^{sep}(?:©|\(c\)\s|{p('footer')})"),
+        footer_credit=re.compile(rf"^{sep}(?:{p('footer_credit')})\b"),
         footer_anywhere=re.compile(rf"©|{p('footer_anywhere')}"),
         notice=re.compile(p("notice")),
         relative_only=re.compile(rf"^{sep}(?:{relative}){sep}$"),
@@ -99,12 +104,21 @@ _LETTER = re.compile(r"[^\W\d_]")
 _DIGIT = re.compile(r"\d")
 
 
+# Characters of code, never of a menu's items.
+_CODE_MARKS = frozenset('{}=;<>"_')
+
+
 def glued_menu(text: str) -> bool:
     """Menu items that lost the spaces between them ("Thể thaoGiải tríChính trị"):
     at least four pieces split where a lower-case letter runs into an upper-case
     one, each piece at most three words. Brand names (YouTube, McDonald's) sit in
-    longer pieces and do not qualify."""
-    if _cut_count(text) < 3:
+    longer pieces and do not qualify, nor does code ("onChange={setFilter}")
+    or an identifier: one token of up to four pieces ("FetchFromCacheMiddleware",
+    "OnTheGoSystems"), or one starting in lower case."""
+    cuts = _cut_count(text)
+    if cuts < 3 or any(ch in text for ch in _CODE_MARKS):
+        return False
+    if " " not in text.strip() and (cuts < 4 or not text.lstrip()[:1].isupper()):
         return False
     cuts = [i + 1 for i, (a, b) in enumerate(zip(text, text[1:])) if a.islower() and b.isupper()]
     pieces = [text[i:j] for i, j in zip([0, *cuts], [*cuts, len(text)])]
@@ -126,8 +140,30 @@ def _cut_count(text: str) -> int:
 
 
 # Separators of breadcrumb pieces; every one holds one of _CRUMB_MARKS.
-_CRUMB_SEPARATOR = re.compile(r"\s[|/>»›]\s|\s[|]|[|]\s")
+_CRUMB_SEPARATOR = re.compile(r"\s([|/>»›])\s|\s([|])|([|])\s")
 _CRUMB_MARKS = "|/>»›"
+
+
+def breadcrumb(text: str, norm: str, pats: Patterns) -> str | None:
+    """The pieces of a breadcrumb ("Trang chủ > Thế giới", "Home | News |
+    Sport"), else None. A breadcrumb is short pieces joined by one kind of
+    separator, not a sentence, no piece but the last a "Label:" ("Sizes: S /
+    M / L", "Example: Women > Rings" are content), and a slash, which also
+    joins alternatives ("4oz / 118ml", "ZTNA / SASE"), only after the home
+    item. "Home > Section > Title of this page": the last piece may be long."""
+    if not any(mark in text for mark in _CRUMB_MARKS) or ends_like_sentence(text):
+        return None  # one piece, or a sentence
+    marks = {next(g for g in m.groups() if g) for m in _CRUMB_SEPARATOR.finditer(text)}
+    segments = [s.strip() for s in _CRUMB_SEPARATOR.split(text) if s and s.strip() and s not in _CRUMB_MARKS]
+    if len(segments) < 2 or len(marks) != 1 or any(":" in s for s in segments[:-1]):
+        return None
+    home = bool(pats.home.match(norm))
+    if marks == {"/"} and not home:
+        return None
+    short = [len(WORD.findall(s)) <= NAV_MAX_WORDS for s in segments]
+    if (all(short) and (len(segments) >= 3 or home)) or (home and len(segments) >= 3 and all(short[:-1])):
+        return " | ".join(segments[:4])
+    return None
 
 
 def date_of_line(text: str, lexicon: Lexicon | None = None) -> str | None:
@@ -163,6 +199,9 @@ def line_rule(line: Line, pats: Patterns) -> tuple[str, str] | None:
         return None
     if pats.footer.match(norm) or pats.footer_anywhere.search(norm):
         return "footer", norm[:60]
+    if pats.footer_credit.match(norm) and line.size <= CREDIT_MAX_WORDS and "," not in norm \
+            and not ends_with_full_stop(text):
+        return "footer", norm[:60]
     m = pats.notice.search(norm)
     if m:
         return "notice", m.group(0)
@@ -170,16 +209,8 @@ def line_rule(line: Line, pats: Patterns) -> tuple[str, str] | None:
         return "relative_date", norm
     if not ends_like_sentence(text) and glued_menu(text):
         return "menu", "menu items glued together"
-    if not any(mark in text for mark in _CRUMB_MARKS):
-        return None  # one piece: no breadcrumb
-    segments = [s for s in _CRUMB_SEPARATOR.split(text) if s.strip()]
-    if len(segments) >= 2 and not ends_like_sentence(text):
-        short = [len(WORD.findall(s)) <= NAV_MAX_WORDS for s in segments]
-        # "Home > Section > Title of this page": the last piece may be long
-        if (all(short) and (len(segments) >= 3 or pats.home.match(norm))) or \
-                (pats.home.match(norm) and len(segments) >= 3 and all(short[:-1])):
-            return "breadcrumb", " | ".join(s.strip() for s in segments[:4])
-    return None
+    crumbs = breadcrumb(text, norm, pats)
+    return ("breadcrumb", crumbs) if crumbs else None
 
 
 def title_suffix(text: str, pats: Patterns) -> re.Match | None:

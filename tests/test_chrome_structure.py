@@ -157,3 +157,70 @@ def test_in_html_a_cut_teaser_still_goes() -> None:
     assert kept(f"{teaser}\n{STORY}\n{STORY_2}", html=True) == [STORY, STORY_2]
     beside = " ".join(STORY.split()[:12])  # right before the line it cuts short
     assert kept(f"{STORY_2}\n{beside}\n{STORY}", html=True) == [STORY_2, STORY]
+
+
+# --- separators and notices (items 3 and 5) -----------------------------------------
+
+def test_separator_only_lines_never_stay() -> None:
+    separators = ["|", ">", "»", "* * *", "|---|---|", "____", "• • •", "—"]
+    text = "\n".join([STORY, *separators, STORY_2])
+    for html in (False, True):
+        result = clean_text(text, html=html)
+        assert result.text.split("\n\n") == [STORY, STORY_2]
+        assert {d.rule for d in result.decisions if d.text.strip() in separators} == {"no_words"}
+
+
+def test_a_sentence_with_a_separator_mark_is_not_a_breadcrumb() -> None:
+    for line in ["Sizes: S / M / L", "Salt / pepper / olive oil", "Example: Women > Rings > Diamond rings",
+                 "Open Settings > Privacy > Clear browsing data to remove them.",
+                 "dpkg --get-selections | grep -v deinstall > packages.txt"]:
+        assert kept(f"{STORY}\n{line}\n{STORY_2}", html=True) == [STORY, line, STORY_2], line
+    for line in ["Home / News / Night buses", "Trang chủ > Thế giới", "News | Sport | Weather | Travel"]:
+        assert rules(f"{STORY}\n{line}\n{STORY_2}", html=True) == {line: "breadcrumb"}, line
+
+
+def test_code_and_identifiers_are_not_glued_menus() -> None:
+    for line in ["FetchFromCacheMiddleware", "onFilterTextChange={setFilterText}",
+                 "function SearchBar({ filterText, inStockOnly }) {"]:
+        assert kept(f"{STORY}\n{line}\n{STORY_2}", html=True) == [STORY, line, STORY_2], line
+    assert rules(f"{STORY}\nHomeNewsSportWeatherTravel\n{STORY_2}") == {"HomeNewsSportWeatherTravel": "menu"}
+
+
+def test_a_credit_line_is_a_footer_but_a_sentence_starting_alike_is_not() -> None:
+    assert rules(f"{STORY}\nPowered by WordPress\n{STORY_2}") == {"Powered by WordPress": "footer"}
+    line = "Powered by a new battery, the bus runs for a whole night on one charge"
+    assert kept(f"{STORY}\n{line}\n{STORY_2}", html=True) == [STORY, line, STORY_2]
+
+
+def test_a_sports_schedule_after_a_site_name_is_not_navigation() -> None:
+    schedule = ["Premier League", "Saturday", "12:30", "Arsenal v Chelsea", "15:00", "Everton v Fulham",
+                "Results", "Leeds 2 - 1 Wolves", "Spurs 0 - 0 Brentford"]
+    text = "\n".join(["Sports Daily", "News", "Scores", *schedule])
+    out = kept(text)
+    assert out[-6:] == schedule[-6:], out
+    assert "Sports Daily" not in out  # the site name and menu before it still go
+    assert kept("\n".join(["Sports Daily", "News", "Scores", "Football", *schedule]), html=True,
+                navigation=True)[-6:] == schedule[-6:]
+
+
+MODERATION = [
+    "Your comment is awaiting moderation.",
+    "Bình luận của bạn sẽ được kiểm duyệt trước khi đăng.",
+    "Votre commentaire est en attente de modération.",
+    "Dein Kommentar wartet auf Freischaltung.",
+    "Tu comentario está pendiente de moderación.",
+    "O seu comentário aguarda moderação.",
+    "Il tuo commento è in attesa di moderazione.",
+    "Je reactie wacht op goedkeuring.",
+    "Ваш комментарий ожидает модерации.",
+    "Twój komentarz czeka na moderację.",
+    "Yorumunuz onay bekliyor.",
+    "您的评论正在等待审核。",
+    "コメントは承認待ちです。",
+]
+
+
+def test_comment_moderation_notices_go_in_many_languages() -> None:
+    for notice in MODERATION:
+        for html in (False, True):
+            assert rules(f"{STORY}\n{notice}\n{STORY_2}", html=html) == {notice: "notice"}, notice
