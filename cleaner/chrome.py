@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from .datelines import find_date
 from .lexicon import Lexicon, default_lexicon, normalise
 from .lines import WORD, Line, ends_like_sentence, ends_with_full_stop, read_lines, words
-from .linerules import (NAV_MAX_WORDS, SHORT_LINE_MAX_WORDS, TITLE_SUFFIX_WINDOW, Patterns, date_of_line,
+from .linerules import (NAV_MAX_WORDS, RELATIVE_TAIL_WINDOW, SHORT_LINE_MAX_WORDS, Patterns, date_of_line,
                         line_rule, patterns, title_suffix)
 from .tails import find_tail_blocks
 
@@ -110,7 +110,7 @@ def _drop_tail_blocks(lines: list[Line], decisions: list[LineDecision], headings
     lines inside accepted blocks."""
     chrome = [not d.keep for d in decisions]
     inside: set[int] = set()
-    for block in find_tail_blocks(lines, chrome, headings, pats.relative_tail, TITLE_SUFFIX_WINDOW):
+    for block in find_tail_blocks(lines, chrome, headings, pats.relative_tail, RELATIVE_TAIL_WINDOW):
         heading = lines[block.heading]
         if block.accepted:
             remove(heading, "block_heading", f"{block.heading_text}: {block.why}")
@@ -161,7 +161,7 @@ def clean_text(text: str, *, lexicon: Lexicon | None = None, html: bool = False,
     lines = read_lines(text)
     decisions = [LineDecision(l.index, l.raw, keep=bool(l.text), output=l.text) for l in lines]
     for line in lines:
-        if line.text and not _LETTER_OR_DIGIT.search(line.text):
+        if line.text and (line.blank or ("_" in line.text and not _LETTER_OR_DIGIT.search(line.text))):
             decisions[line.index].keep = False
             decisions[line.index].rule, decisions[line.index].evidence = "no_words", "nothing but punctuation"
     def remove(line: Line, rule: str, evidence: str) -> None:
@@ -283,7 +283,8 @@ def _drop_repeats(lines: list[Line], decisions: list[LineDecision], remove,
         prefix = SOURCE_PREFIX.match(l.text)
         if prefix:
             starts.append((l, " ".join(words(l.text[prefix.end():])) + " "))
-    neighbours = {line.index: (a, b) for a, line, b in zip([None, *kept], kept, [*kept[1:], None])}
+    neighbours = {line.index: (a, b) for a, line, b in zip([None, *kept], kept, [*kept[1:], None])} \
+        if adjacent_only else {}
     for line in kept:
         if line.n_words < REPEAT_MIN_WORDS:
             continue
@@ -291,7 +292,7 @@ def _drop_repeats(lines: list[Line], decisions: list[LineDecision], remove,
         cut = not adjacent_only or bool(ELLIPSIS_END.search(line.text))
         for other, start in starts:
             if other is not line and other.n_words > line.n_words and decisions[other.index].keep \
-                    and (cut or other in neighbours[line.index]) and start.startswith(needle):
+                    and (cut or other in neighbours.get(line.index, ())) and start.startswith(needle):
                 remove(line, "truncated_repeat", f"start of line {other.index + 1}")
                 break
 

@@ -35,6 +35,9 @@ SHORT_LINE_MAX_CHARS = 400
 # line ("(5 tháng trước)") are looked for in this many final characters of a
 # line, not tried at every position of it.
 TITLE_SUFFIX_WINDOW = 200
+# A relative date closing a line ("(11 tháng trước)", "an hour ago") is
+# looked for in this many final characters.
+RELATIVE_TAIL_WINDOW = 40
 # A credit line ("Powered by WordPress", "Thiết kế bởi Công ty Phần mềm Sao
 # Việt") names someone in a few words; a longer line is a sentence of content.
 CREDIT_MAX_WORDS = 10
@@ -92,7 +95,7 @@ def patterns(lexicon: Lexicon) -> Patterns:
         footer=re.compile(rf"^{sep}(?:©|\(c\)\s|{p('footer')})"),
         footer_credit=re.compile(rf"^{sep}(?:{p('footer_credit')})\b"),
         footer_anywhere=re.compile(rf"©|{p('footer_anywhere')}"),
-        notice=re.compile(p("notice")),
+        notice=re.compile(rf"\b(?:{p('notice')})"),  # \b: tried at word starts only
         relative_only=re.compile(rf"^{sep}(?:{relative}){sep}$"),
         relative_tail=re.compile(rf"(?:{relative})\)?\s*$"),
         alt_suffix=re.compile(rf"\s+(?:{p('alt_suffix')})(?:\s+\d+)?\s*$"),
@@ -142,6 +145,7 @@ def _cut_count(text: str) -> int:
 # Separators of breadcrumb pieces; every one holds one of _CRUMB_MARKS.
 _CRUMB_SEPARATOR = re.compile(r"\s([|/>»›])\s|\s([|])|([|])\s")
 _CRUMB_MARKS = "|/>»›"
+_CRUMB_MARK = re.compile(r"[|/>»›]")
 
 
 def breadcrumb(text: str, norm: str, pats: Patterns) -> str | None:
@@ -151,7 +155,7 @@ def breadcrumb(text: str, norm: str, pats: Patterns) -> str | None:
     M / L", "Example: Women > Rings" are content), and a slash, which also
     joins alternatives ("4oz / 118ml", "ZTNA / SASE"), only after the home
     item. "Home > Section > Title of this page": the last piece may be long."""
-    if not any(mark in text for mark in _CRUMB_MARKS) or ends_like_sentence(text):
+    if not _CRUMB_MARK.search(text) or ends_like_sentence(text):
         return None  # one piece, or a sentence
     marks = {next(g for g in m.groups() if g) for m in _CRUMB_SEPARATOR.finditer(text)}
     segments = [s.strip() for s in _CRUMB_SEPARATOR.split(text) if s and s.strip() and s not in _CRUMB_MARKS]
@@ -209,7 +213,7 @@ def line_rule(line: Line, pats: Patterns) -> tuple[str, str] | None:
         return "relative_date", norm
     if not ends_like_sentence(text) and glued_menu(text):
         return "menu", "menu items glued together"
-    crumbs = breadcrumb(text, norm, pats)
+    crumbs = _CRUMB_MARK.search(text) and breadcrumb(text, norm, pats)
     return ("breadcrumb", crumbs) if crumbs else None
 
 

@@ -96,68 +96,82 @@ def find_tail_blocks(lines: list[Line], chrome: list[bool], headings: dict[int, 
 
     `chrome[i]`: line i is removed by a per-line rule (it neither counts as
     content nor ends a block); `headings`: line index -> matched heading, the
-    lines where a block may open."""
-    order = [line for line in lines if not line.blank]
-    position = {line.index: k for k, line in enumerate(order)}
-    dated: set[int] = set()  # "Title of another story (5 tháng trước)": dated like a news list
+    lines where a block may open. One pass from the first heading on: the
+    lines before it only count as content."""
+    first = min(headings)
+    content_before_first = sum(line.size for line in lines[:first] if not line.blank and not chrome[line.index])
+    # From the first heading on: each non-blank line's content words (0 for
+    # chrome) and whether it is a dated list line ("Title (5 tháng trước)").
+    rest = [line for line in lines[first:] if not line.blank]
+    sizes = [0 if chrome[line.index] else line.size for line in rest]
+    dated = [False] * len(rest)
     blocks: list[TailBlock] = []
-    for index in sorted(headings):
-        block = TailBlock(index, headings[index], end=len(lines))
-        for k in range(position[index] + 1, len(order)):
-            line = order[k]
-            if line.index in headings:
-                block.next_heading = True
-                block.end = line.index
-                break
-            if chrome[line.index]:
-                continue
-            if line.index in dated or relative_tail.search(line.norm, max(0, len(line.norm) - window)):
-                dated.add(line.index)
-                block.items.append(line.index)
-            elif line.size <= LIST_ITEM_MAX_WORDS and not line.is_prose:
-                block.items.append(line.index)
-            else:
-                block.prose_follows = True
-                block.end = line.index
-                break
-        blocks.append(block)
-    _judge(blocks, lines, order, position, chrome, dated)
+    starts: list[int] = []  # position in `rest` of each block's heading
+    block: TailBlock | None = None
+    for k, line in enumerate(rest):
+        if line.index in headings:
+            if block is not None:
+                block.next_heading, block.end = True, line.index
+            block = TailBlock(line.index, headings[line.index], end=len(lines))
+            blocks.append(block)
+            starts.append(k)
+        elif block is None or chrome[line.index]:
+            continue
+        elif relative_tail.search(line.norm, max(0, len(line.norm) - window)):
+            dated[k] = True
+            block.items.append(line.index)
+        elif line.size <= LIST_ITEM_MAX_WORDS and not line.is_prose:
+            block.items.append(line.index)
+        else:
+            block.prose_follows, block.end = True, line.index
+            block = None
+    _judge(blocks, starts, lines, rest, sizes, dated, content_before_first, chrome)
     return blocks
 
 
-def _judge(blocks: list[TailBlock], lines: list[Line], order: list[Line], position: dict[int, int],
-           chrome: list[bool], dated: set[int]) -> None:
+def _judge(blocks: list[TailBlock], starts: list[int], lines: list[Line], rest: list[Line], sizes: list[int],
+           dated: list[bool], content_before_first: int, chrome: list[bool]) -> None:
     """Accept the blocks that have the structure of a tail, in text order (an
     accepted block's lines are no longer content for the blocks after it).
     Blocks that follow one another, heading after heading, make one tail:
     it starts at the first heading."""
-    taken: list[tuple[int, int]] = []  # (position, words) of the lines of accepted blocks
-    content_sizes = [0 if chrome[line.index] else line.size for line in order]
-    up_to = [0, *accumulate(content_sizes)]  # words of the content before each line
+    up_to = [content_before_first, *accumulate(sizes, initial=content_before_first)][1:]
     # words from each line to the end, without chrome lines and dated list lines
-    tail_sizes = [0 if line.index in dated else size for line, size in zip(order, content_sizes)]
-    from_end = [*accumulate(reversed(tail_sizes))][::-1] + [0]
+    from_end = [*accumulate(reversed([0 if d else size for size, d in zip(sizes, dated)]))][::-1] + [0]
+    position = {line.index: k for k, line in enumerate(rest)}
+    taken: list[tuple[int, int]] = []  # (position, words) of the lines of accepted blocks
     tail_start = 0
     for k, block in enumerate(blocks):
+        start = starts[k]
         if k == 0 or not blocks[k - 1].next_heading:
-            tail_start = position[block.heading]
+            tail_start = start
         before = up_to[tail_start] - sum(size for at, size in taken if at < tail_start)
         items = [lines[i] for i in block.items]
-        start = position[block.heading]
-        if repeats_labels(items, lambda: [line for line in order[max(0, start - 2 * len(items) - 2):start]
-                                          if not chrome[line.index]]):
+        if repeats_labels(items, lambda: _preceding(lines, block.heading, 2 * len(items) + 2, chrome)):
             block.why = "its lines repeat the labels of the lines before it: one table"
         elif block.prose_follows:
             _judge_box(block, items, before)
         else:
             after = from_end[tail_start]
             if after > TAIL_MAX_RATIO * before or not before and after:
-                block.why = f"{after} words from the tail's start to the end, {before} before it: not a minority"
+                block.why = f"not a minority: the tail would hold {after} words, the content before it {before}"
             else:
                 block.accepted = True
-                block.why = f"{len(items)} list lines in a tail of {after} words after {before}"
+                block.why = f"{len(items)} list lines; the tail holds {after} words, the content before it {before}"
         if block.accepted:
-            taken.extend((position[i], content_sizes[position[i]]) for i in (block.heading, *block.items))
+            taken.extend((position[i], sizes[position[i]]) for i in (block.heading, *block.items))
+
+
+def _preceding(lines: list[Line], index: int, count: int, chrome: list[bool]) -> list[Line]:
+    """The last `count` non-blank lines before line `index` that no per-line rule took."""
+    out: list[Line] = []
+    for line in reversed(lines[:index]):
+        if len(out) == count:
+            break
+        if not line.blank:
+            if not chrome[line.index]:
+                out.append(line)
+    return out[::-1]
 
 
 def _judge_box(block: TailBlock, items: list[Line], before: int) -> None:

@@ -224,3 +224,13 @@ def test_comment_moderation_notices_go_in_many_languages() -> None:
     for notice in MODERATION:
         for html in (False, True):
             assert rules(f"{STORY}\n{notice}\n{STORY_2}", html=html) == {notice: "notice"}, notice
+
+
+def test_comments_of_a_forum_thread_stay() -> None:
+    """"Comments" over a thread whose posts are the page: prose follows the
+    first short replies, so they are no box of headlines."""
+    thread = ["Comments", "Thanks, this fixed it for me.", "Same problem here on version 3.",
+              ("I had the same error after upgrading, and it went away once I removed the old cache "
+               "folder and restarted the service, so it looks like a stale file from the previous release."),
+              "Glad it helped."]
+    assert kept("\n".join([STORY, *thread]), html=True) == [STORY, *thread[1:]]
