@@ -13,7 +13,7 @@ from functools import lru_cache
 from importlib import resources
 
 KINDS = ("action", "title_suffix", "widget", "block_heading", "counter_label",
-         "date_label", "weekday", "footer", "footer_anywhere", "notice", "relative_time",
+         "date_label", "weekday", "footer", "footer_credit", "footer_anywhere", "notice", "relative_time",
          "alt_suffix", "home", "caption_credit", "source_line")
 
 
@@ -24,10 +24,37 @@ def normalise(text: str) -> str:
 
 
 def _alternation(phrases: list[str], escape: bool = True) -> str:
-    ordered = sorted(set(phrases), key=len, reverse=True)  # longest first
-    if not ordered:
+    """A regex matching any of the phrases, the longest where several match.
+    Literal phrases are merged into a trie ("your (?:comment is awaiting
+    (?:approval|moderation)|email ...)"): a plain alternation of a hundred
+    phrases tries each one at every position of a searched line, the trie one
+    branch per distinct character (the notices of 14 languages made the
+    per-line rules a third slower before)."""
+    unique = sorted(set(phrases), key=len, reverse=True)  # longest first
+    if not unique:
         return r"(?!x)x"  # a kind with no phrases matches nothing
-    return "|".join(re.escape(p) if escape else p for p in ordered)
+    if not escape:
+        return "|".join(unique)
+    trie: dict = {}
+    for phrase in unique:
+        node = trie
+        for char in phrase:
+            node = node.setdefault(char, {})
+        node[""] = {}  # a phrase ends here
+    return _trie_regex(trie)
+
+
+def _trie_regex(node: dict) -> str:
+    """The regex of a trie node: its branches, the longest tried first (a
+    greedy optional group when a phrase may also end here)."""
+    branches = [re.escape(char) + _trie_regex(child) for char, child in node.items() if char]
+    if not branches:
+        return ""
+    ends_here = "" in node
+    if len(branches) == 1 and not ends_here:
+        return branches[0]
+    group = "(?:" + "|".join(branches) + ")"
+    return group + "?" if ends_here else group
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: patterns are cached per lexicon
