@@ -14,14 +14,15 @@ time, a wrapped function called inside another one counting for the inner
 stage only, so the stages add up to the whole; what no wrapper covers is
 "rest". A name that does not exist in this cleaner is skipped and listed, so
 the script runs unchanged against a refactored cleaner. Printed per stage:
-the functions timed, calls, ms per page (mean over the sample) and share of
-the per-document time; for scale, `../shared/bench/baselines.py html`
-(trafilatura.extract defaults, its own process) on the same pages, run once
-before and once after (the machine is shared: compare shares and ratios,
-not milliseconds). Not included: what a run does beyond the per-document
+ms per page (mean over the sample), share of the per-document time, the
+median page's ms, the slowest page and its ms, the functions timed and
+their calls (language and fingerprint run once per batch: no per-page
+figures). For scale, `../shared/bench/baselines.py html` (trafilatura.extract
+defaults, its own process) on the same pages, run once before and once after
+(the machine is shared: compare shares and ratios, not milliseconds). Not included: what a run does beyond the per-document
 stages (start-up, workers, grouping, site learning, writing; see
 bench/throughput.py). Skips cleanly (exit 0) without ../shared.
-A run takes ~1.5 minutes (~1 with --no-reference) on the shared 2-core machine.
+A run took 2.7 minutes, 0.7 of them cleaner's stages (2-core machine, load average 4).
 """
 
 from __future__ import annotations
@@ -68,19 +69,28 @@ STAGES = [
 ]
 # Modules searched for other references to a wrapped function (`from x import f`).
 SCANNED = ("cleaner", "trafilatura")
+# The function that starts a page's work (its Document is the first argument):
+# time after its call counts for that page, for the per-page median and maximum.
+PAGE_START = "cleaner.io.readers.load"
+# Stages run once per batch, not per page: no per-page figures.
+BATCH_STAGES = ("language", "fingerprint")
 
 
 class Timers:
-    """Exclusive seconds per stage label, calls per function."""
+    """Exclusive seconds per stage label (in all, and per page), calls per function."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = defaultdict(float)
+        self.per_page: dict[str, Counter[str]] = defaultdict(Counter)
         self.calls: Counter[str] = Counter()
+        self.page: str | None = None
         self._stack: list[list] = []  # [label, seconds spent in wrapped callees]
 
     def wrap(self, label: str, name: str, fn):
         @functools.wraps(fn)
         def timed(*args, **kwargs):
+            if name == PAGE_START and args:
+                self.page = getattr(args[0], "id", None)
             outer = self._stack[-1] if self._stack else None
             self._stack.append([label, 0.0])
             started = time.perf_counter()
@@ -90,6 +100,8 @@ class Timers:
                 elapsed = time.perf_counter() - started
                 _, inner = self._stack.pop()
                 self.seconds[label] += elapsed - inner
+                if self.page is not None and label not in BATCH_STAGES:
+                    self.per_page[label][self.page] += elapsed - inner
                 self.calls[name] += 1
                 if outer is not None:
                     outer[1] += elapsed
@@ -98,6 +110,7 @@ class Timers:
 
     def reset(self) -> None:
         self.seconds.clear()
+        self.per_page.clear()
         self.calls.clear()
 
 
@@ -190,7 +203,7 @@ def main() -> int:
     fates: Counter[str] = Counter()
     started = time.perf_counter()
     for at in range(0, len(pages), args.batch):
-        docs = [Document(id=os.path.basename(p), source=p) for p in pages[at: at + args.batch]]
+        docs = [Document(id=os.path.basename(p).split(".")[0], source=p) for p in pages[at: at + args.batch]]
         for doc in process_batch(docs, options):
             fates[doc.status if doc.ok else f"{doc.status}:{doc.reason}"] += 1
     total = time.perf_counter() - started
@@ -202,17 +215,25 @@ def main() -> int:
     print(f"load average (1 min) at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     print(f"outcome: {', '.join(f'{k} {v}' for k, v in fates.most_common())}")
     print(f"per-document stages: {total:.1f} s, {1000 * total / n:.1f} ms a page")
-    print(f"\n{'stage':<20} {'ms/page':>8} {'share':>6}  functions timed (calls)")
+    print(f"\n{'stage':<20} {'ms/page':>8} {'share':>6} {'median':>7} {'max':>7} {'max page':<8}  "
+          "functions timed (calls)")
     accounted = 0.0
     for label, _ in STAGES:
         if label not in found:
             continue
         seconds = timers.seconds.get(label, 0.0)
         accounted += seconds
-        print(f"{label:<20} {1000 * seconds / n:8.2f} {100 * seconds / total:5.1f}%  "
+        pages = timers.per_page.get(label)
+        if pages:
+            values = sorted([*pages.values(), *[0.0] * (n - len(pages))])
+            slowest = max(pages, key=pages.get)
+            spread = f"{1000 * values[len(values) // 2]:7.2f} {1000 * pages[slowest]:7.1f} {slowest:<8}"
+        else:
+            spread = f"{'':7} {'':7} {'':8}"
+        print(f"{label:<20} {1000 * seconds / n:8.2f} {100 * seconds / total:5.1f}% {spread}  "
               f"{', '.join(f'{name} ({timers.calls[name]})' for name in found[label])}")
     rest = total - accounted
-    print(f"{'rest':<20} {1000 * rest / n:8.2f} {100 * rest / total:5.1f}%  "
+    print(f"{'rest':<20} {1000 * rest / n:8.2f} {100 * rest / total:5.1f}% {'':24}  "
           "process_batch outside the functions above")
     if missing:
         print(f"\nnot found in this cleaner (skipped): {', '.join(missing)}")
