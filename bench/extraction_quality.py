@@ -34,8 +34,8 @@ cross-validated predictions); without `--errors-cleaner` (a `cleaner clean
 --errors` file) its absent pages cannot be told apart and count as missing in
 both scorings. `--first N` takes the first N pages in sorted order (a quick
 look; the figures are not the set's). For seeds and sites-dev, see
-bench/chrome_quality.py. A full run takes ~1.5 minutes with trafilatura cached,
-~2 without, on the shared 2-core machine.
+bench/chrome_quality.py. A full run took 1.6 minutes with trafilatura's outputs
+cached and 3 without (2-core machine, load average 5-6 from other work).
 """
 
 from __future__ import annotations
