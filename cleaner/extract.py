@@ -50,6 +50,12 @@ _HEADLINE_TAGS = ("h1", "h2", "h3", "span", "div", "p", "b", "strong")
 # the menus too (small pages laid out in one table): the chrome rules then
 # also drop a menu before the content, as they do in text dumps.
 WHOLE_PAGE_SHARE = 0.9
+# trafilatura's fast result must hold this share of the page's prose
+# (prose_cover), else its full cascade runs too; prose is counted in blocks of
+# at least PROSE_MIN_WORDS words, on pages with PROSE_MIN_PAGE_WORDS of it.
+FAST_MIN_PROSE_COVER = 0.5
+PROSE_MIN_WORDS = 12
+PROSE_MIN_PAGE_WORDS = 150
 # Separators between the headline and the site name in <title>.
 _TITLE_SEPARATORS = re.compile(r"\s+(?:[-–—|·»:]|::)\s+")
 
@@ -156,17 +162,49 @@ class PageRows:
 def page_rows(tree, title: str | None, url: str | None = None, favor_precision: bool = False,
               favor_recall: bool = False) -> PageRows:
     """The blocks of a parsed page (layout tables already unwrapped) and
-    their features, trafilatura's extraction (fast mode, comments apart)
-    among them. trafilatura prunes the tree: the blocks are read first."""
+    their features, trafilatura's extraction (comments apart) among them.
+
+    trafilatura runs in fast mode; its full cascade (readability and
+    justext compared) runs too when the fast result holds less than
+    FAST_MIN_PROSE_COVER of the page's prose (fast mode locks onto a first
+    block: an episode's summary without its transcript, a question without
+    its answers), so the model always reads the extraction trafilatura
+    stands behind. trafilatura prunes the tree: the blocks are read first."""
     page = pageblocks.walk(tree)
-    result = _trafilatura().bare_extraction(
-        tree, options=extractor_options(url, not favor_recall, favor_precision, favor_recall))
-    body = (result.text or "") if result is not None else ""
-    comments = (result.comments or "") if result is not None else ""
+    body, comments = _trafilatura_texts(tree, url, not favor_recall, favor_precision, favor_recall)
     kept = blockfeatures.shares_in(page.keys, _words(body))
+    if not favor_recall and prose_cover(page, kept) < FAST_MIN_PROSE_COVER:
+        body, comments = _trafilatura_texts(tree, url, False, favor_precision, favor_recall)
+        kept = blockfeatures.shares_in(page.keys, _words(body))
     kept_comments = blockfeatures.shares_in(page.keys, _words(comments))
     title_key = " ".join(_words(title or ""))
     return PageRows(page, blockfeatures.features(page, kept, kept_comments, title_key), body)
+
+
+def _trafilatura_texts(tree, url: str | None, fast: bool, favor_precision: bool,
+                       favor_recall: bool) -> tuple[str, str]:
+    """trafilatura's main text and comments for the page."""
+    result = _trafilatura().bare_extraction(
+        tree, options=extractor_options(url, fast, favor_precision, favor_recall))
+    if result is None:
+        return "", ""
+    return result.text or "", result.comments or ""
+
+
+def prose_cover(page: pageblocks.PageBlocks, kept: np.ndarray) -> float:
+    """The share of the page's prose that an extraction holds: prose being
+    the words of blocks of PROSE_MIN_WORDS or more, mostly unlinked, outside
+    navigation, headers, footers, asides and forms. 1.0 for a page with less
+    prose than PROSE_MIN_PAGE_WORDS (there is nothing to miss)."""
+    if not len(page):
+        return 1.0
+    outside = ~((page.flags[page.owners] & pageblocks.OUTSIDE_PROSE) != 0)
+    chars = np.fromiter((len(t) for t in page.texts), dtype=float, count=len(page))
+    prose = outside & (page.words >= PROSE_MIN_WORDS) & (page.link_chars < 0.3 * chars)
+    total = float(page.words[prose].sum())
+    if total < PROSE_MIN_PAGE_WORDS:
+        return 1.0
+    return float((page.words[prose] * (kept[prose] >= 0.5)).sum()) / total
 
 
 def _words(text: str) -> list[str]:
@@ -211,7 +249,12 @@ def extract_html(markup: str, favor_precision: bool = False,
     page = rows.page
     alpha = (blockmodel.ALPHA_PRECISION if favor_precision else
              blockmodel.ALPHA_RECALL if favor_recall else blockmodel.ALPHA)
-    lines = main_lines(page, blockmodel.default_forest().probabilities(rows.features), alpha, page_title)
+    if page.words.any():
+        lines = main_lines(page, blockmodel.default_forest().probabilities(rows.features), alpha, page_title)
+    else:
+        # Nothing is written in the page itself (a shell its scripts fill in
+        # the browser): the description it gives of itself is its only text.
+        lines = [_clean_field(meta.description)] if _clean_field(meta.description) else []
     total = sum(len(t) for t in page.texts)
     return Extracted(
         text="\n".join(lines),

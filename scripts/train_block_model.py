@@ -141,11 +141,12 @@ def page_f1(gold: Counter, text: str) -> float:
     return 0.0 if precision + recall == 0 else 2 * precision * recall / (precision + recall)
 
 
-def new_model():
+def new_model(iterations: int = ITERATIONS, depth: int = MAX_DEPTH, rate: float = LEARNING_RATE,
+              min_leaf: int = 20):
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    return HistGradientBoostingClassifier(max_iter=ITERATIONS, max_depth=MAX_DEPTH,
-                                          learning_rate=LEARNING_RATE, random_state=0)
+    return HistGradientBoostingClassifier(max_iter=iterations, max_depth=depth, learning_rate=rate,
+                                          min_samples_leaf=min_leaf, random_state=0)
 
 
 def export(model, feature_names: tuple[str, ...]) -> dict:
@@ -172,6 +173,10 @@ def main() -> int:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--alpha", type=float, default=None, help="the selection's alpha (default: blockmodel.ALPHA)")
+    parser.add_argument("--iterations", type=int, default=ITERATIONS)
+    parser.add_argument("--depth", type=int, default=MAX_DEPTH)
+    parser.add_argument("--rate", type=float, default=LEARNING_RATE)
+    parser.add_argument("--min-leaf", type=int, default=20)
     parser.add_argument("--save-probabilities", help=argparse.SUPPRESS)  # experiments on the selection
     parser.add_argument("--drop", help="an experiment: zero the feature columns whose names match this regex")
     parser.add_argument("--no-export", action="store_true", help="cross-validate only")
@@ -203,9 +208,13 @@ def main() -> int:
     spans = np.cumsum([0] + [len(pages[i]["texts"]) for i in ids])
     print(f"{len(ids)} pages, {len(x)} blocks, {labels.mean():.3f} content", file=sys.stderr)
 
+    settings = (args.iterations, args.depth, args.rate, args.min_leaf)
+    def fit(rows: np.ndarray):
+        return new_model(*settings).fit(x[rows], labels[rows], sample_weight=weights[rows])
+
     probabilities = np.zeros(len(x))
     for fold, (train, test) in enumerate(GroupKFold(args.folds).split(x, labels, groups)):
-        model = new_model().fit(x[train], labels[train], sample_weight=weights[train])
+        model = fit(train)
         probabilities[test] = model.predict_proba(x[test])[:, 1]
         print(f"  fold {fold + 1}/{args.folds}", file=sys.stderr)
 
@@ -229,7 +238,7 @@ def main() -> int:
             for page_id in kinds:
                 out.write(json.dumps({"id": page_id, "text": texts.get(page_id, "")}, ensure_ascii=False) + "\n")
     if not args.no_export:
-        model = new_model().fit(x, labels, sample_weight=weights)
+        model = fit(np.arange(len(x)))
         path = os.path.join(ROOT, "cleaner", blockmodel.MODEL_FILE)
         with open(path, "w", encoding="utf-8") as out:
             json.dump(export(model, FEATURE_NAMES), out, separators=(",", ":"))

@@ -52,7 +52,9 @@ def test_compiled_walk_equals_python_walk_on_real_pages() -> None:
     for path in PAGES:
         tree = parse_html(decode(open(path, "rb").read()).text)
         unwrap_layout_tables(tree)
-        assert len(assert_same_walk(tree)) > 5, path
+        blocks = assert_same_walk(tree)
+        if not path.endswith("script_shell.html"):  # a page its scripts write: no block at all
+            assert len(blocks) > 5, path
 
 
 HEADLINE_TAGS = ("h1", "h2", "h3", "span", "div", "p", "b", "strong")
