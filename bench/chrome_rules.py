@@ -3,7 +3,12 @@
 page by page: the same raw text scored without the rules and with them.
 
 The input is a JSONL file of raw extraction output, {"id", "text"[, "title"]}
-per page (by default the block model's cross-validated output on wcxb-dev).
+per page, for example the block model's cross-validated output on wcxb-dev
+(`python scripts/train_block_model.py --no-export --predictions RAW.jsonl`:
+each page selected by a model that saw no page of its site). `--write
+OUT.jsonl` keeps the texts with the rules applied, to score further
+(`bench/extraction_quality.py --pred-cleaner OUT.jsonl`: the cross-validated
+pipeline page by page against trafilatura).
 Each text goes through `clean_text(text, html=True, title=...)`, the title
 taken from the record or else from the gold set's manifest, and both versions
 are scored with ../shared/eval/score_chrome.py. Printed: F1 without and with
@@ -11,7 +16,7 @@ the rules, overall and per page type, separator-only lines (`junk`), and the
 pages that lose most to the rules. The rules should never cost F1 on a set,
 and no page should lose more than --max-loss to them.
 
-    python bench/chrome_rules.py [RAW.jsonl] [--gold DIR] [--shared PATH] [--worst N]
+    python bench/chrome_rules.py RAW.jsonl [--gold DIR] [--shared PATH] [--worst N] [--write OUT.jsonl]
 
 Skips cleanly (exit 0) when the evaluation sets or the input are absent.
 """
@@ -29,9 +34,6 @@ from collections import defaultdict
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
-
-DEFAULT_RAW = os.path.join(ROOT, "..", "ev-inputs", "wcxb-cv-model-raw.jsonl")
-
 
 def read_jsonl(path: str) -> list[dict]:
     with open(path, encoding="utf-8") as f:
@@ -56,11 +58,12 @@ def score(scorer: str, gold: str, pred: str) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("raw", nargs="?", default=DEFAULT_RAW, help="raw extraction output (JSONL)")
+    parser.add_argument("raw", help="raw extraction output (JSONL)")
     parser.add_argument("--shared", default=os.environ.get("CLEANER_SHARED", os.path.join(ROOT, "..", "shared")))
     parser.add_argument("--gold", help="gold folder (default: <shared>/eval/wcxb-dev)")
     parser.add_argument("--worst", type=int, default=10, help="list the N pages losing most to the rules")
     parser.add_argument("--max-loss", type=float, default=0.05, help="the F1 a page may lose to the rules")
+    parser.add_argument("--write", metavar="OUT.jsonl", help="write the texts with the rules applied here")
     args = parser.parse_args()
     evaluation = os.path.join(args.shared, "eval")
     scorer = os.path.join(evaluation, "score_chrome.py")
@@ -87,6 +90,8 @@ def main() -> int:
         title = r.get("title") or manifest.get(pid, {}).get("title")
         cleaned_rows.append((pid, clean_text(r["text"], html=True, title=title).text))
     seconds = time.perf_counter() - started
+    if args.write:
+        write_jsonl(args.write, cleaned_rows)
 
     with tempfile.TemporaryDirectory() as tmp:
         without_path, with_path = os.path.join(tmp, "without.jsonl"), os.path.join(tmp, "with.jsonl")

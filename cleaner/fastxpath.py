@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 # trafilatura's module globals worth compiling: together ~4 ms of a ~12 ms page.
-HOT_EXPRESSIONS = ("BODY_XPATH", "OVERALL_DISCARD_XPATH", "BASIC_CLEAN_XPATH",
+HOT_EXPRESSIONS = ("BODY_XPATH", "OVERALL_DISCARD_XPATH", "BASIC_CLEAN_XPATH", "COMMENTS_XPATH",
                    "REMOVE_COMMENTS_AND_LISTS_XPATH", "RAW_TREE_PRUNE_XPATH", "DISCARD_IMAGE_ELEMENTS")
 _FUNCTIONS = ("contains", "starts-with", "re:test", "translate", "not")
 _TOKEN = re.compile(r"""\s*(?:
