@@ -248,10 +248,12 @@ def journal_path(output: str, output_format: str, out_dir: str | None) -> str | 
 
 EXPLAIN_HELP = """Show how cleaner cleans FILE, line by line: kept or removed, and why.
 
-Each line of the document (for HTML: of the text trafilatura extracted, with
-the lead and captions cleaner put back) is shown with the rule that removed
-or edited it and the evidence: the lexicon entry, the tail block it sits in,
-the line it repeats, or how often it recurs on its site. Give CORPUS paths
+Each line of the document is shown with the rule that removed or edited it
+and the evidence: the lexicon entry, the tail block it sits in, the line it
+repeats, or how often it recurs on its site. For HTML, the lines are those of
+the blocks the block model kept, and every block it left out comes in its
+place, numbered `-`, with its probability of being content and the cut the
+page kept (rule block_model). Give CORPUS paths
 (other pages of the same site) to learn site boilerplate from them.
 
 Output is coloured on a terminal, plain tab-separated text when piped

@@ -38,7 +38,9 @@ def write_json(doc: Document, out: IO[str]) -> None:
 
 
 def write_plain(doc: Document, out: IO[str]) -> None:
-    """One line per input line: `keep` or `drop`, line number, rule, evidence, text."""
+    """One line per input line: `keep` or `drop`, line number, rule, evidence,
+    text. For HTML the blocks the extraction left out come in their places,
+    numbered `-` (they never were lines of the extracted text)."""
     info = summary(doc)
     out.write(printable(f"# {info['source']}: {info['format'] or '-'}, {info['encoding'] or '-'} "
                         f"({info['encoding_method'] or '-'}), {doc.status}"
@@ -48,7 +50,8 @@ def write_plain(doc: Document, out: IO[str]) -> None:
     for line in info["lines"]:
         verdict = "keep" if line["keep"] else "drop"
         why = f"{line['rule']}: {line['evidence']}" if line["rule"] else ""
-        out.write(printable(f"{verdict}\t{line['line']}\t{why}\t{line['text'].strip()}") + "\n")
+        number = "-" if line["line"] is None else line["line"]  # a block left out before the rules
+        out.write(printable(f"{verdict}\t{number}\t{why}\t{line['text'].strip()}") + "\n")
 
 
 def write_rich(doc: Document) -> None:
@@ -77,6 +80,6 @@ def write_rich(doc: Document) -> None:
         mark = Text("✓", style="green") if kept else Text("✗", style="red")
         if kept and line["rule"]:
             mark = Text("~", style="yellow")  # kept, edited
-        table.add_row(str(line["line"]), mark, printable(line["rule"]),
+        table.add_row("" if line["line"] is None else str(line["line"]), mark, printable(line["rule"]),
                       printable(line["evidence"]), text)
     console.print(table)

@@ -92,7 +92,7 @@ def patterns(lexicon: Lexicon) -> Patterns:
             rf"(?:\s*{TIME})?\s+(?=\w)"),
         block_heading=re.compile(rf"^{sep}(?:{p('block_heading')}){heading_tail}"),
         heading_start=re.compile(rf"^{sep}(?:{p('block_heading')})\b"),
-        footer=re.compile(rf"^{sep}(?:©|\(c\)\s|{p('footer')})"),
+        footer=re.compile(rf"^{sep}(?:©|\(c\)\s|copyright\s+(?:19|20)\d\d\b|{p('footer')})"),
         footer_credit=re.compile(rf"^{sep}(?:{p('footer_credit')})\b"),
         footer_anywhere=re.compile(rf"©|{p('footer_anywhere')}"),
         notice=re.compile(rf"\b(?:{p('notice')})"),  # \b: tried at word starts only

@@ -82,8 +82,6 @@ ROLE_FLAG_OF = {"main": "role_main", "navigation": "nav", "banner": "header", "c
                 "complementary": "aside", "dialog": "details", "menu": "nav", "menubar": "nav"}
 FLAGS = TAG_FLAGS + tuple("hint_" + h for h in HINT_KEYWORDS) + ("role_main", "concealed")
 BIT = {name: 1 << i for i, name in enumerate(FLAGS)}
-# Regions whose text is never the page's prose.
-OUTSIDE_PROSE = BIT["nav"] | BIT["header"] | BIT["footer"] | BIT["aside"] | BIT["form"]
 _BLOCK, _SKIP, _CELL, _BOLD = map(frozenset, (BLOCK_TAGS, SKIP_TAGS, CELL_TAGS, BOLD_TAGS))
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _ASCII_SPACE = " \t\n\r\f\v"

@@ -64,7 +64,7 @@ def extract_stage(doc: Document, options: Options) -> Document:
     if extract.is_html(doc.text):
         doc.format = "html"
         page = extract.extract_html(doc.text, favor_precision=options.favor_precision,
-                                    favor_recall=options.favor_recall)
+                                    favor_recall=options.favor_recall, explain=options.explain)
         cleaned = chrome.clean_text(page.text, html=True, title=page.title, navigation=page.whole_page)
         doc.title = page.title or cleaned.title
         doc.date = page.date or cleaned.date
@@ -76,12 +76,38 @@ def extract_stage(doc: Document, options: Options) -> Document:
     doc.text = cleaned.text
     doc.chars_out = len(doc.text)
     if options.explain:
-        doc.explain = [{"line": d.index + 1, "text": d.text, "keep": d.keep, "rule": d.rule,
-                        "evidence": d.evidence, "output": d.output}
-                       for d in cleaned.decisions if d.text.strip()]
+        lines = [{"line": d.index + 1, "text": d.text, "keep": d.keep, "rule": d.rule,
+                  "evidence": d.evidence, "output": d.output} for d in cleaned.decisions]
+        blocks = page.blocks if doc.format == "html" else None
+        doc.explain = [d for d in (_with_blocks(lines, blocks) if blocks else lines) if d["text"].strip()]
     if not doc.text.strip():
         return doc.drop(EMPTY_AFTER_CLEANING, "no article text left after removing chrome")
     return doc
+
+
+_BLOCK_RULES = {"model": "block_model", "no words": "block_no_words", "repeat": "block_repeat"}
+
+
+def _with_blocks(lines: list[dict], blocks: list[extract.BlockVerdict]) -> list[dict]:
+    """The chrome rules' line decisions with the blocks the extraction left
+    out in their places (line None): each kept block holds the next lines of
+    the extracted text, one per line of the block."""
+    kept_p = [b.probability for b in blocks if b.kept and b.why == "model"]
+    cut = min(kept_p) if kept_p else 1.0
+    out, at = [], 0
+    for block in blocks:
+        if block.kept:
+            count = block.text.count("\n") + 1
+            out.extend(lines[at:at + count])
+            at += count
+            continue
+        evidence = {"model": f"p={block.probability:.2f}, the page keeps p ≥ {cut:.2f}",
+                    "no words": "no word in it (a separator)",
+                    "repeat": "repeats a kept block word for word"}[block.why]
+        out.append({"line": None, "text": block.text, "keep": False, "rule": _BLOCK_RULES[block.why],
+                    "evidence": evidence, "output": None})
+    out.extend(lines[at:])
+    return out
 
 
 def language_batch(docs: list[Document]) -> list[Document]:

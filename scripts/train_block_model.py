@@ -100,16 +100,40 @@ def page_data(job: tuple[str, str, str]) -> tuple[str, dict | None]:
     }
 
 
+# The code that makes a page's rows: a change to any of it makes the cache stale.
+ROWS_CODE = ("extract.py", "pageblocks.py", "blockfeatures.py", "blocks.py", "fastxpath.py", "_segment.c",
+             "encoding")
+
+
+def rows_key() -> str:
+    """The rows' cache key: the feature names, trafilatura's version and the
+    text of the modules that make the rows."""
+    import hashlib
+    from importlib.metadata import version
+
+    from cleaner.blockfeatures import FEATURE_NAMES
+
+    digest = hashlib.sha256(repr((FEATURE_NAMES, version("trafilatura"))).encode())
+    for name in ROWS_CODE:
+        path = os.path.join(ROOT, "cleaner", name)
+        files = sorted(os.path.join(path, f) for f in os.listdir(path)) if os.path.isdir(path) else [path]
+        for file in files:
+            if file.endswith((".py", ".c", ".json")):
+                with open(file, "rb") as f:
+                    digest.update(f.read())
+    return digest.hexdigest()
+
+
 def load_set(shared: str, cache: str, workers: int) -> dict[str, dict]:
     folder = os.path.join(shared, "eval", "wcxb-dev")
     manifest = [json.loads(line) for line in open(os.path.join(folder, "manifest.jsonl"), encoding="utf-8")]
-    from cleaner.blockfeatures import FEATURE_NAMES
 
     cache_file = os.path.join(cache, "wcxb-dev.pickle")
+    key = rows_key()
     if os.path.exists(cache_file):
         with open(cache_file, "rb") as f:
             cached = pickle.load(f)
-        if cached.get("feature_names") == FEATURE_NAMES:
+        if cached.get("key") == key:
             return cached["pages"], manifest
     jobs = [(m["id"], os.path.join(folder, m["id"] + ".html.gz"), os.path.join(folder, m["id"] + ".keep.txt"))
             for m in manifest]
@@ -121,7 +145,7 @@ def load_set(shared: str, cache: str, workers: int) -> dict[str, dict]:
                 print(f"  {done}/{len(jobs)} pages", file=sys.stderr)
     os.makedirs(cache, exist_ok=True)
     with open(cache_file, "wb") as f:
-        pickle.dump({"feature_names": FEATURE_NAMES, "pages": pages}, f)
+        pickle.dump({"key": key, "pages": pages}, f)
     return pages, manifest
 
 

@@ -218,6 +218,23 @@ def test_explain_escapes_terminal_control_sequences(tmp_path: Path) -> None:
         assert "[31mđỏ[0m" in result.stdout
 
 
+def test_explain_html_shows_the_blocks_the_model_left_out_in_their_places() -> None:
+    page = ROOT / "tests" / "data" / "pages" / "no_container.html"
+    info = json.loads(invoke("explain", str(page), "--json").stdout)
+    texts = [line["text"] for line in info["lines"]]
+    kept = [line["text"] for line in info["lines"] if line["keep"]]
+    notice = info["lines"][texts.index("Tu comentario está pendiente de moderación.")]
+    assert notice["line"] is None and not notice["keep"] and notice["rule"] == "block_model"
+    assert notice["evidence"].startswith("p=0.") and "the page keeps p ≥ 0." in notice["evidence"]
+    # in document order: menu, story, comment form
+    assert texts.index("Inicio") < texts.index(kept[0]) < texts.index(notice["text"])
+    assert all(line["line"] is not None for line in info["lines"] if line["keep"])
+    numbers = [line["line"] for line in info["lines"] if line["line"] is not None]
+    assert numbers == sorted(numbers)
+    plain = invoke("explain", str(page)).stdout.splitlines()
+    assert "drop\t-\tblock_model: p=" in "\n".join(plain)
+
+
 def test_explain_usage_errors() -> None:
     assert CliRunner().invoke(main, ["explain", "no/such/file.html"]).exit_code == 2
     assert CliRunner().invoke(main, ["explain", "-"]).exit_code == 2

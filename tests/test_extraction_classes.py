@@ -57,6 +57,7 @@ def test_a_page_without_a_content_container_loses_its_menu_and_comment_form() ->
     assert "según la asociación del barrio" in doc.text
     assert not re.search(r"\b(?:Inicio|Noticias|Deportes)\b", doc.text)  # no menu item
     assert "pendiente de moderación" not in doc.text and "Deja un comentario" not in doc.text
+    assert "Copyright" not in doc.text
 
 
 def test_a_page_written_by_scripts_gives_its_description() -> None:
