@@ -183,6 +183,8 @@ def clean_text(text: str, *, lexicon: Lexicon | None = None, html: bool = False,
         _drop_leading_navigation(lines, decisions, remove)
     if title:
         _drop_leading_title(lines, decisions, words(title), remove)
+        if html:
+            _drop_labels_before_headline(lines, decisions, words(title), remove)
     _drop_repeats(lines, decisions, remove, adjacent_only=html)
     _drop_folded_copies(lines, decisions, pats, remove)
 
@@ -244,6 +246,30 @@ def _drop_leading_title(lines: list[Line], decisions: list[LineDecision],
         if decisions[line.index].keep and not line.blank:
             if title_words and line.words == title_words:
                 remove(line, "title", "kept in the title field")
+            return
+
+
+# The headline is looked for among the first kept lines; what comes before it
+# counts as section labels when every line is this short.
+HEADLINE_SEARCH_LINES = 6
+LABEL_MAX_WORDS = 4
+
+
+def _drop_labels_before_headline(lines: list[Line], decisions: list[LineDecision],
+                                 title_words: list[str], remove) -> None:
+    """Short lines before the page's headline (section labels, a breadcrumb
+    split into lines): the story starts at its headline."""
+    before: list[Line] = []
+    for line in lines:
+        if not decisions[line.index].keep or line.blank:
+            continue
+        if line.words == title_words:
+            if all(l.size <= LABEL_MAX_WORDS and not ends_with_full_stop(l.text) for l in before):
+                for label in before:
+                    remove(label, "navigation", "short line before the headline")
+            return
+        before.append(line)
+        if len(before) >= HEADLINE_SEARCH_LINES:
             return
 
 

@@ -25,7 +25,9 @@ from functools import lru_cache
 import numpy as np
 
 from . import blockfeatures, blockmodel, blocks, pageblocks
+from . import linerules
 from .chrome import date_of_line
+from .lexicon import default_lexicon, normalise
 from .minhash import line_keys, tokens
 
 _HTML_START = re.compile(
@@ -208,7 +210,7 @@ class BlockVerdict:
     text: str
     probability: float
     kept: bool
-    why: str  # "model", "put back" (lead or caption), "no words", "repeat"
+    why: str  # "model", "put back" (lead or caption), "related" (a box of links), "no words", "repeat"
 
 
 def main_lines(page: pageblocks.PageBlocks, probabilities: np.ndarray,
@@ -248,18 +250,69 @@ def complete_runs(page: pageblocks.PageBlocks, chosen: np.ndarray, probabilities
     return np.union1d(chosen, extra) if len(extra) else chosen
 
 
+# A box of related links inside the text: a block heading, then at least
+# RELATED_MIN_LINKS consecutive kept blocks, each a link of RELATED_MIN_WORDS
+# words or more with no full stop, with prose kept before and after it.
+RELATED_MIN_LINKS = 2
+RELATED_MIN_WORDS = 4
+PROSE_WORDS = 20
+_FULL_STOP = re.compile(r"[.。]\s*$")
+
+
+@lru_cache(maxsize=1)
+def _related_heading():
+    """The chrome lexicon's block headings ("Related", "Tin liên quan", ...)."""
+    return linerules.patterns(default_lexicon()).block_heading.match
+
+
+def inline_related(page: pageblocks.PageBlocks, chosen: np.ndarray) -> np.ndarray:
+    """The kept blocks that form a box of headline links between paragraphs
+    of the text under a block heading of the lexicon ("Related", "Tin liên
+    quan"), which the model scores as the text around them. Without the
+    heading, links between paragraphs are as often the text's own list
+    (products compared, a changelog), and stay."""
+    if len(chosen) < RELATED_MIN_LINKS + 2:
+        return np.zeros(0, dtype=np.int64)
+    heading = _related_heading()
+    texts = page.texts
+    visible = np.fromiter((len(t) - t.count(" ") for t in texts), dtype=np.float64, count=len(texts))
+    linked = page.link_chars >= 0.9 * np.maximum(visible, 1)
+    kept = np.zeros(len(texts), dtype=bool)
+    kept[chosen] = True
+    prose = kept & (page.words >= PROSE_WORDS) & (page.link_chars < 0.3 * np.maximum(visible, 1))
+    found: list[int] = []
+    run: list[int] = []
+    for i in list(chosen) + [-1]:
+        if i >= 0 and linked[i] and page.words[i] >= RELATED_MIN_WORDS and not _FULL_STOP.search(texts[i]) \
+                and (not run or i == run[-1] + 1):
+            run.append(int(i))
+            continue
+        if len(run) >= RELATED_MIN_LINKS and prose[:run[0]].any() and prose[run[-1] + 1:].any() \
+                and run[0] > 0 and heading(normalise(texts[run[0] - 1])):
+            found.extend(run)
+        run = [int(i)] if i >= 0 and linked[i] and page.words[i] >= RELATED_MIN_WORDS \
+            and not _FULL_STOP.search(texts[i]) else []
+    return np.asarray(found, dtype=np.int64)
+
+
 def block_verdicts(page: pageblocks.PageBlocks, probabilities: np.ndarray,
                    alpha: float = blockmodel.ALPHA, title: str | None = None) -> list[BlockVerdict]:
     """Every block of the page in document order, kept or not and why (main_lines)."""
     chosen = complete_runs(page, blockmodel.select(probabilities, page.words, alpha), probabilities)
+    related = inline_related(page, chosen)
+    chosen = np.setdiff1d(chosen, related)
     put_back = np.setdiff1d(np.asarray(blocks.recover_parts(page, chosen, title), dtype=np.int64), chosen)
     taken = np.zeros(len(page), dtype=bool)
     taken[chosen] = True
     taken[put_back] = True
+    boxed = np.zeros(len(page), dtype=bool)
+    boxed[related] = True
     verdicts, seen = [], set()
     for i, text in enumerate(page.texts):
         p = float(probabilities[i])
-        if not taken[i]:
+        if boxed[i] and not taken[i]:
+            verdicts.append(BlockVerdict(text, p, False, "related"))
+        elif not taken[i]:
             verdicts.append(BlockVerdict(text, p, False, "model"))
         elif page.words[i] <= 0:
             verdicts.append(BlockVerdict(text, p, False, "no words"))

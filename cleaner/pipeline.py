@@ -85,7 +85,8 @@ def extract_stage(doc: Document, options: Options) -> Document:
     return doc
 
 
-_BLOCK_RULES = {"model": "block_model", "no words": "block_no_words", "repeat": "block_repeat"}
+_BLOCK_RULES = {"model": "block_model", "no words": "block_no_words", "repeat": "block_repeat",
+                "related": "block_related"}
 
 
 def _with_blocks(lines: list[dict], blocks: list[extract.BlockVerdict]) -> list[dict]:
@@ -103,7 +104,9 @@ def _with_blocks(lines: list[dict], blocks: list[extract.BlockVerdict]) -> list[
             continue
         evidence = {"model": f"p={block.probability:.2f}, the page keeps p ≥ {cut:.2f}",
                     "no words": "no word in it (a separator)",
-                    "repeat": "repeats a kept block word for word"}[block.why]
+                    "repeat": "repeats a kept block word for word",
+                    "related": f"p={block.probability:.2f}; one of consecutive headline links between "
+                               "paragraphs of the text"}[block.why]
         out.append({"line": None, "text": block.text, "keep": False, "rule": _BLOCK_RULES[block.why],
                     "evidence": evidence, "output": None})
     out.extend(lines[at:])

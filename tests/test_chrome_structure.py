@@ -234,3 +234,16 @@ def test_comments_of_a_forum_thread_stay() -> None:
                "folder and restarted the service, so it looks like a stale file from the previous release."),
               "Glad it helped."]
     assert kept("\n".join([STORY, *thread]), html=True) == [STORY, *thread[1:]]
+
+
+def test_section_labels_before_the_headline_go_with_html() -> None:
+    text = ("Pháp luật\nĐời sống\nXã hội\nTai nạn giao thông trên quốc lộ 1A sáng nay\n"
+            "Sáng nay, một xe tải va chạm với xe khách trên quốc lộ 1A, nhiều người bị thương nặng.\n")
+    cleaned = clean_text(text, html=True, title="Tai nạn giao thông trên quốc lộ 1A sáng nay")
+    assert cleaned.text.startswith("Tai nạn giao thông") or cleaned.text.startswith("Sáng nay")
+    rules = {d.text: d.rule for d in cleaned.decisions if not d.keep}
+    assert rules["Pháp luật"] == rules["Xã hội"] == "navigation"
+    # a long line before the headline is not a label: nothing before it goes
+    kept = clean_text("Hà Nội, ngày 5 tháng 6, theo tin từ Sở Giao thông vận tải thành phố\n" + text,
+                      html=True, title="Tai nạn giao thông trên quốc lộ 1A sáng nay")
+    assert "Pháp luật" in kept.text

@@ -3,11 +3,12 @@ of leads and credited captions that trafilatura drops."""
 
 from __future__ import annotations
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import html as lxml_html
 
-from cleaner.extract import extract_html, is_html, unwrap_layout_tables
+from cleaner.extract import extract_html, is_html, parse_html, unwrap_layout_tables
 
 BODY = [
     "Sở Giao thông vận tải Hà Nội cho biết tuyến xe buýt mới dài 35 km, xuất phát từ bến xe Kim Mã, "
@@ -259,3 +260,31 @@ def test_without_a_headline_the_title_is_trafilaturas_search_of_the_page() -> No
     page = (f"<html><head></head><body><div class='post-title'><h2 class='entry-title'>"
             f"Tiêu đề chính của bài</h2></div>{body}</body></html>")
     assert extract_html(page).title == "Tiêu đề chính của bài"
+
+
+def test_a_box_of_headline_links_between_paragraphs_is_found() -> None:
+    """A "related" box inside the article (a lexicon heading, its links
+    between paragraphs of the text) is left out even where the model keeps
+    it; a page made of such links, or links between paragraphs without such
+    a heading, keep them."""
+    from cleaner.extract import block_verdicts, inline_related
+    from cleaner.pageblocks import walk
+
+    related = ["Giá vàng hôm nay tăng mạnh ở cả hai chiều mua bán",
+               "Bão số 3 đổ bộ vào các tỉnh miền Trung chiều nay?",
+               "Đội tuyển bóng đá nữ giành vé dự vòng chung kết châu Á"]
+    links = "".join(f"<li><a href='/r{i}.html'>{t}</a></li>" for i, t in enumerate(related))
+    body = "".join(f"<p>{p}</p>" for p in BODY)
+    box = f"<div class='rel'><div>Tin liên quan</div><ul>{links}</ul></div>"
+    blocks = walk(parse_html(page(f"<article>{body}{box}{body.replace('Sở', 'Bộ')}</article>")))
+    everything = np.arange(len(blocks))
+    boxed = inline_related(blocks, everything)
+    assert [blocks.texts[i] for i in boxed] == related
+    verdicts = block_verdicts(blocks, np.ones(len(blocks)))
+    assert {v.why for v in verdicts if v.text in related} == {"related"}
+    assert all(any(v.kept for v in verdicts if v.text == p) for p in BODY)
+    listing = walk(parse_html(page(f"<main><ul>{links}</ul></main>")))
+    assert len(inline_related(listing, np.arange(len(listing)))) == 0
+    # links between paragraphs without a heading: the text's own list (products compared), kept
+    own = walk(parse_html(page(f"<article>{body}<ul>{links}</ul>{body.replace('Sở', 'Bộ')}</article>")))
+    assert len(inline_related(own, np.arange(len(own)))) == 0
