@@ -37,9 +37,13 @@ UTF-8, declared charset, chardet), stripped of site chrome (trafilatura for
 HTML, cleaner's line rules for text dumps) and fingerprinted; near-duplicates
 are flagged with `duplicate_of`, `cluster` and `similarity`.
 
-Output is JSON Lines on stdout (or -o FILE, written atomically); the summary
-goes to stderr. Every document not written is listed by --errors and counted
-in the summary and --report with a reason.
+Output is JSON Lines on stdout (or -o FILE); the summary goes to stderr.
+Every document not written is listed by --errors and counted in the summary
+and --report with a reason. An output file (-o, --report, --errors, the
+files in --out-dir) is written under a temporary name and renamed into place
+when complete, with the mode your umask gives (a replaced file keeps its
+own); a symlink's target is written so and the link stays; a device, named
+pipe, socket or /dev/fd/N (as `-o >(gzip > c.gz)` gives) is written through.
 
 \b
 Examples:
@@ -313,7 +317,7 @@ Examples:
 @main.command("dedup", help=DEDUP_HELP)
 @click.argument("source", metavar="IN")
 @click.option("-o", "--output", default=STDOUT, show_default=True, metavar="FILE",
-              help="Output JSON Lines, `-` for stdout (a file is written atomically).")
+              help="Output JSON Lines, `-` for stdout (a regular file is written atomically).")
 @click.option("--id-field", default="id", show_default=True, help="Field holding the record's id.")
 @click.option("--text-field", default="text", show_default=True, help="Field holding the text.")
 @click.option("--threshold", type=float, default=Options.threshold, show_default=True,
@@ -360,9 +364,8 @@ def dedup_command(source, output, id_field, text_field, threshold, containment, 
         if output == STDOUT:
             out = sys.stdout.buffer
         else:
-            from .io.writers import AtomicFile
-            target = AtomicFile(output, binary=True)
-            out = target.handle
+            from .io.outputs import open_output
+            target = out = open_output(output, binary=True)
         for line in dedup_lines(stream, options, id_field, text_field, stats, workers or default_workers()):
             out.write(line)
         out.flush()
