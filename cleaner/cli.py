@@ -14,10 +14,12 @@ import os
 import signal
 import sys
 import time
+
 import click
 
 from . import __version__
 from .document import Options
+from .io.outputs import output_problem, resolve
 from .io.writers import STDOUT, JsonlWriter, TextDirWriter, write_json
 from .parallel import default_workers
 
@@ -56,7 +58,9 @@ Examples:
 A run writing to a file keeps its processed documents in a journal beside
 the output (.NAME.cleaner-journal, removed when the run completes); if the
 run is killed or interrupted, the same command with --resume continues from
-where it stopped and writes the same output as an uninterrupted run.
+where it stopped and writes the same output as an uninterrupted run. An
+output written through (a device, pipe, /dev/fd/N) keeps no journal beside
+it: --resume is unavailable for it.
 
 \b
 Exit status:
@@ -206,11 +210,7 @@ def clean_command(inputs, output, output_format, out_dir, files_from, errors_pat
         raise click.UsageError("--stream keeps the first document of a group: --keep must be first")
     if list(inputs).count("-") + (files_from == "-") > 1:
         raise click.UsageError("standard input can be used only once (INPUT `-` or --files-from -)")
-    for path in (output, errors_path, report_path):
-        if path and path != STDOUT:
-            parent = os.path.dirname(os.path.abspath(path))
-            if not os.path.isdir(parent):
-                raise click.UsageError(f"cannot write {path}: directory {parent} does not exist")
+    _check_outputs(output, errors_path, report_path)
 
     options = Options(threshold=threshold, containment=containment, keep=keep,
                       num_perm=num_perm, ngram=ngram,
@@ -228,9 +228,12 @@ def clean_command(inputs, output, output_format, out_dir, files_from, errors_pat
         sources = _chain(sources, _path_list(files_from))
 
     journal = journal_path(output, output_format, out_dir)
-    if resume and journal is None:
+    if resume and journal is None and output == STDOUT:
         raise click.UsageError("--resume needs an output file (-o FILE) or --out-dir: "
                                "a run writing to stdout keeps no journal")
+    if resume and journal is None:
+        raise click.UsageError(f"--resume is unavailable for {output}: it is a {resolve(output).kind}, "
+                               "written through in place, so the run keeps no journal beside it")
     if resume and not os.path.exists(journal) and not quiet:
         click.echo(f"cleaner: no journal {journal}: nothing to resume, starting from the beginning",
                    err=True)
@@ -241,13 +244,28 @@ def clean_command(inputs, output, output_format, out_dir, files_from, errors_pat
 
 
 def journal_path(output: str, output_format: str, out_dir: str | None) -> str | None:
-    """Where a run keeps its journal: beside its output file (or in --out-dir)."""
+    """Where a run keeps its journal: beside its output file (beside a
+    symlink's target), or in --out-dir. None for stdout and for an output
+    written through in place (a device, pipe, socket, /dev/fd/N): nothing can
+    sit beside those, and the run journals to a temporary file if at all."""
     if output_format == "txt":
         return os.path.join(out_dir, ".cleaner-journal")
     if output == STDOUT:
         return None
-    directory, name = os.path.split(os.path.abspath(output))
+    place = resolve(output).place
+    if place is None:
+        return None
+    directory, name = os.path.split(place)
     return os.path.join(directory, f".{name}.cleaner-journal")
+
+
+def _check_outputs(*paths: str | None) -> None:
+    """Refuse, before any work, an output that cannot be written: a
+    directory, a directory that does not exist, a closed descriptor."""
+    for path in paths:
+        problem = output_problem(path) if path else None
+        if problem:
+            raise click.UsageError(f"cannot write {path}: {problem}")
 
 
 EXPLAIN_HELP = """Show how cleaner cleans FILE, line by line: kept or removed, and why.
@@ -354,8 +372,7 @@ def dedup_command(source, output, id_field, text_field, threshold, containment, 
             stream = open(source, "rb")
         except OSError as exc:
             raise click.UsageError(f"cannot read {source}: {exc.strerror}")
-    if output != STDOUT and not os.path.isdir(os.path.dirname(os.path.abspath(output))):
-        raise click.UsageError(f"cannot write {output}: its directory does not exist")
+    _check_outputs(output, report_path)
     signal.signal(signal.SIGTERM, _raise_interrupt)
     stats = DedupStats()
     started = time.monotonic()

@@ -207,6 +207,34 @@ def test_a_full_disk_at_commit_names_the_file(tmp_path: Path, monkeypatch) -> No
     assert os.listdir(tmp_path) == []
 
 
+# --- the command, checks before any work ----------------------------------------------
+
+@pytest.mark.parametrize("option", ["-o", "--report", "--errors"])
+def test_an_output_naming_a_directory_is_refused_before_any_work(tmp_path: Path, option: str) -> None:
+    (tmp_path / "out").mkdir()
+    result = CliRunner().invoke(main, ["clean", str(SAMPLES), option, str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    assert f"cannot write {tmp_path / 'out'}: it is a directory" in result.output
+    assert "Traceback" not in result.output and "documents" not in result.output  # no run, no summary
+    assert sorted(os.listdir(tmp_path)) == ["out"] and os.listdir(tmp_path / "out") == []
+
+
+def test_dedup_output_naming_a_directory_is_refused_before_any_work(tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    result = CliRunner().invoke(main, ["dedup", "-", "-o", str(tmp_path / "out")],
+                                input='{"id": "a", "text": "x y z"}\n')
+    assert result.exit_code == 2 and "it is a directory" in result.output
+    assert os.listdir(tmp_path / "out") == []
+
+
+def test_resume_is_unavailable_for_an_output_that_is_not_a_file(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.fifo"
+    os.mkfifo(fifo)
+    result = CliRunner().invoke(main, ["clean", INPUT, "-o", str(fifo), "--resume"])
+    assert result.exit_code == 2
+    assert "--resume is unavailable" in result.output and str(fifo) in result.output
+
+
 # --- the command, real processes and files ---------------------------------------------
 
 def test_a_named_pipe_output_reaches_its_reader(tmp_path: Path) -> None:
@@ -223,6 +251,22 @@ def test_a_named_pipe_output_reaches_its_reader(tmp_path: Path) -> None:
     assert len(received.splitlines()) == 2
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
     assert sorted(os.listdir(tmp_path)) == ["pipe.fifo"]  # no journal or temporary file beside it
+
+
+def test_a_process_substitution_output_is_written_through(tmp_path: Path) -> None:
+    """What `-o >(wc -l)` gives: /dev/fd/N, a pipe inherited from the shell."""
+    read_end, write_end = os.pipe()
+    try:
+        process = subprocess.Popen([*COMMAND, "clean", INPUT, "-o", f"/dev/fd/{write_end}", "-q",
+                                    "--workers", "1"], cwd=ROOT, pass_fds=[write_end],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    finally:
+        os.close(write_end)  # the child holds it now: the pipe ends when the child closes it
+    with os.fdopen(read_end, "rb") as pipe:
+        received = pipe.read()
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 0, stderr
+    assert json.loads(received)["id"].startswith("000_")
 
 
 def test_a_device_output_stays_a_device(tmp_path: Path) -> None:
