@@ -8,11 +8,13 @@ failed (unreadable, missing, internal error), 2 usage error, 130 interrupted,
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import os
 import signal
 import sys
+import tempfile
 import time
 
 import click
@@ -92,8 +94,18 @@ class _Group(click.Group):
         except BrokenPipeError:
             raise
         except OSError as exc:
-            where = f"{exc.filename}: " if exc.filename else ""
-            raise _CannotWrite(f"cannot write {where}{exc.strerror or exc}") from None
+            raise _CannotWrite(f"cannot write {_where(exc)}{exc.strerror or exc}") from None
+
+
+def _where(exc: OSError) -> str:
+    """The file an error is about, as a message's prefix. Outputs and the
+    journal name themselves; a full disk that names nothing was met by the
+    index's and the site spool's nameless temporary files."""
+    if exc.filename:
+        return f"{exc.filename}: "
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return f"temporary files in {tempfile.gettempdir()}: "
+    return ""
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -598,8 +610,10 @@ def _run(sources, options: Options, output: str, output_format: str, out_dir: st
         return EXIT_USAGE
     except OSError as exc:  # the output, journal or a temporary file cannot be written
         _abort(writer, errors)
-        where = f"{exc.filename}: " if exc.filename else ""
-        click.echo(f"Error: cannot write {where}{exc.strerror or exc}", err=True)
+        click.echo(f"Error: cannot write {_where(exc)}{exc.strerror or exc}", err=True)
+        if journal is not None and os.path.exists(journal):
+            click.echo(f"cleaner: the documents done are kept in {journal}; once the problem is "
+                       "fixed, the same command with --resume continues", err=True)
         return EXIT_USAGE
     except BaseException:
         _abort(writer, errors)

@@ -207,6 +207,33 @@ def test_a_full_disk_at_commit_names_the_file(tmp_path: Path, monkeypatch) -> No
     assert os.listdir(tmp_path) == []
 
 
+def test_a_full_disk_under_the_journal_names_it(tmp_path: Path) -> None:
+    from cleaner.document import Options
+    from cleaner.journal import Journal
+
+    path = tmp_path / ".out.jsonl.cleaner-journal"
+    with Journal(Options(), str(path)) as journal:
+        journal._file = _FullDisk(journal._file)
+        with pytest.raises(OSError) as caught:
+            journal.write_lines(b"x\n")
+    assert caught.value.errno == errno.ENOSPC and caught.value.filename == str(path)
+
+
+def test_a_full_disk_under_the_index_names_the_temporary_directory(tmp_path: Path, monkeypatch) -> None:
+    import tempfile
+
+    def no_space(*args):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr("cleaner.bandstore._write_all", no_space)
+    monkeypatch.setenv("CLEANER_WORKERS", "1")
+    result = CliRunner().invoke(main, ["clean", str(SAMPLES), "-o", str(tmp_path / "out.jsonl"), "-q"])
+    assert result.exit_code == 2
+    assert f"cannot write temporary files in {tempfile.gettempdir()}: No space left on device" in result.output
+    assert os.listdir(tmp_path) == [".out.jsonl.cleaner-journal"]  # what --resume continues from
+    assert "--resume continues" in result.output
+
+
 # --- the command, checks before any work ----------------------------------------------
 
 @pytest.mark.parametrize("option", ["-o", "--report", "--errors"])
