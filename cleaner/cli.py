@@ -60,9 +60,9 @@ Examples:
 A run writing to a file keeps its processed documents in a journal beside
 the output (.NAME.cleaner-journal, removed when the run completes); if the
 run is killed or interrupted, the same command with --resume continues from
-where it stopped and writes the same output as an uninterrupted run. An
-output written through (a device, pipe, /dev/fd/N) keeps no journal beside
-it: --resume is unavailable for it.
+where it stopped and writes the same output as an uninterrupted run (a run
+without --resume says it discards the journal). An output written through
+(a device, pipe, /dev/fd/N) keeps no journal: --resume is unavailable.
 
 \b
 Exit status:
@@ -248,6 +248,11 @@ def clean_command(inputs, output, output_format, out_dir, files_from, errors_pat
                                "written through in place, so the run keeps no journal beside it")
     if resume and not os.path.exists(journal) and not quiet:
         click.echo(f"cleaner: no journal {journal}: nothing to resume, starting from the beginning",
+                   err=True)
+    if not resume and journal is not None and os.path.exists(journal):
+        # said even with --quiet: the work of the interrupted run is about to go
+        click.echo(f"cleaner: discarding the journal of an interrupted run ({journal}) and starting "
+                   "from the beginning; the same command with --resume would have continued it",
                    err=True)
     show_progress = (not quiet) and (progress if progress is not None else sys.stderr.isatty())
     code = _run(sources, options, output, output_format, out_dir, errors_path, report_path,

@@ -262,6 +262,17 @@ def test_resume_is_unavailable_for_an_output_that_is_not_a_file(tmp_path: Path) 
     assert "--resume is unavailable" in result.output and str(fifo) in result.output
 
 
+def test_running_again_without_resume_says_it_discards_the_interrupted_runs_journal(tmp_path: Path) -> None:
+    out = tmp_path / "corpus.jsonl"
+    journal = tmp_path / ".corpus.jsonl.cleaner-journal"
+    journal.write_bytes(b'{"cleaner_journal": 3, "options": {}}\n')  # what an interrupted run left
+    result = CliRunner().invoke(main, ["clean", INPUT, "-o", str(out), "-q"])
+    assert result.exit_code == 0
+    assert "discarding the journal of an interrupted run" in result.output and journal.name in result.output
+    assert "--resume" in result.output
+    assert out.exists() and not journal.exists()
+
+
 # --- the command, real processes and files ---------------------------------------------
 
 def test_a_named_pipe_output_reaches_its_reader(tmp_path: Path) -> None:
