@@ -246,6 +246,14 @@ def test_an_output_naming_a_directory_is_refused_before_any_work(tmp_path: Path,
     assert sorted(os.listdir(tmp_path)) == ["out"] and os.listdir(tmp_path / "out") == []
 
 
+@pytest.mark.parametrize("name,problem", [("new/", "directory"), ("file.jsonl/", "Not a directory")])
+def test_an_output_ending_with_a_slash_is_no_file_name(tmp_path: Path, name: str, problem: str) -> None:
+    (tmp_path / "file.jsonl").write_text("kept\n")
+    result = CliRunner().invoke(main, ["clean", str(SAMPLES), "-o", f"{tmp_path}/{name}"])  # pathlib drops the slash
+    assert result.exit_code == 2 and problem in result.output, result.output
+    assert sorted(os.listdir(tmp_path)) == ["file.jsonl"]
+
+
 def test_dedup_output_naming_a_directory_is_refused_before_any_work(tmp_path: Path) -> None:
     (tmp_path / "out").mkdir()
     result = CliRunner().invoke(main, ["dedup", "-", "-o", str(tmp_path / "out")],

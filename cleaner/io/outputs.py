@@ -75,10 +75,7 @@ def _with_real_directory(path: str) -> str:
     """`path` absolute, its directory with symlinks resolved (its last part
     left as it is): `..` after a symlink goes where the system goes, and
     /dev/fd/N shows as /proc/PID/fd/N."""
-    path = os.path.join(os.getcwd(), path)
-    if path.endswith("/") and path.strip("/"):
-        path = path.rstrip("/")
-    directory, name = os.path.split(path)
+    directory, name = os.path.split(os.path.join(os.getcwd(), path))  # `out/` keeps its slash
     return os.path.join(os.path.realpath(directory), name)
 
 
