@@ -262,6 +262,15 @@ def test_dedup_output_naming_a_directory_is_refused_before_any_work(tmp_path: Pa
     assert os.listdir(tmp_path / "out") == []
 
 
+def test_dedup_output_follows_the_same_rule(tmp_path: Path) -> None:
+    target = tmp_path / "real.jsonl"
+    (tmp_path / "link.jsonl").symlink_to(target)
+    result = CliRunner().invoke(main, ["dedup", "-", "-o", str(tmp_path / "link.jsonl"), "-q"],
+                                input='{"id": "a", "text": "x y z"}\n')
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "link.jsonl").is_symlink() and json.loads(target.read_text())["id"] == "a"
+
+
 def test_resume_is_unavailable_for_an_output_that_is_not_a_file(tmp_path: Path) -> None:
     fifo = tmp_path / "pipe.fifo"
     os.mkfifo(fifo)

@@ -15,6 +15,7 @@ fails names the path the user gave: a full disk says which file it stopped.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import socket
@@ -41,7 +42,7 @@ class Target:
     naming one of this process's open descriptors."""
 
     path: str
-    kind: str  # file, new, directory, descriptor, fifo, socket, character device, block device
+    kind: str  # file, new, directory, open descriptor, named pipe, socket, character device ...
     place: str | None = None
     descriptor: int | None = None
 
@@ -57,7 +58,7 @@ def resolve(path: str) -> Target:
     for _ in range(_MAX_LINKS):
         descriptor = _descriptor(current)
         if descriptor is not None:
-            return Target(path, "descriptor", descriptor=descriptor)
+            return Target(path, "open descriptor", descriptor=descriptor)
         try:
             info = os.lstat(current)
         except FileNotFoundError:
@@ -68,7 +69,7 @@ def resolve(path: str) -> Target:
         if stat.S_ISREG(info.st_mode):
             return Target(path, "file", place=current)
         return Target(path, _kind(info.st_mode))
-    raise OSError(40, os.strerror(40), path)  # ELOOP
+    raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), path)
 
 
 def _with_real_directory(path: str) -> str:
@@ -93,7 +94,7 @@ def _kind(mode: int) -> str:
     if stat.S_ISDIR(mode):
         return "directory"
     if stat.S_ISFIFO(mode):
-        return "fifo"
+        return "named pipe"
     if stat.S_ISSOCK(mode):
         return "socket"
     if stat.S_ISCHR(mode):
@@ -130,7 +131,7 @@ def open_output(path: str, binary: bool = False, encoding: str = "utf-8") -> "At
     """An output file for `path`, atomic or written through as its kind asks."""
     target = resolve(path)
     if target.kind == "directory":
-        raise IsADirectoryError(21, os.strerror(21), path)
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
     if target.replaceable:
         return AtomicFile(target.place, encoding=encoding, binary=binary, name=path)
     return InPlaceFile(target, encoding=encoding, binary=binary)
@@ -278,7 +279,7 @@ def _create_beside(directory: str, prefix: str, suffix: str) -> tuple[int, str]:
             return os.open(path, flags, 0o666), path
         except FileExistsError:
             continue
-    raise FileExistsError(17, "no unused temporary name", directory)
+    raise FileExistsError(errno.EEXIST, "no unused temporary name", directory)
 
 
 def _keep_mode_and_owner(fd: int, old: os.stat_result) -> None:

@@ -110,7 +110,7 @@ class JsonlWriter:
     def __init__(self, target: str = STDOUT, stream: IO | None = None, lazy: bool = False) -> None:
         self._target = target
         self._file: AtomicFile | InPlaceFile | None = None
-        self._out: IO | None = None
+        self._out: IO | AtomicFile | InPlaceFile | None = None
         self._text = False  # the stream takes str (a StringIO), not bytes
         if target == STDOUT:
             stream = stream or sys.stdout
@@ -120,7 +120,7 @@ class JsonlWriter:
         elif not lazy:
             self._open()
 
-    def _open(self) -> IO:
+    def _open(self) -> IO | AtomicFile | InPlaceFile:
         if self._out is None:
             self._file = open_output(self._target, binary=True)
             self._out = self._file  # its writes name the file when they fail
