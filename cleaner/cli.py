@@ -244,8 +244,8 @@ def clean_command(inputs, output, output_format, out_dir, files_from, errors_pat
         raise click.UsageError("--resume needs an output file (-o FILE) or --out-dir: "
                                "a run writing to stdout keeps no journal")
     if resume and journal is None:
-        raise click.UsageError(f"--resume is unavailable for {output}: it is a {resolve(output).kind}, "
-                               "written through in place, so the run keeps no journal beside it")
+        raise click.UsageError(f"--resume is unavailable for {output} ({resolve(output).kind}, written "
+                               "through in place): no journal can be kept beside it")
     if resume and not os.path.exists(journal) and not quiet:
         click.echo(f"cleaner: no journal {journal}: nothing to resume, starting from the beginning",
                    err=True)
