@@ -77,8 +77,9 @@ class BandStore:
         self._starts: list[int] = []  # first row of each chunk on disk
         self._chunks: list[tuple[int, int]] = []  # (file offset, rows) of each chunk on disk
         self._end = 0
-        fd, self._path = tempfile.mkstemp(prefix="cleaner-bands-", dir=directory)
-        self._fd: int | None = fd
+        # Nameless (unlinked at once): a run killed with SIGKILL leaves nothing behind.
+        self._file = tempfile.TemporaryFile(prefix="cleaner-bands-", dir=directory)
+        self._fd: int | None = self._file.fileno()
         self.count = 0
         self._pending: list[tuple[np.ndarray, np.ndarray]] = []  # (rows, hashes) not yet written
         self._pending_rows = 0
@@ -154,11 +155,8 @@ class BandStore:
         return self._buffer.nbytes
 
     def close(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
-        if os.path.exists(self._path):
-            os.unlink(self._path)
+        self._file.close()
+        self._fd = None
 
 
 def _write_all(fd: int, data: bytes, offset: int) -> None:

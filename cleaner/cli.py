@@ -8,16 +8,20 @@ failed (unreadable, missing, internal error), 2 usage error, 130 interrupted,
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import os
 import signal
 import sys
+import tempfile
 import time
+
 import click
 
 from . import __version__
 from .document import Options
+from .io.outputs import output_problem, resolve
 from .io.writers import STDOUT, JsonlWriter, TextDirWriter, write_json
 from .parallel import default_workers
 
@@ -37,9 +41,13 @@ UTF-8, declared charset, chardet), stripped of site chrome (trafilatura for
 HTML, cleaner's line rules for text dumps) and fingerprinted; near-duplicates
 are flagged with `duplicate_of`, `cluster` and `similarity`.
 
-Output is JSON Lines on stdout (or -o FILE, written atomically); the summary
-goes to stderr. Every document not written is listed by --errors and counted
-in the summary and --report with a reason.
+Output is JSON Lines on stdout (or -o FILE); the summary goes to stderr.
+Every document not written is listed by --errors and counted in the summary
+and --report with a reason. An output file (-o, --report, --errors, the
+files in --out-dir) is written under a temporary name and renamed into place
+when complete, with the mode your umask gives (a replaced file keeps its
+own); a symlink's target is written so and the link stays; a device, named
+pipe, socket or /dev/fd/N (as `-o >(gzip > c.gz)` gives) is written through.
 
 \b
 Examples:
@@ -52,7 +60,9 @@ Examples:
 A run writing to a file keeps its processed documents in a journal beside
 the output (.NAME.cleaner-journal, removed when the run completes); if the
 run is killed or interrupted, the same command with --resume continues from
-where it stopped and writes the same output as an uninterrupted run.
+where it stopped and writes the same output as an uninterrupted run (a run
+without --resume says it discards the journal). An output written through
+(a device, pipe, /dev/fd/N) keeps no journal: --resume is unavailable.
 
 \b
 Exit status:
@@ -84,8 +94,18 @@ class _Group(click.Group):
         except BrokenPipeError:
             raise
         except OSError as exc:
-            where = f"{exc.filename}: " if exc.filename else ""
-            raise _CannotWrite(f"cannot write {where}{exc.strerror or exc}") from None
+            raise _CannotWrite(f"cannot write {_where(exc)}{exc.strerror or exc}") from None
+
+
+def _where(exc: OSError) -> str:
+    """The file an error is about, as a message's prefix. Outputs and the
+    journal name themselves; a full disk that names nothing was met by the
+    index's and the site spool's nameless temporary files."""
+    if exc.filename:
+        return f"{exc.filename}: "
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return f"temporary files in {tempfile.gettempdir()}: "
+    return ""
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -202,11 +222,7 @@ def clean_command(inputs, output, output_format, out_dir, files_from, errors_pat
         raise click.UsageError("--stream keeps the first document of a group: --keep must be first")
     if list(inputs).count("-") + (files_from == "-") > 1:
         raise click.UsageError("standard input can be used only once (INPUT `-` or --files-from -)")
-    for path in (output, errors_path, report_path):
-        if path and path != STDOUT:
-            parent = os.path.dirname(os.path.abspath(path))
-            if not os.path.isdir(parent):
-                raise click.UsageError(f"cannot write {path}: directory {parent} does not exist")
+    _check_outputs(output, errors_path, report_path)
 
     options = Options(threshold=threshold, containment=containment, keep=keep,
                       num_perm=num_perm, ngram=ngram,
@@ -224,11 +240,19 @@ def clean_command(inputs, output, output_format, out_dir, files_from, errors_pat
         sources = _chain(sources, _path_list(files_from))
 
     journal = journal_path(output, output_format, out_dir)
-    if resume and journal is None:
+    if resume and journal is None and output == STDOUT:
         raise click.UsageError("--resume needs an output file (-o FILE) or --out-dir: "
                                "a run writing to stdout keeps no journal")
+    if resume and journal is None:
+        raise click.UsageError(f"--resume is unavailable for {output} ({resolve(output).kind}, written "
+                               "through in place): no journal can be kept beside it")
     if resume and not os.path.exists(journal) and not quiet:
         click.echo(f"cleaner: no journal {journal}: nothing to resume, starting from the beginning",
+                   err=True)
+    if not resume and journal is not None and os.path.exists(journal):
+        # said even with --quiet: the work of the interrupted run is about to go
+        click.echo(f"cleaner: discarding the journal of an interrupted run ({journal}) and starting "
+                   "from the beginning; the same command with --resume would have continued it",
                    err=True)
     show_progress = (not quiet) and (progress if progress is not None else sys.stderr.isatty())
     code = _run(sources, options, output, output_format, out_dir, errors_path, report_path,
@@ -237,13 +261,28 @@ def clean_command(inputs, output, output_format, out_dir, files_from, errors_pat
 
 
 def journal_path(output: str, output_format: str, out_dir: str | None) -> str | None:
-    """Where a run keeps its journal: beside its output file (or in --out-dir)."""
+    """Where a run keeps its journal: beside its output file (beside a
+    symlink's target), or in --out-dir. None for stdout and for an output
+    written through in place (a device, pipe, socket, /dev/fd/N): nothing can
+    sit beside those, and the run journals to a temporary file if at all."""
     if output_format == "txt":
         return os.path.join(out_dir, ".cleaner-journal")
     if output == STDOUT:
         return None
-    directory, name = os.path.split(os.path.abspath(output))
+    place = resolve(output).place
+    if place is None:
+        return None
+    directory, name = os.path.split(place)
     return os.path.join(directory, f".{name}.cleaner-journal")
+
+
+def _check_outputs(*paths: str | None) -> None:
+    """Refuse, before any work, an output that cannot be written: a
+    directory, a directory that does not exist, a closed descriptor."""
+    for path in paths:
+        problem = output_problem(path) if path else None
+        if problem:
+            raise click.UsageError(f"cannot write {path}: {problem}")
 
 
 EXPLAIN_HELP = """Show how cleaner cleans FILE, line by line: kept or removed, and why.
@@ -315,7 +354,7 @@ Examples:
 @main.command("dedup", help=DEDUP_HELP)
 @click.argument("source", metavar="IN")
 @click.option("-o", "--output", default=STDOUT, show_default=True, metavar="FILE",
-              help="Output JSON Lines, `-` for stdout (a file is written atomically).")
+              help="Output JSON Lines, `-` for stdout (a regular file is written atomically).")
 @click.option("--id-field", default="id", show_default=True, help="Field holding the record's id.")
 @click.option("--text-field", default="text", show_default=True, help="Field holding the text.")
 @click.option("--threshold", type=float, default=Options.threshold, show_default=True,
@@ -352,8 +391,7 @@ def dedup_command(source, output, id_field, text_field, threshold, containment, 
             stream = open(source, "rb")
         except OSError as exc:
             raise click.UsageError(f"cannot read {source}: {exc.strerror}")
-    if output != STDOUT and not os.path.isdir(os.path.dirname(os.path.abspath(output))):
-        raise click.UsageError(f"cannot write {output}: its directory does not exist")
+    _check_outputs(output, report_path)
     signal.signal(signal.SIGTERM, _raise_interrupt)
     stats = DedupStats()
     started = time.monotonic()
@@ -362,9 +400,8 @@ def dedup_command(source, output, id_field, text_field, threshold, containment, 
         if output == STDOUT:
             out = sys.stdout.buffer
         else:
-            from .io.writers import AtomicFile
-            target = AtomicFile(output, binary=True)
-            out = target.handle
+            from .io.outputs import open_output
+            target = out = open_output(output, binary=True)
         for line in dedup_lines(stream, options, id_field, text_field, stats, workers or default_workers()):
             out.write(line)
         out.flush()
@@ -580,8 +617,10 @@ def _run(sources, options: Options, output: str, output_format: str, out_dir: st
         return EXIT_USAGE
     except OSError as exc:  # the output, journal or a temporary file cannot be written
         _abort(writer, errors)
-        where = f"{exc.filename}: " if exc.filename else ""
-        click.echo(f"Error: cannot write {where}{exc.strerror or exc}", err=True)
+        click.echo(f"Error: cannot write {_where(exc)}{exc.strerror or exc}", err=True)
+        if journal is not None and os.path.exists(journal):
+            click.echo(f"cleaner: the documents done are kept in {journal}; once the problem is "
+                       "fixed, the same command with --resume continues", err=True)
         return EXIT_USAGE
     except BaseException:
         _abort(writer, errors)

@@ -122,8 +122,8 @@ class CorpusIndex:
         self._bands = BandStore(self.bands, self.directory)  # uint32, documents x bands, on disk
         self._keys = Chunked(np.int64)
         self._numbers = Chunked(np.uint32, 3)  # shingle-set size, length, date
-        fd, self._path = tempfile.mkstemp(prefix="cleaner-signatures-", dir=self.directory)
-        self._file = os.fdopen(fd, "wb")
+        # Nameless (unlinked at once): a run killed with SIGKILL leaves nothing behind.
+        self._file = tempfile.TemporaryFile("w+b", prefix="cleaner-signatures-", dir=self.directory)
         self._count = 0
         self._removed: np.ndarray | None = None  # rows left out of the grouping
         self._all_keys: np.ndarray | None = None  # the keys as one array, once updates begin
@@ -185,10 +185,7 @@ class CorpusIndex:
             self._removed[rows] = True
 
     def close(self) -> None:
-        if not self._file.closed:
-            self._file.close()
-        if os.path.exists(self._path):
-            os.unlink(self._path)
+        self._file.close()
         self._bands.close()
 
     def __del__(self) -> None:
@@ -205,7 +202,7 @@ class CorpusIndex:
         keys = self._keys.array()
         numbers = self._numbers.array().astype(np.int64)
         sizes, lengths, dates = numbers[:, 0], numbers[:, 1], numbers[:, 2] + np.iinfo(np.int32).min
-        sigs = np.memmap(self._path, dtype=np.uint32, mode="r", shape=(self._count, self.num_perm))
+        sigs = np.memmap(self._file, dtype=np.uint32, mode="r", shape=(self._count, self.num_perm))
         left, right, holds = self._verified(sigs, sizes)
         out = Grouping()
         parent = components(self._count, left, right)

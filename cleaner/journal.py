@@ -158,14 +158,27 @@ class Journal:
     def write(self, docs: list[Document]) -> None:
         """A batch's lines, in one write: a line each went through the file's
         8 KiB buffer, a system call for every two or three documents."""
-        self._file.write(b"".join([spool_line(doc) for doc in docs]))
+        self.write_lines(b"".join([spool_line(doc) for doc in docs]))
 
     def write_lines(self, lines: bytes) -> None:
         """Journal lines made elsewhere (by `spool_line`, in a worker)."""
-        self._file.write(lines)
+        try:
+            self._file.write(lines)
+        except OSError as exc:
+            raise self._named(exc) from None
 
     def flush(self) -> None:
-        self._file.flush()
+        try:
+            self._file.flush()
+        except OSError as exc:
+            raise self._named(exc) from None
+
+    def _named(self, exc: OSError) -> OSError:
+        """A write's error names no file: name the journal (a full disk)."""
+        if exc.filename is not None:
+            return exc
+        where = self.path or f"the temporary journal in {tempfile.gettempdir()}"
+        return OSError(exc.errno, exc.strerror, where)
 
     def lines(self) -> Iterator[bytes]:
         """The journaled documents as JSON lines, unparsed."""

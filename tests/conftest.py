@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,12 +16,44 @@ DATA = Path(__file__).resolve().parent / "data"
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
 
+_SESSION_CACHE: list[str] = []  # the cache directory this session made, removed at its end
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Keep the language model's cache out of the user's home: one directory
     for the session, inherited by the CLI subprocesses tests start."""
     if "CLEANER_CACHE_DIR" not in os.environ:
-        import tempfile
         os.environ["CLEANER_CACHE_DIR"] = tempfile.mkdtemp(prefix="cleaner-test-cache-")
+        _SESSION_CACHE.append(os.environ["CLEANER_CACHE_DIR"])
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The session's cache directory goes with the session."""
+    for directory in _SESSION_CACHE:
+        shutil.rmtree(directory, ignore_errors=True)
+        if os.environ.get("CLEANER_CACHE_DIR") == directory:
+            del os.environ["CLEANER_CACHE_DIR"]
+    _SESSION_CACHE.clear()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_temporary_files_left(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Every temporary file of the session goes to a directory of its own
+    (TMPDIR, inherited by the CLI processes tests start), so that what is
+    left there at the end can be seen: anything is a leak, and fails the
+    session. Other runs sharing the real TMPDIR cannot disturb the check."""
+    tmp_path_factory.getbasetemp()  # pytest's own directory stays where pytest keeps it
+    private = tempfile.mkdtemp(prefix="cleaner-test-tmp-")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("TMPDIR", private)
+    patch.setattr(tempfile, "tempdir", private)
+    try:
+        yield Path(private)
+    finally:
+        patch.undo()
+        left = sorted(os.listdir(private))
+        shutil.rmtree(private, ignore_errors=True)
+    assert not left, f"the tests left temporary files behind: {left}"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

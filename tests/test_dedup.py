@@ -345,3 +345,18 @@ def test_roots_asked_in_ascending_order_are_the_roots(root_of, asked):
     cursor = grouping.roots_ascending()
     for key in sorted(asked):
         assert cursor(key) == grouping.root(key)
+
+
+def test_the_index_keeps_its_files_without_names_so_a_killed_run_leaves_none(tmp_path):
+    """Band hashes and signatures live in files unlinked from the start: a
+    process killed outright (no finally, no atexit) leaves nothing in TMPDIR."""
+    texts = [ARTICLE, NEAR_COPY, UNRELATED]
+    sigs, counts = fingerprints(texts, 128, 3, 1)
+    index = CorpusIndex(threshold=0.45, num_perm=128, directory=str(tmp_path))
+    try:
+        index.add(np.arange(3), sigs, counts, np.array([len(t) for t in texts]), np.full(3, date_number(None)))
+        assert list(tmp_path.iterdir()) == []
+        assert index.grouping().members == {0: [0, 1]}
+    finally:
+        index.close()
+    assert list(tmp_path.iterdir()) == []

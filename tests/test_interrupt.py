@@ -61,8 +61,11 @@ def start_blocked_run(tmp_path: Path, out: Path) -> tuple[subprocess.Popen, Path
     docs = corpus(tmp_path / "docs")
     fifo = tmp_path / "zz-last.txt"
     os.mkfifo(fifo)
+    temporary = tmp_path / "tmp"  # the run's own TMPDIR: what it leaves there can be seen
+    temporary.mkdir()
     process = subprocess.Popen([*COMMAND, str(docs), str(fifo), "-o", str(out), "--workers", "1"],
-                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "TMPDIR": str(temporary)})
     journal = out.parent / f".{out.name}.cleaner-journal"
     wait_for(lambda: journaled(journal) >= FIRST_BATCH or process.poll() is not None)
     assert process.poll() is None, process.communicate()
@@ -76,6 +79,7 @@ def test_a_killed_run_leaves_no_output_and_resume_finishes_it_identically(tmp_pa
     process.communicate()
     assert not out.exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []  # no stray temp file
+    assert list((tmp_path / "tmp").iterdir()) == []  # the index's temporary files had no names
     journal = tmp_path / ".corpus.jsonl.cleaner-journal"
     done = journaled(journal)
     assert FIRST_BATCH <= done < 130

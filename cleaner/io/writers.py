@@ -1,8 +1,9 @@
 """Where results go: JSON Lines, one .txt per document, JSON reports.
 
-Files are written under a temporary name in the target directory and renamed
-into place only when complete, so a crash never leaves a half-written file
-under the final name.
+Each file is opened by `outputs.open_output`: a regular (or new) file is
+written under a temporary name beside it and renamed into place only when
+complete, so a crash never leaves a half-written file under the final name;
+a device, named pipe, socket or /dev/fd/N is written through in place.
 """
 
 from __future__ import annotations
@@ -13,61 +14,21 @@ import math
 import os
 import re
 import sys
-import tempfile
 import unicodedata
 from typing import IO, Any
 
 import orjson
 
 from ..document import Document
+from .outputs import AtomicFile, InPlaceFile, open_output, truncate_bytes
+from .outputs import FILE_BUFFER, STDOUT  # noqa: F401 (imported from here by the journal and the CLI)
 
-STDOUT = "-"
 # Names Windows reserves whatever the extension: never produce them.
 RESERVED_NAMES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
                   *(f"lpt{i}" for i in range(10))}
 # File names are limited to 255 bytes on common file systems: keep the stem well
 # under that, leaving room for a hash suffix, ".txt" and a temporary name.
 MAX_NAME_BYTES = 180
-# Buffer of the JSON Lines output and of the journal: a record is a few KB, so
-# the default 8 KiB buffer made about one system call per document.
-FILE_BUFFER = 1 << 20
-
-
-class AtomicFile:
-    """A text file that appears under its final name only when closed cleanly."""
-
-    def __init__(self, path: str, encoding: str = "utf-8", binary: bool = False) -> None:
-        self.path = path
-        directory = os.path.dirname(os.path.abspath(path))
-        short = _truncate_bytes(os.path.basename(path), 100)  # temp name must fit too
-        try:
-            fd, self._tmp = tempfile.mkstemp(prefix=f".{short}.", suffix=".tmp", dir=directory)
-        except OSError as exc:  # name the file the user asked for, not our temporary one
-            raise OSError(exc.errno, exc.strerror, path) from None
-        self.handle: IO = (os.fdopen(fd, "wb", buffering=FILE_BUFFER) if binary
-                           else os.fdopen(fd, "w", encoding=encoding, newline="\n"))
-
-    def commit(self) -> None:
-        self.handle.flush()
-        os.fsync(self.handle.fileno())
-        self.handle.close()
-        os.replace(self._tmp, self.path)
-
-    def abort(self) -> None:
-        try:
-            self.handle.close()
-        finally:
-            if os.path.exists(self._tmp):
-                os.unlink(self._tmp)
-
-    def __enter__(self) -> IO[str]:
-        return self.handle
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            self.commit()
-        else:
-            self.abort()
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
@@ -141,14 +102,15 @@ def dumps(record: dict[str, Any]) -> bytes:
 
 
 class JsonlWriter:
-    """Records to a file (atomically) or to standard output, as UTF-8 bytes.
-    A `lazy` file is only created at the first record (or at close): a run
-    killed before it writes anything leaves no temporary file behind."""
+    """Records to a file (see `open_output`) or to standard output, as UTF-8
+    bytes. A `lazy` file is only opened at the first record (or at close): a
+    run killed before it writes anything leaves no temporary file behind, and
+    a named pipe's reader is not met before there is something to give it."""
 
     def __init__(self, target: str = STDOUT, stream: IO | None = None, lazy: bool = False) -> None:
         self._target = target
-        self._atomic: AtomicFile | None = None
-        self._out: IO | None = None
+        self._file: AtomicFile | InPlaceFile | None = None
+        self._out: IO | AtomicFile | InPlaceFile | None = None
         self._text = False  # the stream takes str (a StringIO), not bytes
         if target == STDOUT:
             stream = stream or sys.stdout
@@ -158,10 +120,10 @@ class JsonlWriter:
         elif not lazy:
             self._open()
 
-    def _open(self) -> IO:
+    def _open(self) -> IO | AtomicFile | InPlaceFile:
         if self._out is None:
-            self._atomic = AtomicFile(self._target, binary=True)
-            self._out = self._atomic.handle
+            self._file = open_output(self._target, binary=True)
+            self._out = self._file  # its writes name the file when they fail
         return self._out
 
     def write(self, record: dict[str, Any]) -> None:
@@ -180,9 +142,9 @@ class JsonlWriter:
             self._out.flush()
         elif ok:
             self._open()  # an empty corpus is still a file
-            self._atomic.commit()
-        elif self._atomic is not None:
-            self._atomic.abort()
+            self._file.commit()
+        elif self._file is not None:
+            self._file.abort()
 
 
 def safe_filename(name: str) -> str:
@@ -195,21 +157,13 @@ def safe_filename(name: str) -> str:
         cleaned = f"_{cleaned}"
     if cleaned != name or len(cleaned.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES:
         digest = hashlib.sha1(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
-        cleaned = f"{_truncate_bytes(cleaned, MAX_NAME_BYTES)}-{digest}"
+        cleaned = f"{truncate_bytes(cleaned, MAX_NAME_BYTES)}-{digest}"
     return cleaned
 
 
-def _truncate_bytes(text: str, limit: int) -> str:
-    """The longest prefix of `text` whose UTF-8 form fits in `limit` bytes."""
-    encoded = text.encode("utf-8", "surrogatepass")
-    if len(encoded) <= limit:
-        return text
-    return encoded[:limit].decode("utf-8", "ignore")
-
-
 class TextDirWriter:
-    """One UTF-8 .txt file per written document in `directory`, each written
-    atomically."""
+    """One UTF-8 .txt file per written document in `directory`, each opened
+    by `open_output` (atomically, unless the name is already a device or pipe)."""
 
     def __init__(self, directory: str) -> None:
         os.makedirs(directory, exist_ok=True)
@@ -224,7 +178,7 @@ class TextDirWriter:
             name = f"{base}-{n}"
         self._used.add(name.lower())
         path = os.path.join(self.directory, name + ".txt")
-        with AtomicFile(path) as handle:
+        with open_output(path) as handle:
             handle.write(doc.text)
             if doc.text and not doc.text.endswith("\n"):
                 handle.write("\n")
@@ -238,13 +192,14 @@ class TextDirWriter:
 
 
 def write_json(path: str, data: dict[str, Any]) -> None:
-    """A JSON object (a report), atomically; `-` writes to standard output.
+    """A JSON object (a report), to a file opened by `open_output`; `-`
+    writes to standard output.
     Values that are iterables but not lists (the cluster report) are written
     one item at a time, never held as a list."""
     if path == STDOUT:
         _dump_object(data, sys.stdout)
         return
-    with AtomicFile(path) as handle:
+    with open_output(path) as handle:
         _dump_object(data, handle)
 
 
