@@ -39,7 +39,8 @@ are flagged with `duplicate_of`, `cluster` and `similarity`.
 
 Output is JSON Lines on stdout (or -o FILE, written atomically); the summary
 goes to stderr. Every document not written is listed by --errors and counted
-in the summary and --report with a reason.
+in the summary and --report with a reason; the first 20 failed inputs are
+also named on stderr.
 
 \b
 Examples:
@@ -178,7 +179,7 @@ def main() -> None:
               help="Processes decoding, extracting and cleaning (default: all cores); the output "
                    "is the same for any number. Example: --workers 1")
 @click.option("-q", "--quiet", is_flag=True, envvar="CLEANER_QUIET",
-              help="No summary or progress on stderr.")
+              help="No summary or progress on stderr (failed inputs are still named).")
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar (default: only when stderr is a terminal).")
 @click.option("--resume", is_flag=True, envvar="CLEANER_RESUME",
@@ -537,6 +538,7 @@ def _chain(first, rest):
 def _run(sources, options: Options, output: str, output_format: str, out_dir: str | None,
          errors_path: str | None, report_path: str | None, quiet: bool, show_progress: bool,
          journal: str | None = None, resume: bool = False) -> int:
+    from .failures import FailedInputs
     from .journal import ResumeError
     from .pipeline import clean
     from .summary import Progress, print_summary
@@ -548,6 +550,7 @@ def _run(sources, options: Options, output: str, output_format: str, out_dir: st
     writer = TextDirWriter(out_dir) if output_format == "txt" else JsonlWriter(output, lazy=True)
     errors = JsonlWriter(errors_path, lazy=True) if errors_path else None
     flush = options.stream or not (options.dedup or options.site_learning)
+    failures = FailedInputs()
     try:
         with progress:
             for doc in (run if output_format == "txt" else run.output_lines()):
@@ -557,8 +560,10 @@ def _run(sources, options: Options, output: str, output_format: str, out_dir: st
                     writer.write(doc if output_format == "txt" else doc.record())
                     if flush and output == STDOUT:
                         writer.flush()  # records flow on as they come: endless pipelines
-                elif errors is not None:
-                    errors.write(doc.error_record())
+                else:
+                    failures.add(doc)
+                    if errors is not None:
+                        errors.write(doc.error_record())
     except BrokenPipeError:
         _abort(writer, errors)
         _silence_stdout()
@@ -598,6 +603,7 @@ def _run(sources, options: Options, output: str, output_format: str, out_dir: st
         write_json(report_path, figures)
     if not quiet:
         print_summary(run.stats)
+    failures.write(errors_path, advise=not quiet)  # errors: named even with -q
     return EXIT_FAILED if sum(run.stats.failed.values()) else EXIT_OK
 
 

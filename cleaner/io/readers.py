@@ -251,6 +251,16 @@ def read_limited(path: str, max_bytes: int) -> bytes:
     return data
 
 
+def _not_found(path: str) -> str:
+    """Why a missing input is missing, in the words its form suggests: a
+    pattern matched nothing, a directory or a file does not exist."""
+    if GLOB_CHARS & set(path):
+        return "no file matches this pattern"
+    if path.endswith(os.sep):
+        return "no such directory"
+    return "no such file or directory"
+
+
 def load(doc: Document, max_bytes: int) -> Document:
     """Fill `doc.raw` from its source file (decompressed when it is gzip,
     bzip2, xz or zstd), or mark it dropped or failed with a reason."""
@@ -263,7 +273,7 @@ def load(doc: Document, max_bytes: int) -> Document:
                 return doc.fail(UNREADABLE, "is a directory")
             doc.raw = read_limited(path, max_bytes)
         except FileNotFoundError:
-            return doc.fail(NOT_FOUND, "no such file")
+            return doc.fail(NOT_FOUND, _not_found(path))
         except PermissionError:
             return doc.fail(UNREADABLE, "permission denied")
         except ValueError as exc:
