@@ -75,6 +75,12 @@ class _CannotWrite(click.ClickException):
     exit_code = EXIT_USAGE
 
 
+class _BadInput(click.ClickException):
+    """An input that cannot be what the command takes: exit 2, one message."""
+
+    exit_code = EXIT_USAGE
+
+
 class _Group(click.Group):
     """Turns an output that cannot be written (a report in /proc, a full disk)
     into a one-line error with exit 2, whichever command met it."""
@@ -301,7 +307,9 @@ Reads IN (a JSON Lines file, `-` for stdin) whose records carry an id and a
 text, and writes every record back, in input order and otherwise unchanged,
 with `duplicate_of`, `cluster`, `similarity`, `contained_in` and
 `containment` added (see `cleaner clean --help` for their meaning). Lines
-that are not JSON objects with a text are passed through and counted.
+that are not JSON objects with a text are passed through, counted and named
+on stderr (with the fields such records have); when no line has a text,
+nothing is written and the exit status is 2.
 
 \b
 Examples:
@@ -339,7 +347,7 @@ Examples:
 @click.option("-q", "--quiet", is_flag=True, envvar="CLEANER_QUIET", help="No summary on stderr.")
 def dedup_command(source, output, id_field, text_field, threshold, containment, keep, num_perm,
                   ngram, drop_duplicates, report_path, workers, quiet) -> None:
-    from .jsonl_dedup import DedupStats, dedup_lines
+    from .jsonl_dedup import DedupStats, NoValidRecords, dedup_lines
     from .parallel import default_workers
 
     options = Options(threshold=threshold, containment=containment, keep=keep, num_perm=num_perm,
@@ -374,6 +382,11 @@ def dedup_command(source, output, id_field, text_field, threshold, containment, 
         if target:
             target.abort()
         sys.exit(EXIT_INTERRUPTED)
+    except NoValidRecords as exc:  # raised before any line is written
+        if target:
+            target.abort()
+        label = "standard input" if source == "-" else source
+        raise _BadInput(exc.invalid.error(label, text_field, id_field)) from None
     except BaseException:
         if target:
             target.abort()
@@ -391,6 +404,8 @@ def dedup_command(source, output, id_field, text_field, threshold, containment, 
     if not quiet:
         from .summary import print_dedup_summary
         print_dedup_summary(figures)
+    for line in stats.invalid_records.warnings(text_field, id_field):  # named even with -q
+        click.echo(line, err=True)
     sys.exit(EXIT_OK)
 
 

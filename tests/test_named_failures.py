@@ -71,3 +71,60 @@ def test_clean_names_failures_as_a_real_process(tmp_path: Path) -> None:
     assert result.returncode == 1 and result.stdout == ""
     assert "cleaner: nosuch/: not_found (no such directory)" in result.stderr.splitlines()
     assert "Traceback" not in result.stderr
+
+
+# --- dedup ---
+
+ROWS = [{"url": f"u{i}", "content": f"xe buýt điện số {i} nối sân bay Nội Bài chạy từ tháng tới", "lang": "vi"}
+        for i in range(7)]
+
+
+def jsonl(path: Path, rows: list) -> Path:
+    path.write_text("".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n"
+                            for r in rows), encoding="utf-8")
+    return path
+
+
+def test_dedup_without_any_text_field_says_which_fields_there_are_and_exits_2(tmp_path: Path) -> None:
+    source, out = jsonl(tmp_path / "other.jsonl", ROWS), tmp_path / "out.jsonl"
+    result = invoke("dedup", str(source), "-o", str(out))
+    assert result.exit_code == 2 and result.stdout == "" and not out.exists()
+    assert f'no record of {source} has a string "text" field' in result.stderr
+    assert "7 records have no \"text\" field (lines 1, 2, 3, 4, 5 and 2 more)" in result.stderr
+    assert "their fields: url (7), content (7), lang (7)" in result.stderr
+    assert "--text-field content" in result.stderr and "Traceback" not in result.stderr
+    assert invoke("dedup", str(source), "--text-field", "content", "-q").exit_code == 0
+
+
+def test_dedup_names_the_lines_it_passes_through(tmp_path: Path) -> None:
+    rows = [*ROWS[:2], {"id": "x", "text": "a text at last"}, "not json", [1, 2], {"id": "y", "text": 5}]
+    source = jsonl(tmp_path / "mixed.jsonl", rows)
+    for quiet in ([], ["-q"]):  # passed-through lines are named with -q too
+        result = invoke("dedup", str(source), *quiet)
+        assert result.exit_code == 0 and len(result.stdout.splitlines()) == 6
+        warnings = [line for line in result.stderr.splitlines() if line.startswith("cleaner dedup: ")]
+        assert warnings == [
+            "cleaner dedup: 5 lines passed through unchanged:",
+            'cleaner dedup:   2 records have no "text" field (lines 1, 2); their fields: url (2), '
+            "content (2), lang (2); give the field holding the text with --text-field (e.g. --text-field content)",
+            'cleaner dedup:   1 record has a "text" that is not a string (line 6)',
+            "cleaner dedup:   1 line is JSON but not an object (line 5)",
+            "cleaner dedup:   1 line is not JSON (line 4)"]
+
+
+def test_dedup_says_an_html_page_is_not_json_lines(tmp_path: Path) -> None:
+    page = SAMPLES / "bridge-1-valley-courier.html"
+    result = invoke("dedup", str(page))
+    assert result.exit_code == 2 and result.stdout == ""
+    assert f"{page} is not JSON Lines" in result.stderr and "looks like HTML" in result.stderr
+    piped = invoke("dedup", "-", input=page.read_bytes())
+    assert piped.exit_code == 2 and "standard input is not JSON Lines" in piped.stderr
+    process = subprocess.run([sys.executable, "-m", "cleaner.cli", "dedup", str(page)], cwd=ROOT,
+                             capture_output=True, text=True, timeout=120)
+    assert process.returncode == 2 and process.stdout == "" and "Traceback" not in process.stderr
+    assert process.stderr.startswith("Error: ") and "is not JSON Lines" in process.stderr
+
+
+def test_dedup_empty_input_is_not_an_error(tmp_path: Path) -> None:
+    result = invoke("dedup", str(jsonl(tmp_path / "empty.jsonl", [])), "-q")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
