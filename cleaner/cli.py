@@ -395,6 +395,7 @@ def dedup_command(source, output, id_field, text_field, threshold, containment, 
         target.commit()
     seconds = time.monotonic() - started
     figures = {"output": os.path.abspath(output) if output != STDOUT else None,
+               "id_field": id_field, "text_field": text_field,  # for `cleaner dups` to read the output
                "records_read": stats.read, "written": stats.written, "flagged_duplicates": stats.flagged,
                "dropped_duplicates": stats.dropped, "invalid_records": stats.invalid,
                "bytes_in": stats.bytes_in, "seconds": round(seconds, 3),
@@ -413,7 +414,8 @@ DUPS_HELP = """Show near-duplicate clusters from a report, side by side.
 
 REPORT is the JSON written by `cleaner clean --report` or `cleaner dedup
 --report`. Texts come from the corpus that run wrote (its path is in the
-report) or from --corpus. For each duplicate, its sentences are aligned with
+report, and for `dedup` the fields holding ids and texts) or from --corpus.
+For each duplicate, its sentences are aligned with
 the kept document's: shared ones dimmed, the passages that differ highlighted.
 Coloured columns on a terminal; when piped, diff-like text (two spaces:
 shared, `- `: only in the kept document, `+ `: only in the duplicate).
@@ -432,23 +434,24 @@ Examples:
 @click.option("--cluster", "cluster_ids", multiple=True, metavar="ID", help="Show only this cluster (repeatable).")
 @click.option("--limit", type=click.IntRange(1), default=20, show_default=True,
               help="At most this many clusters, largest first.")
-@click.option("--id-field", default="id", show_default=True, help="Field of the corpus holding ids.")
-@click.option("--text-field", default="text", show_default=True, help="Field of the corpus holding texts.")
+@click.option("--id-field", default=None,
+              help="Field of the corpus holding ids (default: the report's, as `dedup` recorded it, else id).")
+@click.option("--text-field", default=None,
+              help="Field of the corpus holding texts (default: the report's, else text).")
 @click.option("--color/--no-color", default=None, help="Side by side in colour (default: on a terminal).")
 def dups_command(report, corpus, cluster_ids, limit, id_field, text_field, color) -> None:
     from . import dups
 
     try:
-        with open(report, encoding="utf-8") as handle:
-            figures = json.load(handle)
-        clusters = figures["clusters"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise click.UsageError(f"cannot read the report {report}: {exc}")
+        figures = dups.read_report(report)
+        clusters = dups.select_clusters(figures["clusters"], cluster_ids)
+    except dups.ReportError as exc:
+        raise _BadInput(str(exc)) from None
     corpus = corpus or figures.get("output")
     if not corpus or corpus == STDOUT:
         raise click.UsageError("the report names no corpus file: give --corpus FILE")
-    if cluster_ids:
-        clusters = [c for c in clusters if c["cluster"] in set(cluster_ids)]
+    id_field = id_field or figures.get("id_field") or "id"
+    text_field = text_field or figures.get("text_field") or "text"
     clusters = sorted(clusters, key=lambda c: (-c["size"], c["cluster"]))[:limit]
     wanted = {m["id"] for c in clusters for m in c["members"]}
     try:
@@ -458,7 +461,10 @@ def dups_command(report, corpus, cluster_ids, limit, id_field, text_field, color
         raise click.UsageError(f"cannot read the corpus {corpus}: {exc.strerror}")
     if not clusters:
         click.echo("no duplicate clusters", err=True)
-    elif color if color is not None else sys.stdout.isatty():
+        sys.exit(EXIT_OK)
+    if not texts:
+        click.echo(dups.no_texts_hint(corpus, id_field, text_field), err=True)
+    if color if color is not None else sys.stdout.isatty():
         dups.write_rich(clusters, texts)
     else:
         dups.write_plain(clusters, texts, sys.stdout)

@@ -128,3 +128,62 @@ def test_dedup_says_an_html_page_is_not_json_lines(tmp_path: Path) -> None:
 def test_dedup_empty_input_is_not_an_error(tmp_path: Path) -> None:
     result = invoke("dedup", str(jsonl(tmp_path / "empty.jsonl", [])), "-q")
     assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+
+
+# --- dups ---
+
+def dedup_report(tmp_path: Path) -> tuple[Path, Path]:
+    """A report written by `dedup` on records keyed url/content (not id/text)."""
+    from .test_dedup import ARTICLE, NEAR_COPY, UNRELATED
+
+    source = jsonl(tmp_path / "in.jsonl", [{"url": "a", "content": ARTICLE}, {"url": "b", "content": UNRELATED},
+                                           {"url": "c", "content": NEAR_COPY}])
+    out, report = tmp_path / "out.jsonl", tmp_path / "report.json"
+    result = invoke("dedup", str(source), "--id-field", "url", "--text-field", "content",
+                    "-o", str(out), "--report", str(report), "-q")
+    assert result.exit_code == 0
+    return out, report
+
+
+def test_dups_reads_the_fields_a_dedup_report_names(tmp_path: Path) -> None:
+    out, report = dedup_report(tmp_path)
+    figures = json.loads(report.read_text())
+    assert (figures["id_field"], figures["text_field"]) == ("url", "content")
+    result = invoke("dups", str(report))
+    assert result.exit_code == 0 and "(text not in the corpus)" not in result.stdout
+    assert "### c vs a: similarity" in result.stdout and "+ The city council approved" in result.stdout
+    wrong = invoke("dups", str(report), "--text-field", "text")  # given on the command line: it wins
+    assert "(text not in the corpus)" in wrong.stdout
+    assert "no text of these clusters in" in wrong.stderr and "give --id-field and --text-field" in wrong.stderr
+
+
+def test_dups_on_a_file_that_is_not_a_report_is_a_one_line_error(tmp_path: Path) -> None:
+    out, report = dedup_report(tmp_path)
+    for path, what in ((out, "it is JSON Lines (a corpus?)"),
+                       (SAMPLES / "bridge-1-valley-courier.html", "it is not JSON"),
+                       (jsonl(tmp_path / "other.json", [{"clusters": 3}]), "it has no list of clusters")):
+        result = invoke("dups", str(path))
+        assert result.exit_code == 2 and result.stdout == ""
+        assert result.stderr == (f"Error: {path} is not a report of `cleaner clean --report` or "
+                                 f"`cleaner dedup --report`: {what}\n")
+    missing = invoke("dups", str(tmp_path / "nope.json"))
+    assert missing.exit_code == 2 and missing.stderr.endswith("nope.json: No such file or directory\n")
+
+
+def test_dups_unknown_cluster_is_an_error(tmp_path: Path) -> None:
+    _, report = dedup_report(tmp_path)
+    result = invoke("dups", str(report), "--cluster", "a", "--cluster", "zz")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == "Error: no cluster zz in the report; its clusters: a\n"
+    process = subprocess.run([sys.executable, "-m", "cleaner.cli", "dups", str(report), "--cluster", "zz"],
+                             capture_output=True, text=True, timeout=60)
+    assert process.returncode == 2 and "no cluster zz" in process.stderr and "Traceback" not in process.stderr
+
+
+def test_dups_corpus_lines_that_are_not_objects_are_skipped() -> None:
+    import io
+
+    from cleaner.dups import load_texts
+
+    corpus = io.StringIO('[1, 2]\n"text"\n{"id": "a", "text": "kept"}\n')
+    assert load_texts(corpus, {"a"}) == {"a": "kept"}
