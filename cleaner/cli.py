@@ -283,8 +283,12 @@ def explain_command(file: str, corpus: tuple[str, ...], as_json: bool, color: bo
 
     if file == "-":
         raise click.UsageError("explain needs a FILE path (stdin is not supported)")
+    if os.path.isdir(file):
+        raise click.UsageError(f"{file} is a directory: explain takes a FILE (one page; give the "
+                               "directory after it as CORPUS to learn its site's boilerplate)")
     if not os.path.isfile(file):
-        raise click.UsageError(f"no such file: {file}")
+        raise click.UsageError(f"no such file: {file}" if not os.path.exists(file) else
+                               f"{file} is not a regular file: explain takes a FILE")
     target = os.path.abspath(file)
     options = Options(explain=True, site_learning=bool(corpus), dedup=bool(corpus))
     doc = None

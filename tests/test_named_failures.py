@@ -187,3 +187,16 @@ def test_dups_corpus_lines_that_are_not_objects_are_skipped() -> None:
 
     corpus = io.StringIO('[1, 2]\n"text"\n{"id": "a", "text": "kept"}\n')
     assert load_texts(corpus, {"a"}) == {"a": "kept"}
+
+
+# --- explain ---
+
+def test_explain_a_directory_says_it_takes_files(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["explain", str(SAMPLES)])
+    assert result.exit_code == 2 and "no such file" not in result.stderr
+    assert f"{SAMPLES} is a directory: explain takes a FILE" in result.stderr
+    assert "no such file: " in CliRunner().invoke(main, ["explain", str(tmp_path / "nope.html")]).stderr
+    process = subprocess.run([sys.executable, "-m", "cleaner.cli", "explain", "samples"], cwd=ROOT,
+                             capture_output=True, text=True, timeout=60)
+    assert process.returncode == 2 and "samples is a directory: explain takes a FILE" in process.stderr
+    assert "Traceback" not in process.stderr
