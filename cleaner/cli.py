@@ -477,11 +477,13 @@ def dups_command(report, corpus, cluster_ids, limit, id_field, text_field, color
 
 DETECT_HELP = """Show how cleaner decodes each FILE: the encoding it settles on and why.
 
-For every file (directories are walked, globs expanded) it prints the
-encoding, the method (bom, utf8, declared, detected, fallback), the
-confidence, the repairs made after decoding (mojibake, nfc, lookalike,
-replacement), the charset the file declares, and the evidence. Use it to
-check a crawl's encodings before cleaning it.
+Files are read exactly as `cleaner clean` reads them: directories walked,
+globs expanded, `-` for standard input, gzip, bzip2, xz and zstd expanded
+whatever the file's name. For every file it prints the encoding, the method
+(bom, utf8, declared, detected, fallback), the confidence, the repairs made
+after decoding (mojibake, nfc, lookalike, replacement), the charset the file
+declares, and the evidence (and the compression). Use it to check a crawl's
+encodings before cleaning it.
 
 Output is a table on a terminal and JSON Lines when piped.
 
@@ -499,44 +501,19 @@ Examples:
 @click.option("--max-bytes", type=click.IntRange(1), default=Options.max_bytes, show_default=True,
               help="Files larger than this are reported as too_large.")
 def detect_command(inputs: tuple[str, ...], as_json: bool | None, max_bytes: int) -> None:
-    from .encoding import decode
-    from .explain import printable
-    from .io.readers import expand, printable as printable_path, read_limited
+    from .detect import detect_rows, write_table
 
-    rows, failed = [], False
-    for path in expand(inputs):
-        row: dict = {"file": printable_path(path)}
-        try:
-            if path == "-":
-                raise ValueError("stdin is not supported by detect")
-            data = read_limited(path, max_bytes)
-            decoded = decode(data)
-            row.update(bytes=len(data), encoding=decoded.encoding, method=decoded.method,
-                       confidence=decoded.confidence, repairs=decoded.repairs,
-                       declared=decoded.declared, evidence=decoded.evidence)
-        except (OSError, ValueError) as exc:
-            failed = True
-            row.update(error=getattr(exc, "strerror", None) or str(exc))
-        rows.append(row)
+    stdin = sys.stdin.buffer if sys.stdin is not None else None
+    rows = detect_rows(inputs, max_bytes, stdin=stdin)
+    failed = False
     if as_json if as_json is not None else not sys.stdout.isatty():
-        for row in rows:
+        for row in rows:  # as they come: a crawl's rows need not wait for its last file
+            failed |= "error" in row
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
     else:
-        from rich.console import Console
-        from rich.table import Table
-
-        table = Table(box=None, header_style="bold", padding=(0, 1))
-        table.add_column("file", overflow="fold", min_width=24, ratio=2)
-        for column in ("encoding", "method", "confidence", "repairs", "declared"):
-            table.add_column(column, no_wrap=True)
-        table.add_column("evidence", overflow="fold", ratio=3)
-        for row in rows:
-            if "error" in row:
-                table.add_row(printable(row["file"]), "", "error", "", "", "", printable(row["error"]), style="red")
-            else:
-                table.add_row(printable(row["file"]), row["encoding"], row["method"], f"{row['confidence']:.2f}",
-                              ",".join(row["repairs"]), printable(row["declared"] or ""), printable(row["evidence"]))
-        Console(highlight=False).print(table)
+        rows = list(rows)
+        failed = any("error" in row for row in rows)
+        write_table(rows)
     sys.exit(EXIT_FAILED if failed else EXIT_OK)
 
 

@@ -200,3 +200,36 @@ def test_explain_a_directory_says_it_takes_files(tmp_path: Path) -> None:
                              capture_output=True, text=True, timeout=60)
     assert process.returncode == 2 and "samples is a directory: explain takes a FILE" in process.stderr
     assert "Traceback" not in process.stderr
+
+
+# --- detect ---
+
+VIETNAMESE_PAGE = ("<html><head><meta charset=\"utf-8\"><title>Xe buýt điện</title></head><body><p>Từ ngày 1/4, "
+                   "hành khách có thể đi xe buýt điện nối sân bay Nội Bài với trung tâm thành phố.</p>"
+                   "</body></html>").encode("utf-8")
+
+
+def test_detect_reads_compressed_pages_as_clean_does(tmp_path: Path) -> None:
+    import bz2
+    import lzma
+
+    gz_page = tmp_path / "page.html"  # a gzip body saved under the page's name, as crawlers do
+    gz_page.write_bytes(gzip.compress(VIETNAMESE_PAGE))
+    (tmp_path / "page.html.xz").write_bytes(lzma.compress(VIETNAMESE_PAGE))
+    (tmp_path / "page.html.bz2").write_bytes(bz2.compress(VIETNAMESE_PAGE))
+    bad = corrupt_gz(tmp_path / "bad.gz")
+    result = invoke("detect", str(tmp_path), "--json")
+    assert result.exit_code == 1  # the corrupt one
+    rows = {Path(r["file"]).name: r for r in (json.loads(line) for line in result.stdout.splitlines())}
+    for name, compression in (("page.html", "gzip"), ("page.html.xz", "xz"), ("page.html.bz2", "bzip2")):
+        assert (rows[name]["encoding"], rows[name]["method"], rows[name]["compression"]) == (
+            "utf-8", "utf8", compression), rows[name]
+        assert rows[name]["bytes"] == len(VIETNAMESE_PAGE)
+    assert rows["bad.gz"] == {"file": str(bad), "reason": "corrupt", "error": "truncated gzip data"}
+    cleaned = json.loads(invoke("clean", str(gz_page), "-q", "--no-dedup").stdout)
+    assert cleaned["encoding"] == rows["page.html"]["encoding"]
+    piped = invoke("detect", "-", "--json", input=gzip.compress(VIETNAMESE_PAGE))
+    assert json.loads(piped.stdout)["file"] == "<stdin>" and json.loads(piped.stdout)["encoding"] == "utf-8"
+    process = subprocess.run([sys.executable, "-m", "cleaner.cli", "detect", str(gz_page)],
+                             capture_output=True, text=True, timeout=60)
+    assert process.returncode == 0 and json.loads(process.stdout)["encoding"] == "utf-8"
