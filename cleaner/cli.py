@@ -485,7 +485,8 @@ after decoding (mojibake, nfc, lookalike, replacement), the charset the file
 declares, and the evidence (and the compression). Use it to check a crawl's
 encodings before cleaning it.
 
-Output is a table on a terminal and JSON Lines when piped.
+Output is a table on a terminal (long paths show their end; the evidence
+wraps, under each file on a narrow terminal) and JSON Lines when piped.
 
 \b
 Examples:

@@ -233,3 +233,66 @@ def test_detect_reads_compressed_pages_as_clean_does(tmp_path: Path) -> None:
     process = subprocess.run([sys.executable, "-m", "cleaner.cli", "detect", str(gz_page)],
                              capture_output=True, text=True, timeout=60)
     assert process.returncode == 0 and json.loads(process.stdout)["encoding"] == "utf-8"
+
+
+def detect_table(paths: list[Path], width: int) -> str:
+    import io
+
+    from rich.console import Console
+
+    from cleaner.detect import detect_rows, write_table
+
+    out = io.StringIO()
+    write_table(list(detect_rows([str(p) for p in paths], 1 << 20)), Console(file=out, width=width))
+    return out.getvalue()
+
+
+def long_path_page(tmp_path: Path) -> Path:
+    directory = tmp_path / "crawl" / "some-news-site.example" / "2024" / "03" / "17"
+    directory.mkdir(parents=True)
+    page = directory / "article-xe-buyt-dien-noi-san-bay.html"
+    page.write_bytes((Path(__file__).parent / "data" / "encodings" / "cp1258-stale-latin1-meta.html").read_bytes())
+    return page
+
+
+EVIDENCE = "declared iso-8859-1, but reads as Vietnamese: 96% of accented words are Vietnamese syllables in cp1258"
+
+
+def test_detect_table_at_80_columns_shows_path_ends_and_wraps_the_evidence(tmp_path: Path) -> None:
+    page = long_path_page(tmp_path)
+    text = detect_table([page, SAMPLES / "vi-bus-windows-1258.html"], 80)
+    lines = text.splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    assert lines[0].split() == ["file", "encoding", "method", "conf", "repairs", "declared"]
+    shown = lines[1].split()[0]  # the path's end, as much as the width leaves (no longer 24 characters)
+    assert shown.startswith("…") and str(page).endswith(shown[1:]) and len(shown) >= 30
+    assert lines[1].split()[1:] == ["cp1258", "detected", "0.96", "nfc", "iso-8859-1"]
+    assert EVIDENCE in " ".join(text.split())  # all of it, wrapped under the file
+    assert "vi-bus-windows-1258.html" in text
+
+
+def test_detect_table_on_a_wide_terminal_has_an_evidence_column(tmp_path: Path) -> None:
+    page = long_path_page(tmp_path)
+    lines = detect_table([page], 160).splitlines()
+    assert lines[0].split()[-1] == "evidence" and all(len(line) <= 160 for line in lines)
+    assert lines[1].split()[1:6] == ["cp1258", "detected", "0.96", "nfc", "iso-8859-1"]
+    column = lines[0].index("evidence")
+    assert " ".join(line[column:].strip() for line in lines[1:]) == EVIDENCE
+
+
+def test_detect_table_on_a_narrow_terminal_moves_columns_to_the_evidence_line(tmp_path: Path) -> None:
+    lines = detect_table([long_path_page(tmp_path)], 50).splitlines()
+    assert all(len(line) <= 50 for line in lines)
+    assert lines[0].split() == ["file", "encoding", "method", "conf"]
+    assert "repairs nfc; declared iso-8859-1; " + EVIDENCE == " ".join(" ".join(lines[2:]).split())
+
+
+def test_detect_table_through_the_command_at_the_terminal_width(tmp_path: Path) -> None:
+    page = long_path_page(tmp_path)
+    result = CliRunner().invoke(main, ["detect", "--table", str(page), str(tmp_path / "nope.html")],
+                                env={"COLUMNS": "80"})
+    assert result.exit_code == 1
+    assert all(len(line) <= 80 for line in result.stdout.splitlines())
+    assert "-xe-buyt-dien-noi-san-bay.html  cp1258" in result.stdout
+    assert EVIDENCE in " ".join(result.stdout.split())
+    assert "not_found: no such file or directory" in result.stdout
