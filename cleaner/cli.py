@@ -37,17 +37,19 @@ CLEAN_HELP = """Clean and deduplicate web pages into a text corpus.
 INPUT is any mix of files, directories (walked recursively in sorted order,
 hidden entries skipped), glob patterns and `-` for standard input. HTML or
 text dump is sniffed from the content. Each document is decoded (BOM, strict
-UTF-8, declared charset, chardet), stripped of site chrome (trafilatura for
-HTML, cleaner's line rules for text dumps) and fingerprinted; near-duplicates
+UTF-8, declared charset, chardet), stripped of site chrome (for HTML a block
+model with trafilatura as one of its inputs, then cleaner's line rules;
+the line rules alone for text dumps) and fingerprinted; near-duplicates
 are flagged with `duplicate_of`, `cluster` and `similarity`.
 
 Output is JSON Lines on stdout (or -o FILE); the summary goes to stderr.
 Every document not written is listed by --errors and counted in the summary
-and --report with a reason. An output file (-o, --report, --errors, the
-files in --out-dir) is written under a temporary name and renamed into place
-when complete, with the mode your umask gives (a replaced file keeps its
-own); a symlink's target is written so and the link stays; a device, named
-pipe, socket or /dev/fd/N (as `-o >(gzip > c.gz)` gives) is written through.
+and --report with a reason; the first 20 failed inputs are also named on
+stderr. An output file (-o, --report, --errors, the files in --out-dir) is
+written under a temporary name and renamed into place when complete, with
+the mode your umask gives (a replaced file keeps its own); a symlink's target
+is written so and the link stays; a device, named pipe, socket or /dev/fd/N
+(as `-o >(gzip > c.gz)` gives) is written through.
 
 \b
 Examples:
@@ -81,6 +83,12 @@ def _probability(ctx, param, value):
 
 
 class _CannotWrite(click.ClickException):
+    exit_code = EXIT_USAGE
+
+
+class _BadInput(click.ClickException):
+    """An input that cannot be what the command takes: exit 2, one message."""
+
     exit_code = EXIT_USAGE
 
 
@@ -198,7 +206,7 @@ def main() -> None:
               help="Processes decoding, extracting and cleaning (default: all cores); the output "
                    "is the same for any number. Example: --workers 1")
 @click.option("-q", "--quiet", is_flag=True, envvar="CLEANER_QUIET",
-              help="No summary or progress on stderr.")
+              help="No summary or progress on stderr (failed inputs are still named).")
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar (default: only when stderr is a terminal).")
 @click.option("--resume", is_flag=True, envvar="CLEANER_RESUME",
@@ -317,8 +325,12 @@ def explain_command(file: str, corpus: tuple[str, ...], as_json: bool, color: bo
 
     if file == "-":
         raise click.UsageError("explain needs a FILE path (stdin is not supported)")
+    if os.path.isdir(file):
+        raise click.UsageError(f"{file} is a directory: explain takes a FILE (one page; give the "
+                               "directory after it as CORPUS to learn its site's boilerplate)")
     if not os.path.isfile(file):
-        raise click.UsageError(f"no such file: {file}")
+        raise click.UsageError(f"no such file: {file}" if not os.path.exists(file) else
+                               f"{file} is not a regular file: explain takes a FILE")
     target = os.path.abspath(file)
     options = Options(explain=True, site_learning=bool(corpus), dedup=bool(corpus))
     doc = None
@@ -341,7 +353,9 @@ Reads IN (a JSON Lines file, `-` for stdin) whose records carry an id and a
 text, and writes every record back, in input order and otherwise unchanged,
 with `duplicate_of`, `cluster`, `similarity`, `contained_in` and
 `containment` added (see `cleaner clean --help` for their meaning). Lines
-that are not JSON objects with a text are passed through and counted.
+that are not JSON objects with a text are passed through, counted and named
+on stderr (with the fields such records have); when no line has a text,
+nothing is written and the exit status is 2.
 
 \b
 Examples:
@@ -379,7 +393,7 @@ Examples:
 @click.option("-q", "--quiet", is_flag=True, envvar="CLEANER_QUIET", help="No summary on stderr.")
 def dedup_command(source, output, id_field, text_field, threshold, containment, keep, num_perm,
                   ngram, drop_duplicates, report_path, workers, quiet) -> None:
-    from .jsonl_dedup import DedupStats, dedup_lines
+    from .jsonl_dedup import DedupStats, NoValidRecords, dedup_lines
     from .parallel import default_workers
 
     options = Options(threshold=threshold, containment=containment, keep=keep, num_perm=num_perm,
@@ -412,6 +426,11 @@ def dedup_command(source, output, id_field, text_field, threshold, containment, 
         if target:
             target.abort()
         sys.exit(EXIT_INTERRUPTED)
+    except NoValidRecords as exc:  # raised before any line is written
+        if target:
+            target.abort()
+        label = "standard input" if source == "-" else source
+        raise _BadInput(exc.invalid.error(label, text_field, id_field)) from None
     except BaseException:
         if target:
             target.abort()
@@ -420,6 +439,7 @@ def dedup_command(source, output, id_field, text_field, threshold, containment, 
         target.commit()
     seconds = time.monotonic() - started
     figures = {"output": os.path.abspath(output) if output != STDOUT else None,
+               "id_field": id_field, "text_field": text_field,  # for `cleaner dups` to read the output
                "records_read": stats.read, "written": stats.written, "flagged_duplicates": stats.flagged,
                "dropped_duplicates": stats.dropped, "invalid_records": stats.invalid,
                "bytes_in": stats.bytes_in, "seconds": round(seconds, 3),
@@ -429,6 +449,8 @@ def dedup_command(source, output, id_field, text_field, threshold, containment, 
     if not quiet:
         from .summary import print_dedup_summary
         print_dedup_summary(figures)
+    for line in stats.invalid_records.warnings(text_field, id_field):  # named even with -q
+        click.echo(line, err=True)
     sys.exit(EXIT_OK)
 
 
@@ -436,7 +458,8 @@ DUPS_HELP = """Show near-duplicate clusters from a report, side by side.
 
 REPORT is the JSON written by `cleaner clean --report` or `cleaner dedup
 --report`. Texts come from the corpus that run wrote (its path is in the
-report) or from --corpus. For each duplicate, its sentences are aligned with
+report, and for `dedup` the fields holding ids and texts) or from --corpus.
+For each duplicate, its sentences are aligned with
 the kept document's: shared ones dimmed, the passages that differ highlighted.
 Coloured columns on a terminal; when piped, diff-like text (two spaces:
 shared, `- `: only in the kept document, `+ `: only in the duplicate).
@@ -455,23 +478,24 @@ Examples:
 @click.option("--cluster", "cluster_ids", multiple=True, metavar="ID", help="Show only this cluster (repeatable).")
 @click.option("--limit", type=click.IntRange(1), default=20, show_default=True,
               help="At most this many clusters, largest first.")
-@click.option("--id-field", default="id", show_default=True, help="Field of the corpus holding ids.")
-@click.option("--text-field", default="text", show_default=True, help="Field of the corpus holding texts.")
+@click.option("--id-field", default=None,
+              help="Field of the corpus holding ids (default: the report's, as `dedup` recorded it, else id).")
+@click.option("--text-field", default=None,
+              help="Field of the corpus holding texts (default: the report's, else text).")
 @click.option("--color/--no-color", default=None, help="Side by side in colour (default: on a terminal).")
 def dups_command(report, corpus, cluster_ids, limit, id_field, text_field, color) -> None:
     from . import dups
 
     try:
-        with open(report, encoding="utf-8") as handle:
-            figures = json.load(handle)
-        clusters = figures["clusters"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise click.UsageError(f"cannot read the report {report}: {exc}")
+        figures = dups.read_report(report)
+        clusters = dups.select_clusters(figures["clusters"], cluster_ids)
+    except dups.ReportError as exc:
+        raise _BadInput(str(exc)) from None
     corpus = corpus or figures.get("output")
     if not corpus or corpus == STDOUT:
         raise click.UsageError("the report names no corpus file: give --corpus FILE")
-    if cluster_ids:
-        clusters = [c for c in clusters if c["cluster"] in set(cluster_ids)]
+    id_field = id_field or figures.get("id_field") or "id"
+    text_field = text_field or figures.get("text_field") or "text"
     clusters = sorted(clusters, key=lambda c: (-c["size"], c["cluster"]))[:limit]
     wanted = {m["id"] for c in clusters for m in c["members"]}
     try:
@@ -481,7 +505,10 @@ def dups_command(report, corpus, cluster_ids, limit, id_field, text_field, color
         raise click.UsageError(f"cannot read the corpus {corpus}: {exc.strerror}")
     if not clusters:
         click.echo("no duplicate clusters", err=True)
-    elif color if color is not None else sys.stdout.isatty():
+        sys.exit(EXIT_OK)
+    if not texts:
+        click.echo(dups.no_texts_hint(corpus, id_field, text_field), err=True)
+    if color if color is not None else sys.stdout.isatty():
         dups.write_rich(clusters, texts)
     else:
         dups.write_plain(clusters, texts, sys.stdout)
@@ -490,13 +517,16 @@ def dups_command(report, corpus, cluster_ids, limit, id_field, text_field, color
 
 DETECT_HELP = """Show how cleaner decodes each FILE: the encoding it settles on and why.
 
-For every file (directories are walked, globs expanded) it prints the
-encoding, the method (bom, utf8, declared, detected, fallback), the
-confidence, the repairs made after decoding (mojibake, nfc, lookalike,
-replacement), the charset the file declares, and the evidence. Use it to
-check a crawl's encodings before cleaning it.
+Files are read exactly as `cleaner clean` reads them: directories walked,
+globs expanded, `-` for standard input, gzip, bzip2, xz and zstd expanded
+whatever the file's name. For every file it prints the encoding, the method
+(bom, utf8, declared, detected, fallback), the confidence, the repairs made
+after decoding (mojibake, nfc, lookalike, replacement), the charset the file
+declares, and the evidence (and the compression). Use it to check a crawl's
+encodings before cleaning it.
 
-Output is a table on a terminal and JSON Lines when piped.
+Output is a table on a terminal (long paths show their end; the evidence
+wraps, under each file on a narrow terminal) and JSON Lines when piped.
 
 \b
 Examples:
@@ -512,44 +542,19 @@ Examples:
 @click.option("--max-bytes", type=click.IntRange(1), default=Options.max_bytes, show_default=True,
               help="Files larger than this are reported as too_large.")
 def detect_command(inputs: tuple[str, ...], as_json: bool | None, max_bytes: int) -> None:
-    from .encoding import decode
-    from .explain import printable
-    from .io.readers import expand, printable as printable_path, read_limited
+    from .detect import detect_rows, write_table
 
-    rows, failed = [], False
-    for path in expand(inputs):
-        row: dict = {"file": printable_path(path)}
-        try:
-            if path == "-":
-                raise ValueError("stdin is not supported by detect")
-            data = read_limited(path, max_bytes)
-            decoded = decode(data)
-            row.update(bytes=len(data), encoding=decoded.encoding, method=decoded.method,
-                       confidence=decoded.confidence, repairs=decoded.repairs,
-                       declared=decoded.declared, evidence=decoded.evidence)
-        except (OSError, ValueError) as exc:
-            failed = True
-            row.update(error=getattr(exc, "strerror", None) or str(exc))
-        rows.append(row)
+    stdin = sys.stdin.buffer if sys.stdin is not None else None
+    rows = detect_rows(inputs, max_bytes, stdin=stdin)
+    failed = False
     if as_json if as_json is not None else not sys.stdout.isatty():
-        for row in rows:
+        for row in rows:  # as they come: a crawl's rows need not wait for its last file
+            failed |= "error" in row
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
     else:
-        from rich.console import Console
-        from rich.table import Table
-
-        table = Table(box=None, header_style="bold", padding=(0, 1))
-        table.add_column("file", overflow="fold", min_width=24, ratio=2)
-        for column in ("encoding", "method", "confidence", "repairs", "declared"):
-            table.add_column(column, no_wrap=True)
-        table.add_column("evidence", overflow="fold", ratio=3)
-        for row in rows:
-            if "error" in row:
-                table.add_row(printable(row["file"]), "", "error", "", "", "", printable(row["error"]), style="red")
-            else:
-                table.add_row(printable(row["file"]), row["encoding"], row["method"], f"{row['confidence']:.2f}",
-                              ",".join(row["repairs"]), printable(row["declared"] or ""), printable(row["evidence"]))
-        Console(highlight=False).print(table)
+        rows = list(rows)
+        failed = any("error" in row for row in rows)
+        write_table(rows)
     sys.exit(EXIT_FAILED if failed else EXIT_OK)
 
 
@@ -576,6 +581,7 @@ def _chain(first, rest):
 def _run(sources, options: Options, output: str, output_format: str, out_dir: str | None,
          errors_path: str | None, report_path: str | None, quiet: bool, show_progress: bool,
          journal: str | None = None, resume: bool = False) -> int:
+    from .failures import FailedInputs
     from .journal import ResumeError
     from .pipeline import clean
     from .summary import Progress, print_summary
@@ -587,6 +593,7 @@ def _run(sources, options: Options, output: str, output_format: str, out_dir: st
     writer = TextDirWriter(out_dir) if output_format == "txt" else JsonlWriter(output, lazy=True)
     errors = JsonlWriter(errors_path, lazy=True) if errors_path else None
     flush = options.stream or not (options.dedup or options.site_learning)
+    failures = FailedInputs()
     try:
         with progress:
             for doc in (run if output_format == "txt" else run.output_lines()):
@@ -596,8 +603,10 @@ def _run(sources, options: Options, output: str, output_format: str, out_dir: st
                     writer.write(doc if output_format == "txt" else doc.record())
                     if flush and output == STDOUT:
                         writer.flush()  # records flow on as they come: endless pipelines
-                elif errors is not None:
-                    errors.write(doc.error_record())
+                else:
+                    failures.add(doc)
+                    if errors is not None:
+                        errors.write(doc.error_record())
     except BrokenPipeError:
         _abort(writer, errors)
         _silence_stdout()
@@ -639,6 +648,7 @@ def _run(sources, options: Options, output: str, output_format: str, out_dir: st
         write_json(report_path, figures)
     if not quiet:
         print_summary(run.stats)
+    failures.write(errors_path, advise=not quiet)  # errors: named even with -q
     return EXIT_FAILED if sum(run.stats.failed.values()) else EXIT_OK
 
 

@@ -18,6 +18,64 @@ from typing import IO
 from .explain import printable
 
 _SENTENCE = re.compile(r"(?<=[.!?…。！？])\s+|\n+")
+_CLUSTER_KEYS = ("cluster", "kept", "size", "members")
+CLUSTERS_NAMED = 10  # clusters an unknown --cluster's error lists
+
+
+class ReportError(ValueError):
+    """A report that cannot be read or used; the message is for people."""
+
+
+def read_report(path: str) -> dict:
+    """The figures of a report written by `clean --report` or `dedup
+    --report`; ReportError, with one line saying what the file is instead."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except OSError as exc:
+        raise ReportError(f"cannot read the report {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ReportError(f"{path} is not a report of `cleaner clean --report` or `cleaner dedup "
+                          "--report`: it is not UTF-8 text") from None
+    try:
+        figures = json.loads(text)
+    except (ValueError, RecursionError):
+        what = "it is JSON Lines (a corpus?)" if _json_lines(text) else "it is not JSON"
+        raise ReportError(f"{path} is not a report of `cleaner clean --report` or `cleaner dedup "
+                          f"--report`: {what}") from None
+    clusters = figures.get("clusters") if isinstance(figures, dict) else None
+    if not isinstance(clusters, list) or not all(
+            isinstance(c, dict) and all(key in c for key in _CLUSTER_KEYS) for c in clusters):
+        raise ReportError(f"{path} is not a report of `cleaner clean --report` or `cleaner dedup "
+                          "--report`: it has no list of clusters")
+    return figures
+
+
+def _json_lines(text: str) -> bool:
+    """Whether the first line of `text` is a JSON object on its own."""
+    first = text.lstrip().partition("\n")[0]
+    try:
+        return isinstance(json.loads(first), dict)
+    except (ValueError, RecursionError):
+        return False
+
+
+def select_clusters(clusters: list[dict], wanted: Iterable[str]) -> list[dict]:
+    """The clusters named by `wanted` (all when none is); ReportError naming
+    those the report does not have, and some it has."""
+    wanted = list(dict.fromkeys(wanted))
+    if not wanted:
+        return clusters
+    have = {c["cluster"] for c in clusters}
+    missing = [name for name in wanted if name not in have]
+    if missing:
+        names = sorted(clusters, key=lambda c: (-c["size"], str(c["cluster"])))[:CLUSTERS_NAMED]
+        listed = ", ".join(printable(str(c["cluster"])) for c in names)
+        more = len(clusters) - len(names)
+        known = (f"its clusters: {listed}" + (f" and {more:,} more" if more else "")
+                 if clusters else "it has no duplicate clusters")
+        raise ReportError(f"no cluster {', '.join(printable(name) for name in missing)} in the report; {known}")
+    return [c for c in clusters if c["cluster"] in set(wanted)]
 
 
 def sentences(text: str) -> list[str]:
@@ -35,10 +93,19 @@ def load_texts(corpus: IO[str], wanted: set[str], id_field: str = "id",
             record = json.loads(line)
         except ValueError:
             continue
+        if not isinstance(record, dict):
+            continue
         doc_id = str(record.get(id_field))
         if doc_id in wanted and isinstance(record.get(text_field), str):
             texts[doc_id] = record[text_field]
     return texts
+
+
+def no_texts_hint(corpus: str, id_field: str, text_field: str) -> str:
+    """What to say when the corpus holds none of the clusters' texts: most
+    likely its records name ids and texts otherwise."""
+    return printable(f"cleaner dups: no text of these clusters in {corpus} (ids read from {id_field!r}, "
+                     f"texts from {text_field!r}): give --id-field and --text-field")
 
 
 def alignment(kept: str, other: str) -> list[tuple[str, str, str]]:

@@ -24,7 +24,7 @@ from . import minhash
 from .journal import loads as parse_json
 from .dedup import CorpusIndex, Grouping, date_number, fingerprints, report_clusters
 from .document import DUPLICATE_FIELDS, Options
-
+from .failures import NO_TEXT, NOT_JSON, NOT_OBJECT, TEXT_NOT_STRING, InvalidRecords, Problem
 
 
 
@@ -59,6 +59,18 @@ class DedupStats:
     invalid: int = 0
     bytes_in: int = 0
     clusters: Any = field(default_factory=list)  # a dedup.ClusterReport: len() and iteration
+    # What was wrong with the invalid lines: to name them, not only count them.
+    invalid_records: InvalidRecords = field(default_factory=InvalidRecords)
+
+
+class NoValidRecords(ValueError):
+    """No line of the input is a JSON object with a string text: nothing to
+    deduplicate, and passing it all through would hide the mistake (the
+    wrong --text-field, or a file that is not JSON Lines)."""
+
+    def __init__(self, invalid: InvalidRecords) -> None:
+        super().__init__("no record has a string text")
+        self.invalid = invalid
 
 
 def duplicate_fields(key: int, root: int, grouping: Grouping, ids: IdTable) -> dict:
@@ -119,6 +131,7 @@ class LineBatch:
     ids: list[str]
     valid: np.ndarray  # bool: a JSON object with a string text
     ours: np.ndarray  # bool: it already has a field named like one cleaner adds
+    problems: list[Problem] = field(default_factory=list)  # why each invalid line is
 
 
 def read_batch(job: tuple[list[bytes], list[int], Options, str, str]) -> LineBatch:
@@ -146,6 +159,7 @@ def read_batch(job: tuple[list[bytes], list[int], Options, str, str]) -> LineBat
     ids: list[str] = []
     slow: list[int] = []
     slow_texts: list[str] = []
+    problems: list[Problem] = []
     for i, line in enumerate(lines):
         if spans[i, 0] & 1 == 0:
             doc_id = _field_text(line, spans[i, 2], spans[i, 3])
@@ -154,13 +168,11 @@ def read_batch(job: tuple[list[bytes], list[int], Options, str, str]) -> LineBat
                 date = parse_json(line[spans[i, 4]:spans[i, 5]])
                 dates[i] = date_number(date if isinstance(date, str) else None)
             continue
-        try:
-            record = parse_json(line)
-            if not isinstance(record, dict) or not isinstance(record.get(text_field), str):
-                raise TypeError
-        except (ValueError, TypeError, RecursionError):
+        record, problem = _parsed(line, numbers[i] + 1, text_field)
+        if problem is not None:
             valid[i] = False
             ids.append(f"line {numbers[i] + 1}")
+            problems.append(problem)
             continue
         ids.append(str(record.get(id_field, f"line {numbers[i] + 1}")))
         ours[i] = any(name in record for name in _NO_DUPLICATE)
@@ -172,7 +184,27 @@ def read_batch(job: tuple[list[bytes], list[int], Options, str, str]) -> LineBat
     if slow:
         slow_sigs, slow_counts = fingerprints(slow_texts, options.num_perm, options.ngram, options.seed)
         sigs[slow], counts[slow] = slow_sigs, slow_counts
-    return LineBatch(sigs, counts, lengths, dates, ids, valid, ours)
+    return LineBatch(sigs, counts, lengths, dates, ids, valid, ours, problems)
+
+
+def _parsed(line: bytes, number: int, text_field: str) -> tuple[dict | None, Problem | None]:
+    """(the record, None) for a JSON object with a string text, else (None,
+    why not). For an object without the text field, the problem keeps its
+    first fields and the length of those holding a string: what suggests
+    the text's real field."""
+    try:
+        record = parse_json(line)
+    except (ValueError, RecursionError):
+        return None, Problem(number, NOT_JSON, head=line[:64])
+    if not isinstance(record, dict):
+        return None, Problem(number, NOT_OBJECT)
+    if isinstance(record.get(text_field), str):
+        return record, None
+    if text_field in record:
+        return None, Problem(number, TEXT_NOT_STRING)
+    fields = {str(name): len(value) if isinstance(value, str) else -1
+              for name, value in list(record.items())[:50]}
+    return None, Problem(number, NO_TEXT, fields=fields)
 
 
 def _field_text(line: bytes, start: int, stop: int) -> str | None:
@@ -192,7 +224,9 @@ def dedup_lines(source: BinaryIO, options: Options, id_field: str = "id",
     with duplicate fields added.
 
     A line that is not a JSON object with a string text is passed through
-    unchanged and counted as invalid; the run goes on. A seekable source is
+    unchanged and counted as invalid (why, in `stats.invalid_records`); the
+    run goes on, unless no line at all is valid: then NoValidRecords is
+    raised before anything is yielded. A seekable source is
     read twice; anything else (a pipe) is spooled to a temporary file. With
     `workers` > 1, lines are parsed and fingerprinted in that many processes."""
     import gc
@@ -217,10 +251,14 @@ def dedup_lines(source: BinaryIO, options: Options, id_field: str = "id",
                     ids.append(doc_id)
                 kinds.extend((batch.valid.astype(np.uint8) | (batch.ours.astype(np.uint8) << 1)).tobytes())
                 stats.invalid += int(np.count_nonzero(~batch.valid))
+                for problem in batch.problems:
+                    stats.invalid_records.add(problem)
                 keep = batch.valid & (batch.counts > 0)
                 keys = np.arange(first, first + len(batch.ids), dtype=np.int64)
                 index.add(keys[keep], batch.sigs[keep], batch.counts[keep].astype(np.int64),
                           batch.lengths[keep], batch.dates[keep])
+            if stats.read and stats.invalid == stats.read:
+                raise NoValidRecords(stats.invalid_records)
             grouping = index.grouping()
             stats.clusters = report_clusters(grouping, ids)
             if seekable:

@@ -148,7 +148,7 @@ def test_dups_view(tmp_path: Path) -> None:
     assert "  A temporary footbridge built in November" in plain.stdout
     coloured = run("dups", str(report), "--color", "--cluster", "bridge-1-valley-courier")
     assert "bridge-2-county-times" in coloured.stdout and "(kept)" in coloured.stdout
-    assert run("dups", str(report), "--cluster", "nothing").exit_code == 0
+    assert run("dups", str(report), "--cluster", "nothing").exit_code == 2  # tests/test_named_failures.py
     assert CliRunner().invoke(main, ["dups", str(tmp_path / "nope.json")]).exit_code == 2
 
 

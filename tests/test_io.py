@@ -209,6 +209,13 @@ def test_unmatched_pattern_becomes_not_found_document(tmp_path):
     pattern = str(tmp_path / "nothing*.html")
     [doc] = [load(d, 1024) for d in documents([pattern])]
     assert (doc.source, doc.status, doc.reason) == (pattern, FAILED, NOT_FOUND)
+    assert doc.message == "no file matches this pattern"
+
+
+def test_missing_input_says_what_is_missing(tmp_path):
+    directory = load(Document(id="d", source=str(tmp_path / "nosuch") + os.sep), 1024)
+    file = load(Document(id="f", source=str(tmp_path / "nosuch.html")), 1024)
+    assert (directory.message, file.message) == ("no such directory", "no such file or directory")
 
 
 def test_stdin_is_read_from_given_stream():

@@ -251,34 +251,50 @@ def read_limited(path: str, max_bytes: int) -> bytes:
     return data
 
 
+def _not_found(path: str) -> str:
+    """Why a missing input is missing, in the words its form suggests: a
+    pattern matched nothing, a directory or a file does not exist."""
+    if GLOB_CHARS & set(path):
+        return "no file matches this pattern"
+    if path.endswith(os.sep):
+        return "no such directory"
+    return "no such file or directory"
+
+
 def load(doc: Document, max_bytes: int) -> Document:
     """Fill `doc.raw` from its source file (decompressed when it is gzip,
     bzip2, xz or zstd), or mark it dropped or failed with a reason."""
+    return load_with_compression(doc, max_bytes)[0]
+
+
+def load_with_compression(doc: Document, max_bytes: int) -> tuple[Document, str | None]:
+    """`load`, and the compression the input was in (None: none). What
+    `cleaner detect` shows: it must read inputs exactly as `clean` does."""
     if not doc.ok:
-        return doc
+        return doc, None
     if doc.raw is None:
         path = doc.path or doc.source
         try:
             if os.path.isdir(path):
-                return doc.fail(UNREADABLE, "is a directory")
+                return doc.fail(UNREADABLE, "is a directory"), None
             doc.raw = read_limited(path, max_bytes)
         except FileNotFoundError:
-            return doc.fail(NOT_FOUND, "no such file")
+            return doc.fail(NOT_FOUND, _not_found(path)), None
         except PermissionError:
-            return doc.fail(UNREADABLE, "permission denied")
+            return doc.fail(UNREADABLE, "permission denied"), None
         except ValueError as exc:
-            return doc.drop(TOO_LARGE, str(exc))
+            return doc.drop(TOO_LARGE, str(exc)), None
         except OSError as exc:
-            return doc.fail(UNREADABLE, exc.strerror or str(exc))
+            return doc.fail(UNREADABLE, exc.strerror or str(exc)), None
     try:
-        doc.raw, _ = expand_compressed(doc.raw, max_bytes)
+        doc.raw, compression = expand_compressed(doc.raw, max_bytes)
     except TooLarge as exc:
         doc.raw = None
-        return doc.drop(TOO_LARGE, str(exc))
+        return doc.drop(TOO_LARGE, str(exc)), None
     except CorruptInput as exc:
         doc.raw = None
-        return doc.fail(CORRUPT, str(exc))
-    return doc
+        return doc.fail(CORRUPT, str(exc)), None
+    return doc, compression
 
 
 def documents(inputs: Iterable[str], stdin: BinaryIO | None = None,
