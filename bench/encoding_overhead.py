@@ -52,7 +52,7 @@ def main() -> int:
 
     def one_round() -> dict[str, float]:
         """Both variants per document, alternating which goes first, so that
-        the shared machine's noise falls on both alike."""
+        a busy machine's noise falls on both alike."""
         spent = {"plain": 0.0, "detected": 0.0, "decode alone": 0.0}
         clock = time.perf_counter
         for i, data in enumerate(blobs):

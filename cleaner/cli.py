@@ -193,11 +193,12 @@ def main() -> None:
               help="Add an `explain` field to each record: every line with keep, rule and "
                    "evidence (as `cleaner explain` shows).")
 @click.option("--favor-precision", is_flag=True, envvar="CLEANER_FAVOR_PRECISION",
-              help="HTML: ask trafilatura for less text, less chrome.")
+              help="HTML: keep less text, less chrome (the block model's cut moves; "
+                   "trafilatura is asked for precision). Example: cleaner clean crawl/ --favor-precision")
 @click.option("--favor-recall", is_flag=True, envvar="CLEANER_FAVOR_RECALL",
-              help="HTML: ask trafilatura for more text, possibly more chrome, with its full "
-                   "extraction cascade on every page (slower; by default only pages whose "
-                   "fast extraction is short get it).")
+              help="HTML: keep more text, possibly more chrome (the block model's cut moves; "
+                   "trafilatura runs its full cascade instead of its fast mode, slower). "
+                   "Example: cleaner clean crawl/ --favor-recall")
 @click.option("--max-bytes", type=click.IntRange(1), default=Options.max_bytes,
               show_default=True, envvar="CLEANER_MAX_BYTES",
               help="Documents larger than this are dropped with reason too_large. "

@@ -268,7 +268,7 @@ def test_html_keeps_repeated_labels_list_items_and_code() -> None:
     """Articles repeat on purpose: a Pros/Cons heading per section, the same
     list item under two tools, the same decorator in two code snippets. Lines
     of punctuation alone (a code elision, a table rule) go: no text is lost,
-    and a corpus has no use for them (issue 20, item 3)."""
+    and a corpus has no use for them."""
     lines = ["Pipenv", "Pros:", "- single tool for environments", "Cons:", "- slow to resolve",
              "Poetry", "Pros:", "- single tool for environments", "Cons:", "- slow to resolve",
              "@classmethod", "def setUpClass(cls):", "...", "@classmethod", "def tearDownClass(cls):",

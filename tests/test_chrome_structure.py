@@ -1,4 +1,4 @@
-"""The chrome rules need the structure they assume (issue 20, item 2): a
+"""The chrome rules need the structure they assume: a
 heading word alone, a date-shaped number or a repeated start is never enough
 evidence. Each case is a small page written for the test: the failure on
 general pages, and the news structure the rule is for, which must still go."""

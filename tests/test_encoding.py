@@ -543,7 +543,7 @@ def test_legacy_vietnamese_tables_read_each_byte_as_the_published_mapping(data):
         assert decode_legacy(data, name) == "".join(mapping.get(b, chr(b)) for b in data)
 
 
-# --- issue 20: supersets, Vietnamese only when Vietnamese, labels against content ------------
+# --- supersets, Vietnamese only when Vietnamese, labels against content ----------------------
 
 JA_TEXT = "設定は1〜16の範囲で指定します。ファイルを開くことができませんでした。もう一度お試しください。" * 4
 

@@ -1,4 +1,4 @@
-"""The failure classes of issue 20 on pages of the open web, each on a small
+"""Failure classes of extraction on pages of the open web, each on a small
 page written for the test (tests/data/pages; made by hand, not copied from
 an evaluation set), through the whole per-document pipeline as a user runs it."""
 

@@ -1,6 +1,6 @@
 """Hostile and broken input, one case per test: each gets a clear one-line
 reason (or clean output), the run goes on, and every document is accounted
-for. Issue 7's list, in its order."""
+for."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Failures are named, not only counted (issue 21): every command says which
+"""Failures are named, not only counted: every command says which
 input failed and why, on stderr, and what to do about it."""
 
 from __future__ import annotations
