@@ -8,6 +8,7 @@ failed (unreadable, missing, internal error), 2 usage error, 130 interrupted,
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import io
 import json
@@ -16,6 +17,7 @@ import signal
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 
 import click
 
@@ -94,11 +96,16 @@ class _BadInput(click.ClickException):
 
 class _Group(click.Group):
     """Turns an output that cannot be written (a report in /proc, a full disk)
-    into a one-line error with exit 2, whichever command met it."""
+    into a one-line error with exit 2, and a Ctrl-C that no command reported
+    (one while it was starting) into exit 130, whichever command met it."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except KeyboardInterrupt:
+            with _interrupts_ignored():
+                click.echo("cleaner: interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
         except BrokenPipeError:
             raise
         except OSError as exc:
@@ -613,13 +620,14 @@ def _run(sources, options: Options, output: str, output_format: str, out_dir: st
         _silence_stdout()
         return EXIT_BROKEN_PIPE
     except KeyboardInterrupt:
-        _abort(writer, errors)
-        run.stats.finish()
-        if not quiet:
-            print_summary(run.stats, interrupted=True)
-            if journal is not None and os.path.exists(journal):
-                click.echo(f"cleaner: {run.stats.read:,} documents done are kept in {journal}; "
-                           "run the same command with --resume to continue", err=True)
+        with _interrupts_ignored():
+            _abort(writer, errors)
+            run.stats.finish()
+            if not quiet:
+                print_summary(run.stats, interrupted=True)
+                if journal is not None and os.path.exists(journal):
+                    click.echo(f"cleaner: {run.stats.read:,} documents done are kept in {journal}; "
+                               "run the same command with --resume to continue", err=True)
         return EXIT_INTERRUPTED
     except ResumeError as exc:
         _abort(writer, errors)
@@ -665,6 +673,20 @@ def _abort(*writers) -> None:
 
 def _raise_interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _interrupts_ignored() -> Iterator[None]:
+    """Once interrupted: a second Ctrl-C (or a key held down) must not cut the
+    cleanup and the summary short with a traceback. After them, one ends the
+    process at once, quietly, should its exit take long."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, signal.SIG_DFL)
 
 
 def _silence_stdout() -> None:
