@@ -26,6 +26,7 @@ from .document import Options
 from .io.outputs import output_problem, resolve
 from .io.writers import STDOUT, JsonlWriter, TextDirWriter, write_json
 from .parallel import default_workers
+from .pipes import closed_pipe_reported, silence_closed_outputs
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2, 130, 141
 
@@ -96,18 +97,21 @@ class _BadInput(click.ClickException):
 
 class _Group(click.Group):
     """Turns an output that cannot be written (a report in /proc, a full disk)
-    into a one-line error with exit 2, and a Ctrl-C that no command reported
-    (one while it was starting) into exit 130, whichever command met it."""
+    into a one-line error with exit 2, a closed output pipe into a quiet exit
+    141, and a Ctrl-C that no command reported (one while it was starting)
+    into exit 130, whichever command met it."""
 
     def invoke(self, ctx: click.Context):
         try:
-            return super().invoke(ctx)
+            with closed_pipe_reported():
+                return super().invoke(ctx)
         except KeyboardInterrupt:
             with _interrupts_ignored():
                 click.echo("cleaner: interrupted", err=True)
             sys.exit(EXIT_INTERRUPTED)
         except BrokenPipeError:
-            raise
+            silence_closed_outputs()
+            sys.exit(EXIT_BROKEN_PIPE)
         except OSError as exc:
             raise _CannotWrite(f"cannot write {_where(exc)}{exc.strerror or exc}") from None
 
@@ -428,7 +432,7 @@ def dedup_command(source, output, id_field, text_field, threshold, containment, 
             out.write(line)
         out.flush()
     except BrokenPipeError:
-        _silence_stdout()
+        silence_closed_outputs()
         sys.exit(EXIT_BROKEN_PIPE)
     except KeyboardInterrupt:
         if target:
@@ -617,7 +621,7 @@ def _run(sources, options: Options, output: str, output_format: str, out_dir: st
                         errors.write(doc.error_record())
     except BrokenPipeError:
         _abort(writer, errors)
-        _silence_stdout()
+        silence_closed_outputs()
         return EXIT_BROKEN_PIPE
     except KeyboardInterrupt:
         with _interrupts_ignored():
@@ -687,16 +691,6 @@ def _interrupts_ignored() -> Iterator[None]:
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, signal.SIG_DFL)
-
-
-def _silence_stdout() -> None:
-    """After a broken pipe, point stdout at /dev/null so the interpreter's final
-    flush does not raise again (the Python docs' recipe)."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

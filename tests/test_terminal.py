@@ -4,6 +4,7 @@ standard input on a terminal, progress with a total, closed output pipes."""
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -90,3 +91,76 @@ def test_ctrl_c_while_reading_stdin_is_one_quiet_summary(args: list[str]) -> Non
         os.close(read)
         os.close(write)
     assert_interrupted_quietly(code, stderr)
+
+
+# --- closed output pipes ---
+
+def closed_after_one_line(args: list[str], env: dict[str, str]) -> tuple[int, str]:
+    """Run the command with stdout on a pipe whose reader takes one line and
+    closes it, as `| head -1` does; its output is far larger than a pipe
+    holds, so it writes into the closed pipe. Its exit code and stderr."""
+    process = subprocess.Popen([*COMMAND, *args], cwd=ROOT, stdin=subprocess.DEVNULL, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert process.stdout.readline()
+        process.stdout.close()
+        stderr = process.stderr.read().decode("utf-8", "replace")
+        return process.wait(timeout=120), stderr
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def long_text(rng: random.Random, sentences: int) -> str:
+    return " ".join(sentence(rng) for _ in range(sentences))
+
+
+@pytest.fixture(scope="module")
+def pipe_inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
+    """Arguments for each command, each writing several hundred kilobytes."""
+    base = tmp_path_factory.mktemp("pipes")
+    rng = random.Random(141)
+    docs = base / "docs"
+    docs.mkdir()
+    for i in range(400):
+        paragraphs = [long_text(rng, 6) + f" Document {i}." for _ in range(8)]
+        (docs / f"d{i:04d}.txt").write_text("\n\n".join(paragraphs) + "\n", encoding="utf-8")
+    records = base / "records.jsonl"
+    with open(records, "w", encoding="utf-8") as out:
+        for i in range(2000):
+            out.write(json.dumps({"id": f"r{i}", "text": long_text(rng, 4)}) + "\n")
+    long_document = base / "long.txt"
+    long_document.write_text("\n".join(long_text(rng, 1) for _ in range(4000)) + "\n", encoding="utf-8")
+    corpus, clusters = base / "corpus.jsonl", []
+    with open(corpus, "w", encoding="utf-8") as out:
+        for c in range(20):
+            text = long_text(rng, 150)
+            for member in ("a", "b"):
+                out.write(json.dumps({"id": f"{member}{c}", "text": text + f" Copy {member}."}) + "\n")
+            clusters.append({"cluster": f"d{c:03d}", "size": 2, "kept": f"a{c}", "members": [
+                {"id": f"a{c}", "similarity": 1.0}, {"id": f"b{c}", "similarity": 0.95}]})
+    report = base / "report.json"
+    report.write_text(json.dumps({"output": str(corpus), "clusters": clusters}), encoding="utf-8")
+    return {"clean": ["clean", str(docs), "--no-dedup", "--no-site-learning"],
+            "dedup": ["dedup", str(records)],
+            "detect": ["detect", str(docs), "--json"],
+            "explain": ["explain", str(long_document)],
+            "dups": ["dups", str(report), "--no-color"],
+            "dups --color": ["dups", str(report), "--color"],
+            "detect --table": ["detect", str(docs), "--table"]}
+
+
+@pytest.mark.parametrize("unbuffered", [False, True])
+@pytest.mark.parametrize("command", ["clean", "dedup", "detect", "explain", "dups", "dups --color",
+                                     "detect --table"])
+def test_a_closed_output_pipe_ends_every_command_quietly_with_141(pipe_inputs: dict, command: str,
+                                                                   unbuffered: bool) -> None:
+    """Buffered or not (PYTHONUNBUFFERED: a write the pipe takes in part
+    before its reader leaves raised nothing, and rich's one large write did
+    so), the command stops at the closed pipe and exits 141 without a word."""
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+    if unbuffered:
+        env["PYTHONUNBUFFERED"] = "1"
+    code, stderr = closed_after_one_line(pipe_inputs[command], env)
+    assert (code, stderr) == (141, "")
