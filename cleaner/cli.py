@@ -275,9 +275,29 @@ def clean_command(inputs, output, output_format, out_dir, files_from, errors_pat
                    "from the beginning; the same command with --resume would have continued it",
                    err=True)
     show_progress = (not quiet) and (progress if progress is not None else sys.stderr.isatty())
+    if not quiet:
+        _say_when_reading_a_terminal(inputs, files_from)
     code = _run(sources, options, output, output_format, out_dir, errors_path, report_path,
                 quiet, show_progress, journal, resume)
     sys.exit(code)
+
+
+def _say_when_reading_a_terminal(inputs: tuple[str, ...], files_from: str | None) -> None:
+    """A run waiting on standard input from a terminal looks hung: say what it
+    reads there, and how to end it."""
+    if files_from == "-":
+        what = "input paths, one per line,"
+    elif "-" in inputs:
+        what = "a document"
+    else:
+        return
+    try:
+        if sys.stdin is None or not sys.stdin.isatty():
+            return
+    except ValueError:  # closed
+        return
+    end = "Ctrl-Z then Enter" if os.name == "nt" else "Ctrl-D"
+    click.echo(f"cleaner: reading {what} from standard input (the terminal); {end} ends it", err=True)
 
 
 def journal_path(output: str, output_format: str, out_dir: str | None) -> str | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import random
 import signal
 import subprocess
@@ -164,3 +165,40 @@ def test_a_closed_output_pipe_ends_every_command_quietly_with_141(pipe_inputs: d
         env["PYTHONUNBUFFERED"] = "1"
     code, stderr = closed_after_one_line(pipe_inputs[command], env)
     assert (code, stderr) == (141, "")
+
+
+# --- standard input on a terminal ---
+
+def on_a_terminal(args: list[str], typed: bytes) -> tuple[int, str, str]:
+    """Run the command with a terminal as stdin, type `typed` into it, and
+    return its exit code, stdout and stderr."""
+    controller, terminal = pty.openpty()
+    try:
+        process = subprocess.Popen([*COMMAND, *args], cwd=ROOT, stdin=terminal, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+        os.close(terminal)
+        os.write(controller, typed)
+        stdout, stderr = process.communicate(timeout=120)
+    finally:
+        os.close(controller)
+    return process.returncode, stdout, stderr
+
+
+@pytest.mark.parametrize("args", [["-"], ["--files-from", "-"]])
+def test_reading_stdin_from_a_terminal_says_so_and_how_to_end_it(args: list[str], tmp_path: Path) -> None:
+    page = tmp_path / "page.txt"
+    text = "A quiet morning by the river, where the market opens before the city wakes up.\n"
+    page.write_text(text * 3, encoding="utf-8")
+    typed = (text if args == ["-"] else f"{page}\n").encode() + b"\x04"  # Ctrl-D
+    code, stdout, stderr = on_a_terminal(["clean", *args, "--workers", "1"], typed)
+    assert code == 0, stderr
+    assert json.loads(stdout)["text"].startswith("A quiet morning")
+    hint = stderr.splitlines()[0]
+    assert "standard input" in hint and "Ctrl-D" in hint
+    assert ("paths" in hint) == (args != ["-"])
+
+
+def test_stdin_from_a_pipe_needs_no_hint() -> None:
+    result = subprocess.run([*COMMAND, "clean", "-", "--workers", "1"], cwd=ROOT, capture_output=True,
+                            text=True, input="A quiet morning by the river, where the market opens early.\n")
+    assert result.returncode == 0 and "Ctrl-D" not in result.stderr
