@@ -8,7 +8,6 @@ failed (unreadable, missing, internal error), 2 usage error, 130 interrupted,
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import io
 import json
@@ -17,7 +16,6 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 
 import click
 
@@ -27,6 +25,7 @@ from .io.outputs import output_problem, resolve
 from .io.writers import STDOUT, JsonlWriter, TextDirWriter, write_json
 from .parallel import default_workers
 from .pipes import closed_pipe_reported, silence_closed_outputs
+from .terminal import Counter, input_counter, interrupts_ignored, stdin_hint
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2, 130, 141
 
@@ -106,7 +105,7 @@ class _Group(click.Group):
             with closed_pipe_reported():
                 return super().invoke(ctx)
         except KeyboardInterrupt:
-            with _interrupts_ignored():
+            with interrupts_ignored():
                 click.echo("cleaner: interrupted", err=True)
             sys.exit(EXIT_INTERRUPTED)
         except BrokenPipeError:
@@ -274,30 +273,14 @@ def clean_command(inputs, output, output_format, out_dir, files_from, errors_pat
         click.echo(f"cleaner: discarding the journal of an interrupted run ({journal}) and starting "
                    "from the beginning; the same command with --resume would have continued it",
                    err=True)
-    show_progress = (not quiet) and (progress if progress is not None else sys.stderr.isatty())
-    if not quiet:
-        _say_when_reading_a_terminal(inputs, files_from)
+    hint = stdin_hint(inputs, files_from)
+    if hint and not quiet:
+        click.echo(hint, err=True)
+    # a progress line would be drawn over what is typed on the terminal
+    show_progress = (not quiet) and (progress if progress is not None else sys.stderr.isatty() and not hint)
     code = _run(sources, options, output, output_format, out_dir, errors_path, report_path,
-                quiet, show_progress, journal, resume)
+                quiet, show_progress, journal, resume, count=input_counter(inputs, files_from))
     sys.exit(code)
-
-
-def _say_when_reading_a_terminal(inputs: tuple[str, ...], files_from: str | None) -> None:
-    """A run waiting on standard input from a terminal looks hung: say what it
-    reads there, and how to end it."""
-    if files_from == "-":
-        what = "input paths, one per line,"
-    elif "-" in inputs:
-        what = "a document"
-    else:
-        return
-    try:
-        if sys.stdin is None or not sys.stdin.isatty():
-            return
-    except ValueError:  # closed
-        return
-    end = "Ctrl-Z then Enter" if os.name == "nt" else "Ctrl-D"
-    click.echo(f"cleaner: reading {what} from standard input (the terminal); {end} ends it", err=True)
 
 
 def journal_path(output: str, output_format: str, out_dir: str | None) -> str | None:
@@ -612,7 +595,8 @@ def _chain(first, rest):
 
 def _run(sources, options: Options, output: str, output_format: str, out_dir: str | None,
          errors_path: str | None, report_path: str | None, quiet: bool, show_progress: bool,
-         journal: str | None = None, resume: bool = False) -> int:
+         journal: str | None = None, resume: bool = False,
+         count: Counter | None = None) -> int:
     from .failures import FailedInputs
     from .journal import ResumeError
     from .pipeline import clean
@@ -620,7 +604,7 @@ def _run(sources, options: Options, output: str, output_format: str, out_dir: st
 
     signal.signal(signal.SIGTERM, _raise_interrupt)
     stdin = sys.stdin.buffer if sys.stdin is not None else None
-    progress = Progress(enabled=show_progress)
+    progress = Progress(enabled=show_progress, count=count)
     run = clean(sources, options, stdin=stdin, on_progress=progress.update, journal=journal, resume=resume)
     writer = TextDirWriter(out_dir) if output_format == "txt" else JsonlWriter(output, lazy=True)
     errors = JsonlWriter(errors_path, lazy=True) if errors_path else None
@@ -644,7 +628,7 @@ def _run(sources, options: Options, output: str, output_format: str, out_dir: st
         silence_closed_outputs()
         return EXIT_BROKEN_PIPE
     except KeyboardInterrupt:
-        with _interrupts_ignored():
+        with interrupts_ignored():
             _abort(writer, errors)
             run.stats.finish()
             if not quiet:
@@ -697,20 +681,6 @@ def _abort(*writers) -> None:
 
 def _raise_interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
-
-
-@contextlib.contextmanager
-def _interrupts_ignored() -> Iterator[None]:
-    """Once interrupted: a second Ctrl-C (or a key held down) must not cut the
-    cleanup and the summary short with a traceback. After them, one ends the
-    process at once, quietly, should its exit take long."""
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, signal.SIG_DFL)
 
 
 if __name__ == "__main__":  # pragma: no cover

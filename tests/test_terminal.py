@@ -4,13 +4,18 @@ standard input on a terminal, progress with a total, closed output pipes."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import pty
 import random
+import re
 import signal
+import struct
 import subprocess
 import sys
+import termios
+import threading
 import time
 from pathlib import Path
 
@@ -202,3 +207,84 @@ def test_stdin_from_a_pipe_needs_no_hint() -> None:
     result = subprocess.run([*COMMAND, "clean", "-", "--workers", "1"], cwd=ROOT, capture_output=True,
                             text=True, input="A quiet morning by the river, where the market opens early.\n")
     assert result.returncode == 0 and "Ctrl-D" not in result.stderr
+
+
+# --- progress ---
+
+def stderr_on_a_terminal(args: list[str], stdin_text: str | None = None) -> tuple[int, str]:
+    """Run the command with stderr on a terminal 120 columns wide (stdin a
+    pipe holding `stdin_text`, or nothing) and return its exit code and all
+    it drew there."""
+    controller, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 120, 0, 0))
+    env = dict(os.environ, TERM="xterm")
+    process = subprocess.Popen([*COMMAND, *args], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                               stdin=subprocess.PIPE if stdin_text is not None else subprocess.DEVNULL,
+                               stderr=terminal)
+    os.close(terminal)
+    if stdin_text is not None:
+        process.stdin.write(stdin_text.encode())
+        process.stdin.close()
+    drawn = []
+    try:
+        while True:
+            try:
+                chunk = os.read(controller, 65536)
+            except OSError:  # EIO: every process holding the terminal has ended
+                break
+            if not chunk:
+                break
+            drawn.append(chunk)
+    finally:
+        os.close(controller)
+    return process.wait(timeout=120), b"".join(drawn).decode("utf-8", "replace")
+
+
+@pytest.fixture(scope="module")
+def progress_corpus(big_corpus: Path) -> tuple[Path, Path]:
+    """900 of the text dumps in a directory of their own, and a list of their paths."""
+    directory = big_corpus.parent / "progress"
+    directory.mkdir()
+    for page in sorted(big_corpus.glob("dump*.txt"))[:900]:
+        (directory / page.name).write_bytes(page.read_bytes())
+    listing = big_corpus.parent / "progress.list"
+    listing.write_text("".join(f"{p}\n" for p in sorted(directory.iterdir())), encoding="utf-8")
+    return directory, listing
+
+
+@pytest.mark.parametrize("how", ["directory", "files-from a file"])
+def test_progress_shows_a_total_a_percentage_and_the_time_left_for_inputs_known_up_front(
+        progress_corpus: tuple[Path, Path], how: str, tmp_path: Path) -> None:
+    directory, listing = progress_corpus
+    inputs = [str(directory)] if how == "directory" else ["--files-from", str(listing)]
+    code, drawn = stderr_on_a_terminal(["clean", *inputs, "--workers", "1", "-o", str(tmp_path / "out.jsonl")])
+    assert code == 0, drawn
+    assert re.search(r"\d+/900 documents +\d+%", drawn), drawn
+    assert "ETA" in drawn
+
+
+def test_progress_for_a_stream_of_paths_is_a_spinner_without_a_total(progress_corpus: tuple[Path, Path],
+                                                                      tmp_path: Path) -> None:
+    _, listing = progress_corpus
+    code, drawn = stderr_on_a_terminal(["clean", "--files-from", "-", "--workers", "1", "-o",
+                                        str(tmp_path / "out.jsonl")], stdin_text=listing.read_text())
+    assert code == 0, drawn
+    assert re.search(r"[1-9][\d,]* documents", drawn), drawn
+    assert "/900" not in drawn and "ETA" not in drawn and "%" not in drawn
+
+
+def test_counting_the_inputs_lists_directories_and_reads_no_file(tmp_path: Path) -> None:
+    """A FIFO blocks whoever opens it: counting past one proves nothing is opened."""
+    from cleaner.io.readers import count
+
+    (tmp_path / "sub").mkdir()
+    for name in ("a.txt", "sub/b.html", "sub/c.txt"):
+        (tmp_path / name).write_text("x")
+    os.mkfifo(tmp_path / "sub" / "fifo.txt")
+    counted: list = []
+    thread = threading.Thread(target=lambda: counted.append(count([str(tmp_path), str(tmp_path / "*.txt")])),
+                              daemon=True)
+    thread.start()
+    thread.join(10)
+    assert counted == [5]
+    assert count([str(tmp_path)] * 2000, stop=lambda: True) is None  # stops when asked
