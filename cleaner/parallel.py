@@ -151,11 +151,13 @@ _stopping = False
 
 def _start_worker(parent_pid: int) -> None:
     """A worker's first act: stop signals end its batch, never the process
-    (with a traceback for each worker, as before)."""
+    (with a traceback for each worker, as before). One the main process
+    ignores (SIGINT in a shell's background job) the worker ignores too."""
     global _parent_pid
     _parent_pid = parent_pid
     for signum in STOP_SIGNALS:
-        signal.signal(signum, _on_stop_signal)
+        if signal.getsignal(signum) != signal.SIG_IGN:
+            signal.signal(signum, _on_stop_signal)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
 

@@ -23,7 +23,11 @@ import pytest
 
 from .conftest import ROOT
 
-COMMAND = [sys.executable, "-m", "cleaner.cli"]
+# The installed command, as people run it (under `python -m`, CPython ends a
+# run whose Ctrl-C landed in code made by exec(), as dataclasses are, by
+# SIGINT rather than with the exit code: a shell shows both as 130).
+SCRIPT = Path(sys.executable).parent / "cleaner"
+COMMAND = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "cleaner.cli"]
 WORDS = ("river stone market garden window letter morning evening city road harbour "
          "bridge lantern meadow orchard valley summit candle ribbon thunder").split()
 
@@ -51,13 +55,24 @@ def big_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return directory
 
 
+def as_in_the_foreground() -> None:
+    """SIGINT as a terminal's foreground job has it, even when these tests run
+    in a background job (where it is ignored, and children inherit that)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def as_in_the_background() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def interrupted(args: list[str], delay: float, stdin=subprocess.DEVNULL,
                 signum: int = signal.SIGINT) -> tuple[int, str]:
     """Run the command in a session of its own, send SIGINT to its whole
     process group after `delay` seconds (as a terminal's Ctrl-C does), and
     return its exit code and stderr."""
     process = subprocess.Popen([*COMMAND, *args], cwd=ROOT, stdin=stdin, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+                               stderr=subprocess.PIPE, text=True, start_new_session=True,
+                               preexec_fn=as_in_the_foreground)
     try:
         time.sleep(delay)
         assert process.poll() is None, "the run ended before it was interrupted"
@@ -97,6 +112,46 @@ def test_ctrl_c_while_reading_stdin_is_one_quiet_summary(args: list[str]) -> Non
         os.close(read)
         os.close(write)
     assert_interrupted_quietly(code, stderr)
+
+
+def test_a_background_job_ignores_ctrl_c_in_its_workers_too(tmp_path: Path) -> None:
+    """A shell starts a background job with SIGINT ignored: the main process
+    ignores it, and so must the workers, or one of them stops the run. Here
+    one worker waits on a FIFO when the process group gets SIGINT."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    rng = random.Random(7)
+    for i in range(12):
+        (docs / f"doc{i:02d}.txt").write_text(long_text(rng, 12) + f" Document {i}.\n", encoding="utf-8")
+    fifo = docs / "zz-last.txt"
+    os.mkfifo(fifo)
+    process = subprocess.Popen([*COMMAND, "clean", str(docs), "--workers", "2", "--no-dedup",
+                                "--no-site-learning"], cwd=ROOT, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True, preexec_fn=as_in_the_background)
+    try:
+        writer = None
+        deadline = time.monotonic() + 60
+        while writer is None:  # until a worker opens the FIFO to read it
+            assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+            try:
+                writer = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+            except OSError:  # ENXIO: no reader yet
+                time.sleep(0.05)
+        os.killpg(process.pid, signal.SIGINT)
+        time.sleep(0.3)
+        try:
+            os.write(writer, (long_text(rng, 12) + " The last one.\n").encode())
+        except OSError:  # EPIPE: the worker that read it was stopped
+            pass
+        os.close(writer)
+        stdout, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert process.returncode == 0, stderr
+    assert len(stdout.splitlines()) == 13 and "interrupted" not in stderr
 
 
 # --- closed output pipes ---
