@@ -188,11 +188,12 @@ def _run_task(function: Callable[[Payload], Result], payload: Payload) -> Result
 
 
 def _stop_workers(pool) -> None:
-    """Tell the pool's workers to drop their work (the signal a terminal's
-    Ctrl-C sends them), so that the pool shuts down in a moment."""
+    """Tell the pool's workers to drop their work, so that the pool shuts down
+    in a moment: SIGTERM, which they heed also in a background job, where
+    they ignore SIGINT."""
     for process in list((getattr(pool, "_processes", None) or {}).values()):
         try:
-            os.kill(process.pid, signal.SIGINT)
+            os.kill(process.pid, signal.SIGTERM)
         except (OSError, AttributeError, TypeError):
             pass
 
