@@ -328,6 +328,15 @@ def test_progress_for_a_stream_of_paths_is_a_spinner_without_a_total(progress_co
     assert "/900" not in drawn and "ETA" not in drawn and "%" not in drawn
 
 
+def test_no_progress_when_stderr_is_not_a_terminal(progress_corpus: tuple[Path, Path], tmp_path: Path) -> None:
+    directory, _ = progress_corpus
+    result = subprocess.run([*COMMAND, "clean", str(directory), "--workers", "1", "-o", str(tmp_path / "out.jsonl")],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "/900" not in result.stderr and "ETA" not in result.stderr and "\x1b" not in result.stderr
+    assert result.stderr.startswith("cleaner")  # the summary alone
+
+
 def test_counting_the_inputs_lists_directories_and_reads_no_file(tmp_path: Path) -> None:
     """A FIFO blocks whoever opens it: counting past one proves nothing is opened."""
     from cleaner.io.readers import count
