@@ -24,6 +24,8 @@ from .document import Options
 from .io.outputs import output_problem, resolve
 from .io.writers import STDOUT, JsonlWriter, TextDirWriter, write_json
 from .parallel import default_workers
+from .pipes import closed_pipe_reported, silence_closed_outputs
+from .terminal import Counter, input_counter, interrupts_ignored, stdin_hint
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2, 130, 141
 
@@ -94,13 +96,21 @@ class _BadInput(click.ClickException):
 
 class _Group(click.Group):
     """Turns an output that cannot be written (a report in /proc, a full disk)
-    into a one-line error with exit 2, whichever command met it."""
+    into a one-line error with exit 2, a closed output pipe into a quiet exit
+    141, and a Ctrl-C that no command reported (one while it was starting)
+    into exit 130, whichever command met it."""
 
     def invoke(self, ctx: click.Context):
         try:
-            return super().invoke(ctx)
+            with closed_pipe_reported():
+                return super().invoke(ctx)
+        except KeyboardInterrupt:
+            with interrupts_ignored():
+                click.echo("cleaner: interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
         except BrokenPipeError:
-            raise
+            silence_closed_outputs()
+            sys.exit(EXIT_BROKEN_PIPE)
         except OSError as exc:
             raise _CannotWrite(f"cannot write {_where(exc)}{exc.strerror or exc}") from None
 
@@ -263,9 +273,13 @@ def clean_command(inputs, output, output_format, out_dir, files_from, errors_pat
         click.echo(f"cleaner: discarding the journal of an interrupted run ({journal}) and starting "
                    "from the beginning; the same command with --resume would have continued it",
                    err=True)
-    show_progress = (not quiet) and (progress if progress is not None else sys.stderr.isatty())
+    hint = stdin_hint(inputs, files_from)
+    if hint and not quiet:
+        click.echo(hint, err=True)
+    # a progress line would be drawn over what is typed on the terminal
+    show_progress = (not quiet) and (progress if progress is not None else sys.stderr.isatty() and not hint)
     code = _run(sources, options, output, output_format, out_dir, errors_path, report_path,
-                quiet, show_progress, journal, resume)
+                quiet, show_progress, journal, resume, count=input_counter(inputs, files_from))
     sys.exit(code)
 
 
@@ -421,7 +435,7 @@ def dedup_command(source, output, id_field, text_field, threshold, containment, 
             out.write(line)
         out.flush()
     except BrokenPipeError:
-        _silence_stdout()
+        silence_closed_outputs()
         sys.exit(EXIT_BROKEN_PIPE)
     except KeyboardInterrupt:
         if target:
@@ -581,7 +595,8 @@ def _chain(first, rest):
 
 def _run(sources, options: Options, output: str, output_format: str, out_dir: str | None,
          errors_path: str | None, report_path: str | None, quiet: bool, show_progress: bool,
-         journal: str | None = None, resume: bool = False) -> int:
+         journal: str | None = None, resume: bool = False,
+         count: Counter | None = None) -> int:
     from .failures import FailedInputs
     from .journal import ResumeError
     from .pipeline import clean
@@ -589,7 +604,7 @@ def _run(sources, options: Options, output: str, output_format: str, out_dir: st
 
     signal.signal(signal.SIGTERM, _raise_interrupt)
     stdin = sys.stdin.buffer if sys.stdin is not None else None
-    progress = Progress(enabled=show_progress)
+    progress = Progress(enabled=show_progress, count=count)
     run = clean(sources, options, stdin=stdin, on_progress=progress.update, journal=journal, resume=resume)
     writer = TextDirWriter(out_dir) if output_format == "txt" else JsonlWriter(output, lazy=True)
     errors = JsonlWriter(errors_path, lazy=True) if errors_path else None
@@ -610,16 +625,17 @@ def _run(sources, options: Options, output: str, output_format: str, out_dir: st
                         errors.write(doc.error_record())
     except BrokenPipeError:
         _abort(writer, errors)
-        _silence_stdout()
+        silence_closed_outputs()
         return EXIT_BROKEN_PIPE
     except KeyboardInterrupt:
-        _abort(writer, errors)
-        run.stats.finish()
-        if not quiet:
-            print_summary(run.stats, interrupted=True)
-            if journal is not None and os.path.exists(journal):
-                click.echo(f"cleaner: {run.stats.read:,} documents done are kept in {journal}; "
-                           "run the same command with --resume to continue", err=True)
+        with interrupts_ignored():
+            _abort(writer, errors)
+            run.stats.finish()
+            if not quiet:
+                print_summary(run.stats, interrupted=True)
+                if journal is not None and os.path.exists(journal):
+                    click.echo(f"cleaner: {run.stats.read:,} documents done are kept in {journal}; "
+                               "run the same command with --resume to continue", err=True)
         return EXIT_INTERRUPTED
     except ResumeError as exc:
         _abort(writer, errors)
@@ -665,16 +681,6 @@ def _abort(*writers) -> None:
 
 def _raise_interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
-
-
-def _silence_stdout() -> None:
-    """After a broken pipe, point stdout at /dev/null so the interpreter's final
-    flush does not raise again (the Python docs' recipe)."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

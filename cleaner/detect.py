@@ -140,6 +140,8 @@ def table_lines(rows: list[dict[str, Any]], console: Console) -> list[Text]:
 
 def write_table(rows: list[dict[str, Any]], console: Console | None = None) -> None:
     """The rows as a table on `console` (stdout's by default)."""
-    console = console or Console(highlight=False)
+    from .pipes import stdout_console
+
+    console = console or stdout_console(highlight=False)
     for text in table_lines(rows, console):
         console.print(text, no_wrap=True, overflow="crop", soft_wrap=False)

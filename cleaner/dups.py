@@ -145,11 +145,12 @@ def write_plain(clusters: Iterable[dict], texts: dict[str, str], out: IO[str]) -
 
 def write_rich(clusters: Iterable[dict], texts: dict[str, str]) -> None:
     """Side by side on a terminal: the kept document left, the duplicate right."""
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    console = Console(highlight=False)
+    from .pipes import stdout_console
+
+    console = stdout_console(highlight=False)
     for cluster in clusters:
         kept = cluster["kept"]
         console.rule(Text(printable(f"cluster {cluster['cluster']} · {cluster['size']} documents · kept {kept}")))

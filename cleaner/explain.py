@@ -57,11 +57,12 @@ def write_plain(doc: Document, out: IO[str]) -> None:
 def write_rich(doc: Document) -> None:
     """Coloured view on stderr-free stdout: kept lines plain, removed ones dimmed
     with their rule, edits (a cut suffix or prefix) marked."""
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    console = Console(highlight=False)
+    from .pipes import stdout_console
+
+    console = stdout_console(highlight=False)
     head = Text(printable(f"{doc.source}"), style="bold")
     head.append(printable(f"  {doc.format or '-'} · {doc.encoding or '-'} ({doc.encoding_method or '-'})"
                           f" · {doc.status}" + (f" ({doc.reason})" if doc.reason else "")), style="dim")

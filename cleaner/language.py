@@ -12,15 +12,20 @@ code, for two costs that dominated text dumps (a fifth of a run):
     ~/.cache/cleaner) as .npy files and memory-maps them: workers share one
     copy through the page cache and start in milliseconds. When the cache
     cannot be written, the model is unpacked in memory as before.
+The cache entry is named after a hash of the packed model's content, so that
+every install of the same model (one per virtual environment) shares one
+65 MB entry; entries of other models left unused for a day go.
 Scores and decisions equal py3langid's `classify` (tests compare them).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
 import tempfile
+import time
 import unicodedata
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -41,6 +46,14 @@ _LETTER = re.compile(r"[^\W\d_]")
 # Bumped when the cached layout changes.
 CACHE_FORMAT = 1
 _ARRAYS = ("ptc", "pc", "nextmove", "row", "out")
+# Another model's cache entry (another py3langid, or an entry named the old
+# way, after the install's path) unused this long is removed. A day, not at
+# once: two installs of different models in use side by side would otherwise
+# remove each other's entry, and unpack and write 65 MB, on every run.
+STALE_SECONDS = 24 * 3600
+# A process marks its entry as used (its modification time) when the mark is
+# older than this: a write an hour at most, not one per worker.
+MARK_USED_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -80,9 +93,55 @@ def cache_dir() -> str:
         os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "cleaner")
 
 
+def model_key(model_file: str) -> str:
+    """A hash of the packed model's bytes (6 ms): installs of the same model
+    share a cache entry wherever they are and whenever they were made."""
+    with open(model_file, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()[:24]
+
+
 def _cache_path(model_file: str) -> str:
-    info = os.stat(model_file)
-    return os.path.join(cache_dir(), f"langid-v{CACHE_FORMAT}-{info.st_size}-{info.st_mtime_ns}")
+    return os.path.join(cache_dir(), f"langid-v{CACHE_FORMAT}-{model_key(model_file)}")
+
+
+def _mark_used(path: str) -> None:
+    """Keep `path` from being taken for stale, and sweep the others now and
+    then (when the mark is renewed)."""
+    try:
+        if time.time() - os.stat(path).st_mtime < MARK_USED_SECONDS:
+            return
+        os.utime(path)
+    except OSError:  # a cache someone else owns: theirs to keep
+        return
+    remove_stale(path)
+
+
+def remove_stale(keep: str) -> None:
+    """Remove the entries beside `keep` unused for STALE_SECONDS, and what
+    killed writers left (staging directories). Safe for a process using one:
+    an entry is renamed away first (whoever opens it next unpacks the model
+    again), and its files are unlinked while that process's maps of them stay
+    valid (POSIX frees a mapped file's blocks with the last map)."""
+    parent, own = os.path.split(keep)
+    try:
+        names = os.listdir(parent)
+    except OSError:
+        return
+    now = time.time()
+    for name in names:
+        if name == own or not name.startswith(("langid-", ".langid-", ".stale-langid-")):
+            continue
+        path = os.path.join(parent, name)
+        try:
+            if now - os.stat(path).st_mtime < STALE_SECONDS:
+                continue
+            if not name.startswith(".stale-"):
+                doomed = os.path.join(parent, f".stale-{name}-{os.getpid()}")
+                os.rename(path, doomed)
+                path = doomed
+        except OSError:  # gone already (another process swept it), or not ours
+            continue
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def unpack_model(model_file: str) -> Model:
@@ -138,14 +197,16 @@ def _open(path: str) -> Model:
 @lru_cache(maxsize=1)
 def load_model() -> Model:
     """The model, memory-mapped from the cache; the cache is written first
-    when missing and rewritten when damaged. Unpacked in memory when the cache
-    cannot be written."""
+    when missing (and stale entries beside it removed) and rewritten when
+    damaged. Unpacked in memory when the cache cannot be written."""
     model_file = _model_file()
     try:
         path = _cache_path(model_file)
         if os.path.isdir(path):
             try:
-                return _open(path)
+                model = _open(path)
+                _mark_used(path)
+                return model
             except (OSError, ValueError):
                 shutil.rmtree(path, ignore_errors=True)
     except OSError:
@@ -153,6 +214,7 @@ def load_model() -> Model:
     model = unpack_model(model_file)
     try:
         _save(model, path)
+        remove_stale(path)
         return _open(path)
     except (OSError, ValueError):
         return model

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import itertools
 import os
+import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 Tag = TypeVar("Tag")
@@ -76,7 +78,13 @@ def default_workers() -> int:
 def ordered_map(function: Callable[[Payload], Result], items: Iterable[tuple[Tag, Payload]],
                 workers: int = 1) -> Iterator[tuple[Tag, Result]]:
     """(tag, function(payload)) for each item, in order; `function` runs in
-    `workers` processes (in this one when workers is 1)."""
+    `workers` processes (in this one when workers is 1).
+
+    Ctrl-C reaches the workers too (a terminal signals the whole process
+    group): they stop their batch and leave the reporting to this process,
+    where the KeyboardInterrupt comes out of this iterator. When the consumer
+    stops early for any reason, the workers drop what they hold, so the pool
+    closes at once."""
     if workers <= 1:
         for tag, payload in items:
             yield tag, function(payload)
@@ -84,19 +92,110 @@ def ordered_map(function: Callable[[Payload], Result], items: Iterable[tuple[Tag
     from concurrent.futures import ProcessPoolExecutor
 
     pending: deque = deque()
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(os.getpid(),))
+
+    def submit(*call):
+        # Workers are started by a submit and inherit the signal mask: held
+        # until their handlers are in place, no Ctrl-C can hit one half-started.
+        with _stop_signals_held():
+            return pool.submit(*call)
+
+    try:
         # Fork the workers now, before `items` is consumed: a child's resident
         # size starts with every page of the parent, so workers forked after a
         # directory of 100,000 entries has been listed carry that list too.
-        pool.submit(int).result()
+        submit(int).result()
         for tag, payload in items:
-            pending.append((tag, pool.submit(function, payload)))
+            pending.append((tag, submit(_run_task, function, payload)))
             if len(pending) >= workers * IN_FLIGHT_PER_WORKER:
                 done_tag, future = pending.popleft()
                 yield done_tag, future.result()
         while pending:
             done_tag, future = pending.popleft()
             yield done_tag, future.result()
+    except BaseException:
+        # Stopped workers finish in a moment; waiting for them also keeps the
+        # interpreter's exit from racing the pool's own thread (Python 3.11
+        # then printed "Exception ignored ... Bad file descriptor").
+        _stop_workers(pool)
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+@contextmanager
+def _stop_signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM held back from this thread for the block (delivered
+    after it). Processes and threads started inside keep them blocked until
+    they unblock them: the pool's own threads never do, so the main thread
+    always gets them and its wait for a result is interrupted at once."""
+    if not hasattr(signal, "pthread_sigmask"):  # not POSIX
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+# A worker's state: its parent's pid, whether it runs a task (then a stop
+# signal interrupts it), whether a stop signal came (then it drops its tasks).
+_parent_pid = 0
+_busy = False
+_stopping = False
+
+
+def _start_worker(parent_pid: int) -> None:
+    """A worker's first act: stop signals end its batch, never the process
+    (with a traceback for each worker, as before). One the main process
+    ignores (SIGINT in a shell's background job) the worker ignores too."""
+    global _parent_pid
+    _parent_pid = parent_pid
+    for signum in STOP_SIGNALS:
+        if signal.getsignal(signum) != signal.SIG_IGN:
+            signal.signal(signum, _on_stop_signal)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+
+
+def _on_stop_signal(signum: int, frame) -> None:
+    """In a worker: a running task is interrupted (the KeyboardInterrupt goes
+    back to the main process as its result) and the queued ones are dropped;
+    an idle worker waits for the main process to shut the pool down, unless
+    that process is gone, when it exits."""
+    global _stopping
+    _stopping = True
+    if _busy:
+        raise KeyboardInterrupt
+    if os.getppid() != _parent_pid:
+        os._exit(128 + signum)
+
+
+def _run_task(function: Callable[[Payload], Result], payload: Payload) -> Result:
+    """`function(payload)` in a worker, interruptible by a stop signal."""
+    global _busy
+    if _stopping:
+        raise KeyboardInterrupt
+    _busy = True
+    try:
+        return function(payload)
+    finally:
+        _busy = False
+
+
+def _stop_workers(pool) -> None:
+    """Tell the pool's workers to drop their work, so that the pool shuts down
+    in a moment: SIGTERM, which they heed also in a background job, where
+    they ignore SIGINT."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            os.kill(process.pid, signal.SIGTERM)
+        except (OSError, AttributeError, TypeError):
+            pass
 
 
 _LIBC = None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
+from collections.abc import Callable
 
 from .stats import RunStats
 
@@ -15,36 +17,94 @@ def _console():
 
 
 class Progress:
-    """A transient progress line (documents, MB, rate) on stderr; silent when disabled."""
+    """A transient progress line on stderr; silent when disabled.
 
-    def __init__(self, enabled: bool) -> None:
+    With `count` (a function counting the inputs, which stops early and
+    returns None once its argument is set), the line has a bar, a total, a
+    percentage and the time left as soon as the count is in; without it (stdin
+    and other streams), a spinner and the documents so far. The count runs in
+    a thread started at the first update, after the workers are forked, so
+    neither the run's start nor its workers wait for it."""
+
+    def __init__(self, enabled: bool, count: Callable[[threading.Event], int | None] | None = None,
+                 console=None) -> None:
         self.enabled = enabled
+        self._count = count
+        self._console = console
         self._progress = None
         self._task = None
+        self._counting: threading.Event | None = None
 
     def __enter__(self) -> "Progress":
         if self.enabled:
-            from rich.progress import (Progress as RichProgress, SpinnerColumn, TextColumn,
-                                       TimeElapsedColumn)
+            from rich.progress import Progress as RichProgress
 
-            self._progress = RichProgress(
-                SpinnerColumn(), TextColumn("{task.completed:,} documents"),
-                TextColumn("{task.fields[mb]:.1f} MB"), TextColumn("{task.fields[rate]}"),
-                TimeElapsedColumn(), console=_console(), transient=True)
+            self._progress = RichProgress(*_progress_columns(), console=self._console or _console(), transient=True)
             self._progress.start()
             self._task = self._progress.add_task("clean", total=None, mb=0.0, rate="")
         return self
 
     def update(self, documents: int, bytes_in: int) -> None:
         if self._progress is not None:
+            if self._count is not None and self._counting is None:
+                self._start_counting()
             elapsed = self._progress.tasks[0].elapsed or 0.0
             rate = f"{documents / elapsed:,.0f} docs/s" if elapsed > 0.5 else ""
             self._progress.update(self._task, completed=documents, mb=bytes_in / 1e6, rate=rate)
 
+    def _start_counting(self) -> None:
+        stop = self._counting = threading.Event()
+        progress, task, count = self._progress, self._task, self._count
+
+        def run() -> None:
+            try:
+                total = count(stop)
+            except Exception:  # the list cannot be read again: the run will say so, not this line
+                return
+            if total is not None and not stop.is_set():
+                progress.update(task, total=total)
+
+        threading.Thread(target=run, name="cleaner-count", daemon=True).start()
+
     def __exit__(self, *exc) -> None:
+        if self._counting is not None:
+            self._counting.set()
         if self._progress is not None:
             self._progress.stop()
             self._progress = None
+
+
+def _progress_columns() -> list:
+    """Spinner, documents, MB, rate, elapsed time; once the total is known,
+    a bar instead of the spinner, the total, a percentage and the time left."""
+    from rich.progress import (BarColumn, ProgressColumn, SpinnerColumn, TextColumn,
+                               TimeElapsedColumn, TimeRemainingColumn)
+    from rich.text import Text
+
+    class Shown(ProgressColumn):
+        """`column` only while the task's total is known (or, with
+        known=False, unknown)."""
+
+        def __init__(self, column: ProgressColumn, known: bool) -> None:
+            super().__init__()
+            self.column, self.known = column, known
+
+        def render(self, task) -> Text:
+            return self.column.render(task) if (task.total is not None) == self.known else Text("")
+
+    class Documents(ProgressColumn):
+        def render(self, task) -> Text:
+            if task.total is None:
+                return Text(f"{int(task.completed):,} documents")
+            return Text(f"{int(task.completed):,}/{int(task.total):,} documents {task.percentage:3.0f}%")
+
+    class TimeLeft(TimeRemainingColumn):
+        def render(self, task) -> Text:
+            return Text("ETA ") + super().render(task)
+
+    return [Shown(SpinnerColumn(), known=False), Shown(BarColumn(bar_width=24), known=True), Documents(),
+            TextColumn("{task.fields[mb]:.1f} MB"), TextColumn("{task.fields[rate]}"),
+            TimeElapsedColumn(), Shown(TimeLeft(), known=True)]
 
 
 def print_summary(stats: RunStats, interrupted: bool = False) -> None:

@@ -4,6 +4,9 @@ gives py3langid's answers, and its model cache never gets in the way."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -128,3 +131,81 @@ def test_concurrent_first_runs_share_one_cache(cache_dir):
 def test_letter_counts_equal_the_pattern(texts, limit):
     assert language._kernel.letters(texts, limit) == \
         [len(language._LETTER.findall(text[:limit])) for text in texts]
+
+
+def test_installs_of_the_same_model_share_one_cache_entry(tmp_path, cache_dir):
+    """One entry per model, not per virtual environment: the key is the
+    model file's content, not where it lies or when it was installed."""
+    model = Path(language._model_file()).read_bytes()
+    venvs = []
+    for n, when in enumerate((1_600_000_000, 1_700_000_000)):
+        copy = tmp_path / f"venv{n}" / "py3langid" / "data" / "model.npz.xz"
+        copy.parent.mkdir(parents=True)
+        copy.write_bytes(model)
+        os.utime(copy, (when, when))
+        venvs.append(str(copy))
+    other = tmp_path / "other.npz.xz"
+    other.write_bytes(model[:-1] + bytes([model[-1] ^ 1]))
+    assert language._cache_path(venvs[0]) == language._cache_path(venvs[1])
+    assert language._cache_path(str(other)) != language._cache_path(venvs[0])
+
+
+def _aged(path: Path, days: float) -> None:
+    when = time.time() - days * 24 * 3600
+    os.utime(path, (when, when))
+
+
+def test_stale_entries_of_other_models_are_removed(cache_dir):
+    cache_dir.mkdir()
+    old_layout = cache_dir / "langid-v1-4586720-1796579361639481489"  # keyed by the install, as before
+    other_model = cache_dir / "langid-v1-0123456789abcdef01234567"
+    in_use = cache_dir / "langid-v1-76543210fedcba9876543210"  # another model, used lately
+    left_by_a_killed_writer = cache_dir / ".langid-k1ll3d"
+    unrelated = cache_dir / "notes"
+    for entry in (old_layout, other_model, in_use, left_by_a_killed_writer, unrelated):
+        entry.mkdir()
+        (entry / "out.npy").write_bytes(b"x")
+    for entry in (old_layout, other_model, left_by_a_killed_writer, unrelated):
+        _aged(entry, 3)
+    _aged(in_use, 0.5)
+    language.load_model()
+    own = Path(language._cache_path(language._model_file()))
+    assert sorted(p.name for p in cache_dir.iterdir()) == sorted([own.name, in_use.name, unrelated.name])
+
+
+def test_an_entry_long_unused_is_marked_used_again_when_opened(cache_dir):
+    language.load_model()
+    (entry,) = cache_dir.iterdir()
+    _aged(entry, 3)
+    language.load_model.cache_clear()
+    language.load_model()
+    assert time.time() - entry.stat().st_mtime < 60  # another model's run will not take it for stale
+
+
+MAPPED_BY_ANOTHER_PROCESS = """
+import sys
+from cleaner import language
+model = language.load_model()
+print(type(model.ptc).__name__, flush=True)
+sys.stdin.readline()  # meanwhile the entry it maps is removed
+print(language.detect(sys.argv[1]), flush=True)
+"""
+
+
+def test_removing_a_stale_entry_does_not_break_a_process_that_maps_it(cache_dir, monkeypatch):
+    process = subprocess.Popen([sys.executable, "-c", MAPPED_BY_ANOTHER_PROCESS, TEXTS[0]],
+                               env=dict(os.environ, CLEANER_CACHE_DIR=str(cache_dir)),
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout.readline().strip() == "memmap"
+        (entry,) = cache_dir.iterdir()
+        _aged(entry, 3)
+        monkeypatch.setattr(language, "model_key", lambda model_file: "another-model")  # an upgrade
+        language.load_model()
+        assert [p.name for p in cache_dir.iterdir()] == [f"langid-v{language.CACHE_FORMAT}-another-model"]
+        process.stdin.write("go on\n")
+        process.stdin.flush()
+        assert process.stdout.readline().strip() == "en"
+        assert process.wait(timeout=60) == 0
+    finally:
+        process.kill()

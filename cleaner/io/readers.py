@@ -14,7 +14,7 @@ import hashlib
 import os
 import re
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO, TextIO
 
 from ..document import CORRUPT, NOT_FOUND, TOO_LARGE, UNREADABLE, Document
@@ -167,6 +167,18 @@ def expand(inputs: Iterable[str]) -> Iterator[str]:
                 yield item  # reported as not found
         else:
             yield item
+
+
+def count(inputs: Iterable[str], stop: Callable[[], bool] = lambda: False) -> int | None:
+    """How many documents `inputs` hold (stdin counts one), by listing
+    directories and expanding globs, never opening a file; None once `stop()`
+    says so (it is asked every thousand paths)."""
+    total = 0
+    for _ in expand(inputs):
+        total += 1
+        if total % 1000 == 0 and stop():
+            return None
+    return total
 
 
 def glob_files(pattern: str) -> Iterator[str]:
