@@ -73,7 +73,7 @@ def compile_bytecode() -> None:
 
 
 def report(**fields) -> None:
-    """One JSON line; with the host's load average (1 minute) as the bench ends,
+    """One JSON line; with the machine's load average (1 minute) as the bench ends,
     since other processes on a busy machine slow the two-process side most."""
     print(json.dumps({**fields, "load_1m": round(os.getloadavg()[0], 2)}), flush=True)
 
