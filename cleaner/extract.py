@@ -184,9 +184,14 @@ def page_rows(tree, title: str | None, url: str | None = None, favor_precision: 
 
 def _trafilatura_texts(tree, url: str | None, fast: bool, favor_precision: bool,
                        favor_recall: bool) -> tuple[str, str]:
-    """trafilatura's main text and comments for the page."""
-    result = _trafilatura().bare_extraction(
-        tree, options=extractor_options(url, fast, favor_precision, favor_recall))
+    """trafilatura's main text and comments for the page, with its hottest
+    XPath expressions evaluated by compiled Python for this call only (see
+    fastxpath.py)."""
+    from . import fastxpath
+
+    with fastxpath.installed():
+        result = _trafilatura().bare_extraction(
+            tree, options=extractor_options(url, fast, favor_precision, favor_recall))
     if result is None:
         return "", ""
     return result.text or "", result.comments or ""
@@ -363,13 +368,9 @@ def extract_html(markup: str, favor_precision: bool = False,
 
 @lru_cache(maxsize=1)
 def _trafilatura():
-    """trafilatura (heavy: imported on first use only), with its hottest XPath
-    expressions evaluated by compiled Python (see fastxpath.py)."""
+    """trafilatura (heavy: imported on first use only)."""
     import trafilatura
 
-    from . import fastxpath
-
-    fastxpath.install()
     return trafilatura
 
 

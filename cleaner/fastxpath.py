@@ -10,16 +10,20 @@ the small XPath subset parsed here keeps lxml, so a new trafilatura release
 changes nothing but the speed. Tests compare both evaluators on real pages and
 on generated trees.
 
-`install()` swaps the compiled evaluators into trafilatura's module globals,
-for every user of trafilatura in the process, since trafilatura reads them
-there; their results are the same, only faster.
+`installed()` swaps the compiled evaluators into trafilatura's module globals
+(trafilatura reads them there) for the duration of cleaner's own call, and
+puts trafilatura's back after it: other trafilatura calls in the process see
+trafilatura as it ships.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
 
 from lxml import etree
 
@@ -396,32 +400,68 @@ def compiled(xpath):
         return xpath
 
 
-def install() -> int:
-    """Put compiled evaluators in place of trafilatura's HOT_EXPRESSIONS in
-    every trafilatura module that holds them (lists are changed in place, as
-    several modules share them). Returns how many expressions were compiled;
-    a second call finds nothing left to do."""
+@dataclass
+class _Swap:
+    """Where trafilatura holds its hot expressions, and what replaces them:
+    (module, global name, original, compiled) for single expressions and
+    tuples, (the list, its items, compiled items) for lists, which several
+    modules share and which are changed in place."""
+
+    attributes: list[tuple[Any, str, Any, Any]] = field(default_factory=list)
+    lists: list[tuple[list, list, list]] = field(default_factory=list)
+    depth: int = 0
+
+
+@lru_cache(maxsize=1)
+def _swap() -> _Swap:
     import importlib
     import sys
 
-    importlib.import_module("trafilatura")  # loads the modules whose globals are changed
-
-    replacements: dict[int, tuple] = {}  # id of a global's value: (that value, what replaces it)
+    importlib.import_module("trafilatura")  # loads the modules whose globals are read
+    compiled_of: dict[int, Any] = {}
 
     def replacement(xpath):
-        if id(xpath) not in replacements:
-            replacements[id(xpath)] = (xpath, compiled(xpath))
-        return replacements[id(xpath)][1]
+        if id(xpath) not in compiled_of:
+            compiled_of[id(xpath)] = compiled(xpath)
+        return compiled_of[id(xpath)]
 
+    swap, seen_lists = _Swap(), set()
     for name, module in list(sys.modules.items()):
         if not (name == "trafilatura" or name.startswith("trafilatura.")) or module is None:
             continue
         for global_name in HOT_EXPRESSIONS:
             value = getattr(module, global_name, None)
             if isinstance(value, etree.XPath):
-                setattr(module, global_name, replacement(value))
-            elif isinstance(value, list):
-                value[:] = [replacement(item) for item in value]
+                swap.attributes.append((module, global_name, value, replacement(value)))
             elif isinstance(value, tuple):
-                setattr(module, global_name, tuple(replacement(item) for item in value))
-    return sum(value is not original for original, value in replacements.values())
+                swap.attributes.append((module, global_name, value, tuple(replacement(v) for v in value)))
+            elif isinstance(value, list) and id(value) not in seen_lists:
+                seen_lists.add(id(value))
+                swap.lists.append((value, list(value), [replacement(v) for v in value]))
+    return swap
+
+
+@contextmanager
+def installed() -> Iterator[int]:
+    """Compiled evaluators in place of trafilatura's HOT_EXPRESSIONS while
+    the block runs, trafilatura's own put back after it: other trafilatura
+    calls in the user's process see trafilatura as it ships. Yields how many
+    expressions were compiled. Re-entrant; not for threads that call
+    trafilatura at the same moment."""
+    swap = _swap()
+    if swap.depth == 0:
+        for module, name, _, replacement in swap.attributes:
+            setattr(module, name, replacement)
+        for items, _, replacements in swap.lists:
+            items[:] = replacements
+    swap.depth += 1
+    try:
+        yield sum(r is not o for _, _, o, r in swap.attributes) + sum(
+            r is not o for _, originals, replacements in swap.lists for o, r in zip(originals, replacements))
+    finally:
+        swap.depth -= 1
+        if swap.depth == 0:
+            for module, name, original, _ in swap.attributes:
+                setattr(module, name, original)
+            for items, originals, _ in swap.lists:
+                items[:] = originals

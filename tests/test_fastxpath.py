@@ -9,14 +9,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from cleaner import fastxpath
-from cleaner.extract import _trafilatura, parse_html
+from cleaner import Options, clean, fastxpath
+from cleaner.extract import parse_html
 from tests.conftest import DATA, SAMPLES
 
 
 def hot_expressions() -> dict[str, etree.XPath]:
     """trafilatura's hot expressions as lxml compiled them, whether or not
-    install() has already replaced them."""
+    installed() has them replaced at the moment."""
     import trafilatura.settings
     import trafilatura.xpaths
 
@@ -40,13 +40,42 @@ def test_every_hot_expression_of_this_trafilatura_compiles():
     assert [name for name, xpath in COMPILED.items() if not isinstance(xpath, fastxpath.CompiledXPath)] == []
 
 
-def test_install_puts_the_compiled_evaluators_where_trafilatura_reads_them():
-    _trafilatura()
+def test_the_compiled_evaluators_are_where_trafilatura_reads_them_only_while_cleaner_extracts():
     import trafilatura.main_extractor
 
-    assert all(isinstance(xpath, fastxpath.CompiledXPath) for xpath in trafilatura.main_extractor.BODY_XPATH)
-    assert isinstance(sys.modules["trafilatura.baseline"].BASIC_CLEAN_XPATH, fastxpath.CompiledXPath)
-    assert fastxpath.install() == 0  # nothing left to replace
+    body, basic = list(trafilatura.main_extractor.BODY_XPATH), sys.modules["trafilatura.baseline"].BASIC_CLEAN_XPATH
+    assert not any(isinstance(xpath, fastxpath.CompiledXPath) for xpath in body)
+    with fastxpath.installed() as count:
+        assert count >= 10
+        assert all(isinstance(xpath, fastxpath.CompiledXPath) for xpath in trafilatura.main_extractor.BODY_XPATH)
+        assert isinstance(sys.modules["trafilatura.baseline"].BASIC_CLEAN_XPATH, fastxpath.CompiledXPath)
+        with fastxpath.installed():  # re-entrant: the inner exit keeps them in place
+            pass
+        assert isinstance(sys.modules["trafilatura.baseline"].BASIC_CLEAN_XPATH, fastxpath.CompiledXPath)
+    assert trafilatura.main_extractor.BODY_XPATH == body
+    assert all(a is b for a, b in zip(trafilatura.main_extractor.BODY_XPATH, body))
+    assert sys.modules["trafilatura.baseline"].BASIC_CLEAN_XPATH is basic
+
+
+def test_trafilatura_is_left_as_it_ships_after_cleaner_runs():
+    """Leave other libraries as you found them: after cleaner.clean() returns,
+    every trafilatura global cleaner swaps is the original object again."""
+    import importlib
+
+    import trafilatura
+
+    importlib.import_module("trafilatura.baseline")
+    before = {(name, g): getattr(module, g) for name, module in list(sys.modules.items())
+              if name.startswith("trafilatura") and module is not None
+              for g in fastxpath.HOT_EXPRESSIONS if hasattr(module, g)}
+    items = {key: list(value) for key, value in before.items() if isinstance(value, list)}
+    docs = list(clean([str(page) for page in REAL_PAGES[:2]], Options(workers=1, dedup=False)))
+    assert docs and all(doc.ok for doc in docs)
+    for (name, g), value in before.items():
+        assert getattr(sys.modules[name], g) is value, (name, g)
+        if isinstance(value, list):
+            assert all(a is b for a, b in zip(value, items[(name, g)])), (name, g)
+    assert not any(isinstance(x, fastxpath.CompiledXPath) for x in trafilatura.main_extractor.BODY_XPATH)
 
 
 def _same(xpath: etree.XPath, context) -> None:
