@@ -25,7 +25,7 @@ from .io.outputs import output_problem, resolve
 from .io.writers import STDOUT, JsonlWriter, TextDirWriter, write_json
 from .parallel import default_workers
 from .pipes import closed_pipe_reported, silence_closed_outputs
-from .terminal import Counter, input_counter, interrupts_ignored, stdin_hint
+from .terminal import Counter, input_counter, interrupts_ignored, reading_hint, stdin_hint
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2, 130, 141
 
@@ -415,6 +415,9 @@ def dedup_command(source, output, id_field, text_field, threshold, containment, 
                       ngram=ngram, drop_duplicates=drop_duplicates)
     if source == "-":
         stream = sys.stdin.buffer
+        hint = reading_hint("JSON Lines")
+        if hint and not quiet:
+            click.echo(hint, err=True)
     else:
         try:
             stream = open(source, "rb")
@@ -440,6 +443,8 @@ def dedup_command(source, output, id_field, text_field, threshold, containment, 
     except KeyboardInterrupt:
         if target:
             target.abort()
+        with interrupts_ignored():
+            click.echo("cleaner: interrupted" + (f"; {output} was not written" if target else ""), err=True)
         sys.exit(EXIT_INTERRUPTED)
     except NoValidRecords as exc:  # raised before any line is written
         if target:
@@ -560,6 +565,9 @@ def detect_command(inputs: tuple[str, ...], as_json: bool | None, max_bytes: int
     from .detect import detect_rows, write_table
 
     stdin = sys.stdin.buffer if sys.stdin is not None else None
+    hint = reading_hint("a document") if "-" in inputs else None
+    if hint:
+        click.echo(hint, err=True)
     rows = detect_rows(inputs, max_bytes, stdin=stdin)
     failed = False
     if as_json if as_json is not None else not sys.stdout.isatty():

@@ -18,11 +18,15 @@ def stdin_hint(inputs: tuple[str, ...], files_from: str | None) -> str | None:
     (it looks hung otherwise): what it reads there and how to end it. None
     when the run does not read a terminal."""
     if files_from == "-":
-        what = "input paths, one per line,"
-    elif "-" in inputs:
-        what = "a document"
-    else:
-        return None
+        return reading_hint("input paths, one per line,")
+    if "-" in inputs:
+        return reading_hint("a document")
+    return None
+
+
+def reading_hint(what: str) -> str | None:
+    """"cleaner: reading WHAT from standard input (the terminal); Ctrl-D
+    ends it", when standard input is a terminal; None otherwise."""
     try:
         if sys.stdin is None or not sys.stdin.isatty():
             return None

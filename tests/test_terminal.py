@@ -114,6 +114,18 @@ def test_ctrl_c_while_reading_stdin_is_one_quiet_summary(args: list[str]) -> Non
     assert_interrupted_quietly(code, stderr)
 
 
+def test_ctrl_c_in_dedup_says_interrupted_once(tmp_path: Path) -> None:
+    read, write = os.pipe()  # stays open: dedup waits on it, as on a terminal
+    os.write(write, (json.dumps({"id": "a", "text": "A quiet morning by the river."}) + "\n").encode())
+    try:
+        code, stderr = interrupted(["dedup", "-", "-o", str(tmp_path / "out.jsonl")], 1.5, stdin=read)
+    finally:
+        os.close(read)
+        os.close(write)
+    assert_interrupted_quietly(code, stderr)
+    assert not (tmp_path / "out.jsonl").exists()
+
+
 def test_a_background_job_ignores_ctrl_c_in_its_workers_too(tmp_path: Path) -> None:
     """A shell starts a background job with SIGINT ignored: the main process
     ignores it, and so must the workers, or one of them stops the run. Here
@@ -256,6 +268,17 @@ def test_reading_stdin_from_a_terminal_says_so_and_how_to_end_it(args: list[str]
     hint = stderr.splitlines()[0]
     assert "standard input" in hint and "Ctrl-D" in hint
     assert ("paths" in hint) == (args != ["-"])
+
+
+@pytest.mark.parametrize("command", ["dedup", "detect"])
+def test_dedup_and_detect_reading_a_terminal_say_so_too(command: str) -> None:
+    line = (json.dumps({"id": "a", "text": "A quiet morning by the river."}) if command == "dedup"
+            else "A quiet morning by the river, where the market opens early.")
+    code, stdout, stderr = on_a_terminal([command, "-"], line.encode() + b"\n\x04")
+    assert code == 0, stderr
+    assert stdout.strip()
+    hint = stderr.splitlines()[0]
+    assert "standard input" in hint and "Ctrl-D" in hint
 
 
 def test_stdin_from_a_pipe_needs_no_hint() -> None:
