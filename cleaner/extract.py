@@ -24,8 +24,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from . import blockfeatures, blockmodel, blocks, pageblocks
-from . import linerules
+from . import blockfeatures, blockmodel, blocks, fastxpath, linerules, pageblocks
 from .chrome import date_of_line
 from .lexicon import default_lexicon, normalise
 from .minhash import line_keys, tokens
@@ -151,11 +150,11 @@ def _parse_bytes(markup: str):
 
 @dataclass
 class PageRows:
-    """A page's blocks, the model's rows for them, and trafilatura's text."""
+    """A page's blocks, the model's rows for them, and how much of the page
+    trafilatura kept."""
 
     page: pageblocks.PageBlocks
     features: np.ndarray
-    trafilatura_text: str
     # The share of the page's visible characters in blocks trafilatura kept.
     trafilatura_share: float = 0.0
 
@@ -179,7 +178,7 @@ def page_rows(tree, title: str | None, url: str | None = None, favor_precision: 
     title_key = " ".join(_words(title or ""))
     chars = np.fromiter(map(len, page.texts), dtype=np.float64, count=len(page.texts))
     share = float(chars[kept >= 0.5].sum() / chars.sum()) if chars.sum() else 0.0
-    return PageRows(page, blockfeatures.features(page, kept, kept_comments, title_key), body, share)
+    return PageRows(page, blockfeatures.features(page, kept, kept_comments, title_key), share)
 
 
 def _trafilatura_texts(tree, url: str | None, fast: bool, favor_precision: bool,
@@ -187,8 +186,6 @@ def _trafilatura_texts(tree, url: str | None, fast: bool, favor_precision: bool,
     """trafilatura's main text and comments for the page, with its hottest
     XPath expressions evaluated by compiled Python for this call only (see
     fastxpath.py)."""
-    from . import fastxpath
-
     with fastxpath.installed():
         result = _trafilatura().bare_extraction(
             tree, options=extractor_options(url, fast, favor_precision, favor_recall))
@@ -215,7 +212,9 @@ class BlockVerdict:
     text: str
     probability: float
     kept: bool
-    why: str  # "model", "put back" (lead or caption), "related" (a box of links), "no words", "repeat"
+    # kept: "model", "run" (completes a run of siblings), "put back" (lead or
+    # caption); left out: "model", "related" (a box of links), "no words", "repeat"
+    why: str
 
 
 def main_lines(page: pageblocks.PageBlocks, probabilities: np.ndarray,
@@ -280,52 +279,54 @@ def inline_related(page: pageblocks.PageBlocks, chosen: np.ndarray) -> np.ndarra
         return np.zeros(0, dtype=np.int64)
     heading = _related_heading()
     texts = page.texts
-    visible = np.fromiter((len(t) - t.count(" ") for t in texts), dtype=np.float64, count=len(texts))
-    linked = page.link_chars >= 0.9 * np.maximum(visible, 1)
+    visible = np.maximum(np.fromiter((len(t) - t.count(" ") for t in texts), dtype=np.float64,
+                                     count=len(texts)), 1)
     kept = np.zeros(len(texts), dtype=bool)
     kept[chosen] = True
-    prose = kept & (page.words >= PROSE_WORDS) & (page.link_chars < 0.3 * np.maximum(visible, 1))
+    prose = kept & (page.words >= PROSE_WORDS) & (page.link_chars < 0.3 * visible)
+    headline_link = kept & (page.link_chars >= 0.9 * visible) & (page.words >= RELATED_MIN_WORDS)
+    headline_link[headline_link] = [not _FULL_STOP.search(texts[i]) for i in np.flatnonzero(headline_link)]
     found: list[int] = []
-    run: list[int] = []
-    for i in list(chosen) + [-1]:
-        if i >= 0 and linked[i] and page.words[i] >= RELATED_MIN_WORDS and not _FULL_STOP.search(texts[i]) \
-                and (not run or i == run[-1] + 1):
-            run.append(int(i))
+    start = 0
+    while start < len(texts):  # each run of consecutive headline links
+        if not headline_link[start]:
+            start += 1
             continue
-        if len(run) >= RELATED_MIN_LINKS and prose[:run[0]].any() and prose[run[-1] + 1:].any() \
-                and run[0] > 0 and heading(normalise(texts[run[0] - 1])):
-            found.extend(run)
-        run = [int(i)] if i >= 0 and linked[i] and page.words[i] >= RELATED_MIN_WORDS \
-            and not _FULL_STOP.search(texts[i]) else []
+        end = start
+        while end + 1 < len(texts) and headline_link[end + 1]:
+            end += 1
+        if end - start + 1 >= RELATED_MIN_LINKS and prose[:start].any() and prose[end + 1:].any() \
+                and start > 0 and heading(normalise(texts[start - 1])):
+            found.extend(range(start, end + 1))
+        start = end + 1
     return np.asarray(found, dtype=np.int64)
 
 
 def block_verdicts(page: pageblocks.PageBlocks, probabilities: np.ndarray,
                    alpha: float = blockmodel.ALPHA, title: str | None = None) -> list[BlockVerdict]:
     """Every block of the page in document order, kept or not and why (main_lines)."""
-    chosen = complete_runs(page, blockmodel.select(probabilities, page.words, alpha), probabilities)
+    selected = blockmodel.select(probabilities, page.words, alpha)
+    chosen = complete_runs(page, selected, probabilities)
     related = inline_related(page, chosen)
     chosen = np.setdiff1d(chosen, related)
-    put_back = np.setdiff1d(np.asarray(blocks.recover_parts(page, chosen, title), dtype=np.int64), chosen)
-    taken = np.zeros(len(page), dtype=bool)
-    taken[chosen] = True
-    taken[put_back] = True
-    boxed = np.zeros(len(page), dtype=bool)
-    boxed[related] = True
+    put_back = np.asarray(blocks.recover_parts(page, chosen, title), dtype=np.int64)
+    why = np.full(len(page), "", dtype=object)  # "": not taken
+    why[chosen] = "run"
+    why[np.setdiff1d(selected, related)] = "model"
+    why[np.setdiff1d(put_back, chosen)] = "put back"
+    why[related] = "related"
     verdicts, seen = [], set()
     for i, text in enumerate(page.texts):
         p = float(probabilities[i])
-        if boxed[i] and not taken[i]:
-            verdicts.append(BlockVerdict(text, p, False, "related"))
-        elif not taken[i]:
-            verdicts.append(BlockVerdict(text, p, False, "model"))
+        if why[i] in ("", "related"):
+            verdicts.append(BlockVerdict(text, p, False, why[i] or "model"))
         elif page.words[i] <= 0:
             verdicts.append(BlockVerdict(text, p, False, "no words"))
         elif text in seen:
             verdicts.append(BlockVerdict(text, p, False, "repeat"))
         else:
             seen.add(text)
-            verdicts.append(BlockVerdict(text, p, True, "put back" if i in put_back else "model"))
+            verdicts.append(BlockVerdict(text, p, True, why[i]))
     return verdicts
 
 
@@ -352,7 +353,8 @@ def extract_html(markup: str, favor_precision: bool = False,
     else:
         # Nothing is written in the page itself (a shell its scripts fill in
         # the browser): the description it gives of itself is its only text.
-        lines = [_clean_field(meta.description)] if _clean_field(meta.description) else []
+        description = _clean_field(meta.description)
+        lines = [description] if description else []
     total = sum(len(t) for t in page.texts)
     return Extracted(
         text="\n".join(lines),

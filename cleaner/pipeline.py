@@ -59,8 +59,8 @@ def decode_stage(doc: Document) -> Document:
 
 
 def extract_stage(doc: Document, options: Options) -> Document:
-    """HTML → main text and metadata (trafilatura), then cleaner's chrome rules
-    on the text; a text dump goes through the chrome rules alone."""
+    """HTML → main text (the block model) and metadata, then cleaner's chrome
+    rules on the text; a text dump goes through the chrome rules alone."""
     if extract.is_html(doc.text):
         doc.format = "html"
         page = extract.extract_html(doc.text, favor_precision=options.favor_precision,
@@ -85,10 +85,6 @@ def extract_stage(doc: Document, options: Options) -> Document:
     return doc
 
 
-_BLOCK_RULES = {"model": "block_model", "no words": "block_no_words", "repeat": "block_repeat",
-                "related": "block_related"}
-
-
 def _with_blocks(lines: list[dict], blocks: list[extract.BlockVerdict]) -> list[dict]:
     """The chrome rules' line decisions with the blocks the extraction left
     out in their places (line None): each kept block holds the next lines of
@@ -101,16 +97,24 @@ def _with_blocks(lines: list[dict], blocks: list[extract.BlockVerdict]) -> list[
             count = block.text.count("\n") + 1
             out.extend(lines[at:at + count])
             at += count
-            continue
-        evidence = {"model": f"p={block.probability:.2f}, the page keeps p ≥ {cut:.2f}",
-                    "no words": "no word in it (a separator)",
-                    "repeat": "repeats a kept block word for word",
-                    "related": f"p={block.probability:.2f}; one of consecutive headline links between "
-                               "paragraphs of the text"}[block.why]
-        out.append({"line": None, "text": block.text, "keep": False, "rule": _BLOCK_RULES[block.why],
-                    "evidence": evidence, "output": None})
+        else:
+            rule, evidence = _left_out(block, cut)
+            out.append({"line": None, "text": block.text, "keep": False, "rule": rule,
+                        "evidence": evidence, "output": None})
     out.extend(lines[at:])
     return out
+
+
+def _left_out(block: extract.BlockVerdict, cut: float) -> tuple[str, str]:
+    """The explain rule and evidence of a block the extraction left out."""
+    if block.why == "no words":
+        return "block_no_words", "no word in it (a separator)"
+    if block.why == "repeat":
+        return "block_repeat", "repeats a kept block word for word"
+    if block.why == "related":
+        return "block_related", (f"p={block.probability:.2f}; one of consecutive headline links between "
+                                 "paragraphs of the text")
+    return "block_model", f"p={block.probability:.2f}, the page keeps p ≥ {cut:.2f}"
 
 
 def language_batch(docs: list[Document]) -> list[Document]:
