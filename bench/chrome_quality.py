@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import argparse
 import glob
-import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,11 +23,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-
-def write_jsonl(path: str, rows) -> None:
-    with open(path, "w", encoding="utf-8") as out:
-        for doc_id, text in rows:
-            out.write(json.dumps({"id": doc_id, "text": text}, ensure_ascii=False) + "\n")
+from scoring import score_chrome, write_texts  # noqa: E402  (bench/, beside this script)
 
 
 def stem(path: str) -> str:
@@ -53,12 +47,6 @@ def cleaner_output(files):
 
     for doc in clean(files):
         yield doc.id, doc.text
-
-
-def score(scorer: str, gold: str, pred: str) -> dict:
-    out = subprocess.run([sys.executable, scorer, "--gold", gold, "--pred", pred, "--json"],
-                         capture_output=True, text=True, check=True)
-    return json.loads(out.stdout)
 
 
 def main() -> int:
@@ -89,9 +77,9 @@ def main() -> int:
             for system, produce in systems:
                 pred = os.path.join(tmp, f"{name}-{system}.jsonl".replace(" ", "_"))
                 started = time.perf_counter()
-                write_jsonl(pred, produce(files))
+                write_texts(pred, produce(files))
                 seconds = time.perf_counter() - started
-                s = score(scorer, gold, pred)
+                s = score_chrome(scorer, gold, pred)
                 print(f"{name:<16} {system:<12} {s['docs']:>5} {s['P']:6.3f} {s['R']:6.3f} {s['F1']:6.3f} {seconds:8.1f}")
     return 0
 

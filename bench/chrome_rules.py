@@ -24,9 +24,7 @@ Skips cleanly (exit 0) when the evaluation sets or the input are absent.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,26 +33,7 @@ from collections import defaultdict
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-def read_jsonl(path: str) -> list[dict]:
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
-def write_jsonl(path: str, rows: list[tuple[str, str]]) -> None:
-    with open(path, "w", encoding="utf-8") as out:
-        for doc_id, text in rows:
-            out.write(json.dumps({"id": doc_id, "text": text}, ensure_ascii=False) + "\n")
-
-
-def page_id(record_id: str) -> str:
-    return os.path.basename(str(record_id)).split(".")[0]
-
-
-def score(scorer: str, gold: str, pred: str) -> dict:
-    out = subprocess.run([sys.executable, scorer, "--gold", gold, "--pred", pred, "--json"],
-                         capture_output=True, text=True, check=True)
-    return json.loads(out.stdout)
-
+from scoring import page_id, read_jsonl, score_chrome, write_texts  # noqa: E402  (bench/)
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -91,13 +70,13 @@ def main() -> int:
         cleaned_rows.append((pid, clean_text(r["text"], html=True, title=title).text))
     seconds = time.perf_counter() - started
     if args.write:
-        write_jsonl(args.write, cleaned_rows)
+        write_texts(args.write, cleaned_rows)
 
     with tempfile.TemporaryDirectory() as tmp:
         without_path, with_path = os.path.join(tmp, "without.jsonl"), os.path.join(tmp, "with.jsonl")
-        write_jsonl(without_path, raw_rows)
-        write_jsonl(with_path, cleaned_rows)
-        without, with_rules = score(scorer, gold, without_path), score(scorer, gold, with_path)
+        write_texts(without_path, raw_rows)
+        write_texts(with_path, cleaned_rows)
+        without, with_rules = score_chrome(scorer, gold, without_path), score_chrome(scorer, gold, with_path)
 
     before = {r["id"]: r for r in without["per_doc"]}
     after = {r["id"]: r for r in with_rules["per_doc"]}

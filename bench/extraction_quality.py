@@ -43,7 +43,6 @@ from __future__ import annotations
 import argparse
 import glob
 import hashlib
-import json
 import os
 import subprocess
 import sys
@@ -52,22 +51,11 @@ import time
 from collections import Counter, defaultdict
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+from scoring import page_id, read_jsonl, score_chrome, write_jsonl  # noqa: E402  (bench/, beside this script)
+
 EMPTY_REASONS = ("empty_after_cleaning", "empty_input")
 GAP = 0.2
-
-
-def page_id(name: str) -> str:
-    """wNNNN from wNNNN.html.gz, wNNNN.html, wNNNN (as the scorer matches ids)."""
-    name = os.path.basename(str(name))
-    for suffix in (".gz", ".html", ".htm", ".txt"):
-        if name.endswith(suffix):
-            name = name[: -len(suffix)]
-    return name
-
-
-def read_jsonl(path: str) -> list[dict]:
-    with open(path, encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
 
 
 def cache_dir() -> str:
@@ -119,9 +107,7 @@ def run_cleaner(files: list[str], tmp: str) -> tuple[str, str, str]:
 
 def score(scorer: str, gold: str, pred: str) -> dict[str, dict]:
     """score_chrome's per-page rows, by page id."""
-    out = subprocess.run([sys.executable, scorer, "--gold", gold, "--pred", pred, "--json"],
-                         capture_output=True, text=True, check=True)
-    return {row["id"]: row for row in json.loads(out.stdout)["per_doc"]}
+    return {row["id"]: row for row in score_chrome(scorer, gold, pred)["per_doc"]}
 
 
 def summary(rows: list[dict]) -> dict:
@@ -129,12 +115,6 @@ def summary(rows: list[dict]) -> dict:
     return {"P": sum(r["P"] for r in rows) / n, "R": sum(r["R"] for r in rows) / n,
             "F1": sum(r["F1"] for r in rows) / n, "docs": len(rows),
             "missing": sum(bool(r["missing"]) for r in rows), "junk": sum(r.get("junk", 0) for r in rows)}
-
-
-def write_jsonl(path: str, records) -> None:
-    with open(path, "w", encoding="utf-8") as handle:
-        for record in records:
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
 def accounting(pred: str, errors: str | None, ids: list[str]) -> tuple[dict[str, str], list[str]]:
