@@ -126,15 +126,21 @@ typedef struct {
     Py_ssize_t chars, bold_chars, link_chars; /* stripped code points of the pieces added */
 } Buffer;
 
+/* Grow a heap array to at least `need` bytes, doubling from `initial`. */
+static void *reserve(void *data, Py_ssize_t *capacity, Py_ssize_t need, Py_ssize_t initial) {
+    if (need <= *capacity) return data;
+    Py_ssize_t grown = *capacity ? *capacity : initial;
+    while (grown < need) grown *= 2;
+    void *moved = PyMem_Realloc(data, (size_t)grown);
+    if (!moved) { PyErr_NoMemory(); return NULL; }
+    *capacity = grown;
+    return moved;
+}
+
 static int append(Buffer *b, const unsigned char *s, Py_ssize_t n) {
-    if (b->size + n > b->capacity) {
-        Py_ssize_t capacity = b->capacity ? b->capacity : 1024;
-        while (capacity < b->size + n) capacity *= 2;
-        unsigned char *data = PyMem_Realloc(b->data, (size_t)capacity);
-        if (!data) { PyErr_NoMemory(); return -1; }
-        b->data = data;
-        b->capacity = capacity;
-    }
+    unsigned char *data = reserve(b->data, &b->capacity, b->size + n, 1024);
+    if (!data) return -1;
+    b->data = data;
     memcpy(b->data + b->size, s, (size_t)n);
     b->size += n;
     return 0;
@@ -149,14 +155,9 @@ typedef struct {
 } Rows;
 
 static int push_row(Rows *r, const void *row, Py_ssize_t n) {
-    if (r->size + n > r->capacity) {
-        Py_ssize_t capacity = r->capacity ? r->capacity : 4096;
-        while (capacity < r->size + n) capacity *= 2;
-        char *data = PyMem_Realloc(r->data, (size_t)capacity);
-        if (!data) { PyErr_NoMemory(); return -1; }
-        r->data = data;
-        r->capacity = capacity;
-    }
+    char *data = reserve(r->data, &r->capacity, r->size + n, 4096);
+    if (!data) return -1;
+    r->data = data;
     memcpy(r->data + r->size, row, (size_t)n);
     r->size += n;
     return 0;
