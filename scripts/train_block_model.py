@@ -124,7 +124,7 @@ def rows_key() -> str:
     return digest.hexdigest()
 
 
-def load_set(shared: str, cache: str, workers: int) -> dict[str, dict]:
+def load_set(shared: str, cache: str, workers: int) -> tuple[dict[str, dict], list[dict]]:
     folder = os.path.join(shared, "eval", "wcxb-dev")
     manifest = [json.loads(line) for line in open(os.path.join(folder, "manifest.jsonl"), encoding="utf-8")]
 

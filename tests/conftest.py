@@ -16,6 +16,21 @@ DATA = Path(__file__).resolve().parent / "data"
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
 
+def kept(text: str, **kwargs) -> list[str]:
+    """The lines the chrome rules keep (as output)."""
+    from cleaner.chrome import clean_text
+
+    return [d.output for d in clean_text(text, **kwargs).decisions if d.keep]
+
+
+def removed(text: str, **kwargs) -> dict[str, str]:
+    """Removed lines (stripped) → rule."""
+    from cleaner.chrome import clean_text
+
+    return {d.text.strip(): d.rule for d in clean_text(text, **kwargs).decisions
+            if not d.keep and d.text.strip()}
+
+
 _SESSION_CACHE: list[str] = []  # the cache directory this session made, removed at its end
 
 

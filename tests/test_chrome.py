@@ -13,22 +13,12 @@ import pytest
 from cleaner.chrome import clean_text, fold_ascii
 from cleaner.lexicon import default_lexicon, load_lexicon
 
-from .conftest import DATA, GOLDEN, SAMPLES
+from .conftest import DATA, GOLDEN, SAMPLES, kept, removed
 
 PROSE = ("Sở Giao thông vận tải Hà Nội cho biết tuyến xe buýt mới dài 35 km, xuất phát từ bến xe "
          "Kim Mã, đi qua cầu Nhật Tân và dừng ở cả hai nhà ga hành khách của sân bay quốc tế.")
 PROSE_2 = ("Mỗi ngày tuyến có 120 chuyến, chạy từ 5 giờ sáng đến 23 giờ, giãn cách 15 phút vào giờ "
            "cao điểm, xe được trang bị wifi, cổng sạc điện thoại và chỗ để hành lý cho khách.")
-
-
-def kept(text: str, **kwargs) -> list[str]:
-    return [d.output for d in clean_text(text, **kwargs).decisions if d.keep]
-
-
-def removed(text: str, **kwargs) -> dict[str, str]:
-    """Removed lines (stripped) → rule."""
-    return {d.text.strip(): d.rule for d in clean_text(text, **kwargs).decisions
-            if not d.keep and d.text.strip()}
 
 
 @pytest.mark.parametrize("line", [

@@ -7,22 +7,14 @@ from __future__ import annotations
 
 from cleaner.chrome import clean_text
 
+from .conftest import kept, removed
+
 STORY = ("The city council voted on Tuesday to extend the night bus service to the airport, "
          "after a year in which passenger numbers on the route doubled and the old timetable "
          "left the last arrivals of the evening without a way home.")
 STORY_2 = ("The new timetable starts in March, with a bus every twenty minutes between midnight "
            "and five in the morning, and the council will review the cost of the service after "
            "its first six months of operation.")
-
-
-def kept(text: str, **kwargs) -> list[str]:
-    return [d.output for d in clean_text(text, **kwargs).decisions if d.keep]
-
-
-def rules(text: str, **kwargs) -> dict[str, str]:
-    """Removed lines (stripped) -> rule."""
-    return {d.text.strip(): d.rule for d in clean_text(text, **kwargs).decisions
-            if not d.keep and d.text.strip()}
 
 
 # --- tail blocks --------------------------------------------------------------
@@ -176,18 +168,18 @@ def test_a_sentence_with_a_separator_mark_is_not_a_breadcrumb() -> None:
                  "dpkg --get-selections | grep -v deinstall > packages.txt"]:
         assert kept(f"{STORY}\n{line}\n{STORY_2}", html=True) == [STORY, line, STORY_2], line
     for line in ["Home / News / Night buses", "Trang chủ > Thế giới", "News | Sport | Weather | Travel"]:
-        assert rules(f"{STORY}\n{line}\n{STORY_2}", html=True) == {line: "breadcrumb"}, line
+        assert removed(f"{STORY}\n{line}\n{STORY_2}", html=True) == {line: "breadcrumb"}, line
 
 
 def test_code_and_identifiers_are_not_glued_menus() -> None:
     for line in ["FetchFromCacheMiddleware", "onFilterTextChange={setFilterText}",
                  "function SearchBar({ filterText, inStockOnly }) {"]:
         assert kept(f"{STORY}\n{line}\n{STORY_2}", html=True) == [STORY, line, STORY_2], line
-    assert rules(f"{STORY}\nHomeNewsSportWeatherTravel\n{STORY_2}") == {"HomeNewsSportWeatherTravel": "menu"}
+    assert removed(f"{STORY}\nHomeNewsSportWeatherTravel\n{STORY_2}") == {"HomeNewsSportWeatherTravel": "menu"}
 
 
 def test_a_credit_line_is_a_footer_but_a_sentence_starting_alike_is_not() -> None:
-    assert rules(f"{STORY}\nPowered by WordPress\n{STORY_2}") == {"Powered by WordPress": "footer"}
+    assert removed(f"{STORY}\nPowered by WordPress\n{STORY_2}") == {"Powered by WordPress": "footer"}
     line = "Powered by a new battery, the bus runs for a whole night on one charge"
     assert kept(f"{STORY}\n{line}\n{STORY_2}", html=True) == [STORY, line, STORY_2]
 
@@ -223,7 +215,7 @@ MODERATION = [
 def test_comment_moderation_notices_go_in_many_languages() -> None:
     for notice in MODERATION:
         for html in (False, True):
-            assert rules(f"{STORY}\n{notice}\n{STORY_2}", html=html) == {notice: "notice"}, notice
+            assert removed(f"{STORY}\n{notice}\n{STORY_2}", html=html) == {notice: "notice"}, notice
 
 
 def test_comments_of_a_forum_thread_stay() -> None:

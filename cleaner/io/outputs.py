@@ -137,6 +137,12 @@ def open_output(path: str, binary: bool = False, encoding: str = "utf-8") -> "At
     return InPlaceFile(target, encoding=encoding, binary=binary)
 
 
+def _handle(fd: int, binary: bool, encoding: str) -> IO:
+    """A file object over `fd`: buffered bytes, or text with \\n line ends."""
+    return (os.fdopen(fd, "wb", buffering=FILE_BUFFER) if binary
+            else os.fdopen(fd, "w", encoding=encoding, newline="\n"))
+
+
 class _OutputFile:
     """What both kinds of output share: a write that fails gives the file up
     (a full disk gets its space back) and names it."""
@@ -202,8 +208,7 @@ class AtomicFile(_OutputFile):
             raise OSError(exc.errno, exc.strerror, self.name) from None
         if old is not None and stat.S_ISREG(old.st_mode):
             _keep_mode_and_owner(fd, old)
-        self.handle = (os.fdopen(fd, "wb", buffering=FILE_BUFFER) if binary
-                       else os.fdopen(fd, "w", encoding=encoding, newline="\n"))
+        self.handle = _handle(fd, binary, encoding)
 
     def commit(self) -> None:
         try:
@@ -235,8 +240,7 @@ class InPlaceFile(_OutputFile):
             fd = _open_in_place(target)
         except OSError as exc:
             raise OSError(exc.errno, exc.strerror, self.name) from None
-        self.handle = (os.fdopen(fd, "wb", buffering=FILE_BUFFER) if binary
-                       else os.fdopen(fd, "w", encoding=encoding, newline="\n"))
+        self.handle = _handle(fd, binary, encoding)
 
     def commit(self) -> None:
         try:
