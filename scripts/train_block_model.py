@@ -33,7 +33,6 @@ import os
 import pickle
 import re
 import sys
-import unicodedata
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from urllib.parse import urlparse
@@ -48,7 +47,6 @@ ITERATIONS = 200
 MAX_DEPTH = 6
 LEARNING_RATE = 0.1
 LABEL_CUT = 0.5
-_WORD = re.compile(r"\w+")
 
 
 def _gold_words(text: str) -> list[str]:
@@ -149,20 +147,15 @@ def load_set(shared: str, cache: str, workers: int) -> tuple[dict[str, dict], li
     return pages, manifest
 
 
-def _bag(text: str) -> Counter:
-    t = unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).casefold())
-    return Counter(_WORD.findall(t))
+def load_scorer(shared: str):
+    """../shared/eval/score_chrome.py as a module: the yardstick's own tokens
+    and per-page score, so the figures printed here are the scorer's."""
+    import importlib.util
 
-
-def page_f1(gold: Counter, text: str) -> float:
-    """score_chrome.py's per-page F1 (no either-text in this set)."""
-    out = _bag(text)
-    tp = sum((out & gold).values())
-    fp = sum((out - gold).values())
-    n_gold = sum(gold.values())
-    precision = (1.0 if n_gold == 0 else 0.0) if tp + fp == 0 else tp / (tp + fp)
-    recall = 1.0 if n_gold == 0 else tp / n_gold
-    return 0.0 if precision + recall == 0 else 2 * precision * recall / (precision + recall)
+    spec = importlib.util.spec_from_file_location("score_chrome", os.path.join(shared, "eval", "score_chrome.py"))
+    scorer = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(scorer)
+    return scorer
 
 
 def new_model(iterations: int = ITERATIONS, depth: int = MAX_DEPTH, rate: float = LEARNING_RATE,
@@ -245,6 +238,7 @@ def main() -> int:
     if args.save_probabilities:
         np.save(args.save_probabilities, probabilities)
     folder = os.path.join(args.shared, "eval", "wcxb-dev")
+    scorer = load_scorer(args.shared)
     texts = {}
     for n, page_id in enumerate(ids):
         page = pages[page_id]
@@ -252,8 +246,9 @@ def main() -> int:
                                               page["title"]))
     by_kind: dict[str, list[float]] = {}
     for m in manifest:
-        gold = _bag(open(os.path.join(folder, m["id"] + ".keep.txt"), encoding="utf-8").read())
-        by_kind.setdefault(m["page_type"], []).append(page_f1(gold, texts.get(m["id"], "")))
+        gold = scorer.tokens(open(os.path.join(folder, m["id"] + ".keep.txt"), encoding="utf-8").read())
+        f1 = scorer.score_doc(gold, Counter(), scorer.tokens(texts.get(m["id"], "")))["F1"]
+        by_kind.setdefault(m["page_type"], []).append(f1)
     every = [f for scores in by_kind.values() for f in scores]
     print(f"cross-validated by site ({args.folds} folds): F1={sum(every) / len(every):.4f} " +
           " ".join(f"{kind}={sum(s) / len(s):.3f}" for kind, s in sorted(by_kind.items())))
