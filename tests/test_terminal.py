@@ -38,8 +38,9 @@ def sentence(rng: random.Random, words: int = 14) -> str:
 
 @pytest.fixture(scope="module")
 def big_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """3,000 small pages, half HTML, half text dumps: a run over them lasts
-    well beyond the few seconds the tests interrupt it at."""
+    """3,000 small pages, half HTML, half text dumps, and last a FIFO no one
+    writes to: the run cannot end before the tests interrupt it, however fast
+    the machine (a worker waits on the FIFO, as on a slow network share)."""
     directory = tmp_path_factory.mktemp("big") / "docs"
     directory.mkdir()
     rng = random.Random(21)
@@ -52,6 +53,7 @@ def big_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
             (directory / f"page{i:05d}.html").write_text(page, encoding="utf-8")
         else:
             (directory / f"dump{i:05d}.txt").write_text("\n\n".join(paragraphs) + "\n", encoding="utf-8")
+    os.mkfifo(directory / "zz-never-written.txt")
     return directory
 
 
