@@ -35,6 +35,7 @@ sys.path.insert(0, ROOT)
 
 from scoring import page_id, read_jsonl, score_chrome, write_texts  # noqa: E402  (bench/)
 
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("raw", help="raw extraction output (JSONL)")
@@ -54,7 +55,7 @@ def main() -> int:
         print(f"skipped: no raw extraction output at {args.raw}")
         return 0
 
-    from cleaner.chrome import clean_text
+    from cleaner.chrome.filter import clean_text
 
     manifest: dict[str, dict] = {}
     manifest_path = os.path.join(gold, "manifest.jsonl")

@@ -46,7 +46,7 @@ def timed(command: list[str]) -> dict:
 def index_bytes_per_document(path: str) -> float:
     import numpy as np
 
-    from cleaner.dedup import CorpusIndex, fingerprints
+    from cleaner.dedup.index import CorpusIndex, fingerprints
 
     index = CorpusIndex()
     texts = [json.loads(line)["text"] for line in open(path, encoding="utf-8")]
@@ -60,7 +60,7 @@ def index_bytes_per_document(path: str) -> float:
 
 
 def kernel_built() -> bool:
-    from cleaner import minhash
+    from cleaner.dedup import minhash
 
     return minhash._kernel is not None
 

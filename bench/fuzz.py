@@ -33,10 +33,11 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st
 
 from cleaner import Document, Options  # noqa: E402
-from cleaner.pipeline import process_batch  # noqa: E402
+from cleaner.run.pipeline import process_batch  # noqa: E402
 
 WORDS = ("Hà Nội tin liên quan lượt xem bình luận đọc nhiều in trang chia sẻ cập nhật thứ hai "
          "the bridge reopened share print comments related most read copyright © 2024 "
@@ -125,8 +126,12 @@ def run_atheris(args) -> int:
 
     import atheris
 
+    import cleaner.chrome
+
     # cleaner and what it calls are imported already: instrument all of it
-    import cleaner.encoding, cleaner.extract, cleaner.chrome, cleaner.blocks  # noqa: E401,F401
+    import cleaner.encoding  # noqa: E401,F401
+    import cleaner.extract
+    import cleaner.extract.blocks
     atheris.instrument_all()
     run_batch = process_batch
     options = Options(dedup=False, site_learning=False)

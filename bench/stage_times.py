@@ -3,7 +3,7 @@
 
     python bench/stage_times.py [--shared PATH] [--every 2] [--first N] [--batch 16] [--no-reference]
 
-Runs cleaner's per-document stages (`cleaner.pipeline.process_batch` with
+Runs cleaner's per-document stages (`cleaner.run.pipeline.process_batch` with
 the default Options: everything on, one process) over the sample of
 bench/throughput.py's html-real bench (every other page of
 ../shared/eval/wcxb-dev in sorted order: 679 gzip files, as fetched), after
@@ -49,22 +49,22 @@ sys.path.insert(0, ROOT)
 STAGES = [
     ("read (file, gunzip)", ["cleaner.io.readers.load"]),
     ("decode", ["cleaner.encoding.decode"]),
-    ("parse", ["cleaner.extract.parse_html"]),
-    ("layout tables", ["cleaner.extract.unwrap_layout_tables"]),
-    ("page walk", ["cleaner.pageblocks.walk"]),
-    ("trafilatura", ["cleaner.extract._trafilatura_texts", "trafilatura.bare_extraction",
+    ("parse", ["cleaner.extract.html.parse_html"]),
+    ("layout tables", ["cleaner.extract.html.unwrap_layout_tables"]),
+    ("page walk", ["cleaner.extract.pageblocks.walk"]),
+    ("trafilatura", ["cleaner.extract.html._trafilatura_texts", "trafilatura.bare_extraction",
                      "trafilatura.extract"]),
-    ("block features", ["cleaner.blockfeatures.features", "cleaner.blockfeatures.shares_in"]),
-    ("block model", ["cleaner.blockmodel.Forest.raw_scores", "cleaner.blockmodel.Forest.probabilities",
-                     "cleaner.blockmodel.select"]),
-    ("lead/captions", ["cleaner.blocks.recover_parts"]),
-    ("metadata, title", ["cleaner.extract.page_metadata", "cleaner.extract._page_title"]),
-    ("date", ["cleaner.extract.page_date", "cleaner.extract.headline_date"]),
-    ("extraction, rest", ["cleaner.extract.extract_html"]),
-    ("chrome rules", ["cleaner.chrome.clean_text"]),
-    ("site keys", ["cleaner.sites.paragraph_keys"]),
+    ("block features", ["cleaner.extract.blockfeatures.features", "cleaner.extract.blockfeatures.shares_in"]),
+    ("block model", ["cleaner.extract.blockmodel.Forest.raw_scores", "cleaner.extract.blockmodel.Forest.probabilities",
+                     "cleaner.extract.blockmodel.select"]),
+    ("lead/captions", ["cleaner.extract.blocks.recover_parts"]),
+    ("metadata, title", ["cleaner.extract.html.page_metadata", "cleaner.extract.html._page_title"]),
+    ("date", ["cleaner.extract.html.page_date", "cleaner.extract.html.headline_date"]),
+    ("extraction, rest", ["cleaner.extract.html.extract_html"]),
+    ("chrome rules", ["cleaner.chrome.filter.clean_text"]),
+    ("site keys", ["cleaner.chrome.sites.paragraph_keys"]),
     ("language", ["cleaner.language.detect_batch"]),
-    ("fingerprint", ["cleaner.pipeline.fingerprint_batch"]),
+    ("fingerprint", ["cleaner.run.pipeline.fingerprint_batch"]),
 ]
 # Modules searched for other references to a wrapped function (`from x import f`).
 SCANNED = ("cleaner", "trafilatura")
@@ -134,7 +134,7 @@ def resolve(dotted: str):
 
 def install(timers: Timers) -> tuple[dict[str, list[str]], list[str]]:
     """Wrap every function of STAGES found; (label: names wrapped, names not found)."""
-    importlib.import_module("cleaner.pipeline")  # loads the stages' modules as a run does
+    importlib.import_module("cleaner.run.pipeline")  # loads the stages' modules as a run does
     found: dict[str, list[str]] = defaultdict(list)
     missing: list[str] = []
     replaced: dict[int, object] = {}
@@ -190,7 +190,7 @@ def main() -> int:
     pages = pages[: args.first] if args.first else pages
 
     from cleaner import Document, Options
-    from cleaner.pipeline import process_batch
+    from cleaner.run.pipeline import process_batch
 
     options = Options()
     before = None if args.no_reference else reference(args.shared, pages)
@@ -209,7 +209,7 @@ def main() -> int:
     after = None if args.no_reference else reference(args.shared, pages)
 
     n = len(pages)
-    print(f"{n} wcxb-dev pages (1 in {args.every} in sorted order), cleaner.pipeline.process_batch "
+    print(f"{n} wcxb-dev pages (1 in {args.every} in sorted order), cleaner.run.pipeline.process_batch "
           f"in batches of {args.batch}, one process, default Options; {args.warmup} warm-up pages not counted")
     print(f"load average (1 min) at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     print(f"outcome: {', '.join(f'{k} {v}' for k, v in fates.most_common())}")

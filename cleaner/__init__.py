@@ -20,7 +20,7 @@ def __getattr__(name: str):
     """The pipeline (numpy, lxml...) loads on first use, so that `cleaner --help`
     and other light commands start fast."""
     if name in ("CleanRun", "clean", "process_batch", "process_document"):
-        from . import pipeline
+        from .run import pipeline
 
         return getattr(pipeline, name)
     raise AttributeError(f"module 'cleaner' has no attribute {name!r}")

@@ -22,10 +22,10 @@ import click
 from . import __version__
 from .document import Options
 from .io.outputs import output_problem, resolve
+from .io.pipes import closed_pipe_reported, silence_closed_outputs
 from .io.writers import STDOUT, JsonlWriter, TextDirWriter, write_json
-from .parallel import default_workers
-from .pipes import closed_pipe_reported, silence_closed_outputs
-from .terminal import Counter, input_counter, interrupts_ignored, reading_hint, stdin_hint
+from .run.parallel import default_workers
+from .views.terminal import Counter, input_counter, interrupts_ignored, reading_hint, stdin_hint
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2, 130, 141
 
@@ -335,8 +335,8 @@ Examples:
 @click.option("--color/--no-color", default=None,
               help="Colour the view (default: only when stdout is a terminal).")
 def explain_command(file: str, corpus: tuple[str, ...], as_json: bool, color: bool | None) -> None:
-    from . import explain as view
-    from .pipeline import clean
+    from .run.pipeline import clean
+    from .views import explain as view
 
     if file == "-":
         raise click.UsageError("explain needs a FILE path (stdin is not supported)")
@@ -408,8 +408,8 @@ Examples:
 @click.option("-q", "--quiet", is_flag=True, envvar="CLEANER_QUIET", help="No summary on stderr.")
 def dedup_command(source, output, id_field, text_field, threshold, containment, keep, num_perm,
                   ngram, drop_duplicates, report_path, workers, quiet) -> None:
-    from .jsonl_dedup import DedupStats, NoValidRecords, dedup_lines
-    from .parallel import default_workers
+    from .run.jsonl_dedup import DedupStats, NoValidRecords, dedup_lines
+    from .run.parallel import default_workers
 
     options = Options(threshold=threshold, containment=containment, keep=keep, num_perm=num_perm,
                       ngram=ngram, drop_duplicates=drop_duplicates)
@@ -467,7 +467,7 @@ def dedup_command(source, output, id_field, text_field, threshold, containment, 
     if report_path:
         write_json(report_path, figures)
     if not quiet:
-        from .summary import print_dedup_summary
+        from .views.summary import print_dedup_summary
         print_dedup_summary(figures)
     for line in stats.invalid_records.warnings(text_field, id_field):  # named even with -q
         click.echo(line, err=True)
@@ -504,7 +504,7 @@ Examples:
               help="Field of the corpus holding texts (default: the report's, else text).")
 @click.option("--color/--no-color", default=None, help="Side by side in colour (default: on a terminal).")
 def dups_command(report, corpus, cluster_ids, limit, id_field, text_field, color) -> None:
-    from . import dups
+    from .views import dups
 
     try:
         figures = dups.read_report(report)
@@ -562,7 +562,7 @@ Examples:
 @click.option("--max-bytes", type=click.IntRange(1), default=Options.max_bytes, show_default=True,
               help="Files larger than this are reported as too_large.")
 def detect_command(inputs: tuple[str, ...], as_json: bool | None, max_bytes: int) -> None:
-    from .detect import detect_rows, write_table
+    from .views.detect import detect_rows, write_table
 
     stdin = sys.stdin.buffer if sys.stdin is not None else None
     hint = reading_hint("a document") if "-" in inputs else None
@@ -605,10 +605,10 @@ def _run(sources, options: Options, output: str, output_format: str, out_dir: st
          errors_path: str | None, report_path: str | None, quiet: bool, show_progress: bool,
          journal: str | None = None, resume: bool = False,
          count: Counter | None = None) -> int:
-    from .failures import FailedInputs
-    from .journal import ResumeError
-    from .pipeline import clean
-    from .summary import Progress, print_summary
+    from .run.failures import FailedInputs
+    from .run.journal import ResumeError
+    from .run.pipeline import clean
+    from .views.summary import Progress, print_summary
 
     signal.signal(signal.SIGTERM, _raise_interrupt)
     stdin = sys.stdin.buffer if sys.stdin is not None else None

@@ -33,7 +33,7 @@ from functools import cached_property, lru_cache
 import numpy as np
 
 try:
-    from . import _langid as _kernel
+    from ._native import _langid as _kernel
 except ImportError:  # built without a C compiler
     _kernel = None
 

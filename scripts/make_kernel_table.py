@@ -9,7 +9,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from cleaner import minhash  # noqa: E402
+from cleaner.dedup import minhash  # noqa: E402
 
 path = minhash.kernel_table_path()
 minhash.build_kernel_table().astype("<u4").tofile(path)

@@ -50,7 +50,7 @@ LABEL_CUT = 0.5
 
 
 def _gold_words(text: str) -> list[str]:
-    from cleaner.minhash import tokens
+    from cleaner.dedup.minhash import tokens
 
     return tokens(text)
 
@@ -76,7 +76,8 @@ def labels_for(keys: list[str], gold: str) -> np.ndarray:
 
 def page_data(job: tuple[str, str, str]) -> tuple[str, dict | None]:
     """One page's rows, block words and texts, and labels."""
-    from cleaner import encoding, extract
+    from cleaner import encoding
+    from cleaner.extract import html as extract
 
     page_id, html_path, gold_path = job
     raw = open(html_path, "rb").read()
@@ -109,7 +110,7 @@ def rows_key() -> str:
     import hashlib
     from importlib.metadata import version
 
-    from cleaner.blockfeatures import FEATURE_NAMES
+    from cleaner.extract.blockfeatures import FEATURE_NAMES
 
     digest = hashlib.sha256(repr((FEATURE_NAMES, version("trafilatura"))).encode())
     for name in ROWS_CODE:
@@ -205,9 +206,9 @@ def main() -> int:
 
     from sklearn.model_selection import GroupKFold
 
-    from cleaner import blockmodel
-    from cleaner.extract import main_lines
-    from cleaner.blockfeatures import FEATURE_NAMES
+    from cleaner.extract import blockmodel
+    from cleaner.extract.blockfeatures import FEATURE_NAMES
+    from cleaner.extract.html import main_lines
 
     pages, manifest = load_set(args.shared, args.cache, args.workers)
     args.alpha = blockmodel.ALPHA if args.alpha is None else args.alpha

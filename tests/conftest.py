@@ -18,14 +18,14 @@ GOLDEN = Path(__file__).resolve().parent / "golden"
 
 def kept(text: str, **kwargs) -> list[str]:
     """The lines the chrome rules keep (as output)."""
-    from cleaner.chrome import clean_text
+    from cleaner.chrome.filter import clean_text
 
     return [d.output for d in clean_text(text, **kwargs).decisions if d.keep]
 
 
 def removed(text: str, **kwargs) -> dict[str, str]:
     """Removed lines (stripped) → rule."""
-    from cleaner.chrome import clean_text
+    from cleaner.chrome.filter import clean_text
 
     return {d.text.strip(): d.rule for d in clean_text(text, **kwargs).decisions
             if not d.keep and d.text.strip()}

@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cleaner.bandstore import BandStore, Chunked
+from cleaner.dedup.bandstore import BandStore, Chunked
 
 
 @settings(max_examples=60, deadline=None)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from cleaner.chrome import clean_text, fold_ascii
-from cleaner.lexicon import default_lexicon, load_lexicon
+from cleaner.chrome.filter import clean_text, fold_ascii
+from cleaner.chrome.lexicon import default_lexicon, load_lexicon
 
 from .conftest import DATA, GOLDEN, SAMPLES, kept, removed
 
@@ -313,7 +313,8 @@ def test_no_catastrophic_backtracking(line: str) -> None:
         signal.signal(signal.SIGALRM, previous)
 
 
-from hypothesis import given, settings, strategies as st  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st
 
 
 @settings(max_examples=300, deadline=None, derandomize=True)
@@ -328,7 +329,7 @@ def test_lines_of_dates_numbers_and_labels_never_hang_or_crash(text: str) -> Non
                                   st.characters(blacklist_categories=("Cs",))), max_size=60))
 def test_cut_count_is_the_plain_count_of_lower_upper_pairs(text) -> None:
     """The kernel's count and the Python walk (without the kernel) alike."""
-    from cleaner import linerules
+    from cleaner.chrome import linerules
 
     plain = sum(a.islower() and b.isupper() for a, b in zip(text, text[1:]))
     assert linerules._cut_count(text) == plain
@@ -349,8 +350,8 @@ _SUFFIX_PIECES = ["in trang", "In Bài Viết", "print this article", "PRINT", "
 def test_title_suffix_prefilter_finds_what_the_full_pattern_finds(text):
     """The cheap test on the last characters never hides a suffix the full
     pattern would find in the window, and the match is the same one."""
-    from cleaner.lexicon import default_lexicon
-    from cleaner.linerules import TITLE_SUFFIX_WINDOW, patterns, title_suffix
+    from cleaner.chrome.lexicon import default_lexicon
+    from cleaner.chrome.linerules import TITLE_SUFFIX_WINDOW, patterns, title_suffix
 
     pats = patterns(default_lexicon())
     for candidate in (text, "Một tiêu đề dài " * 12 + text):

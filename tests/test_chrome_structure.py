@@ -5,7 +5,7 @@ general pages, and the news structure the rule is for, which must still go."""
 
 from __future__ import annotations
 
-from cleaner.chrome import clean_text
+from cleaner.chrome.filter import clean_text
 
 from .conftest import kept, removed
 

@@ -271,7 +271,7 @@ def test_detect_table_and_missing_file(tmp_path: Path) -> None:
 def test_help_does_not_load_the_pipeline() -> None:
     """`cleaner --help` must start fast: numpy, lxml and trafilatura load on first use."""
     code = ("import sys, cleaner.cli; "
-            "print(sorted(m for m in ('numpy', 'lxml', 'trafilatura', 'chardet', 'cleaner.pipeline') "
+            "print(sorted(m for m in ('numpy', 'lxml', 'trafilatura', 'chardet', 'cleaner.run.pipeline') "
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr

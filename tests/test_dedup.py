@@ -1,4 +1,4 @@
-"""Tests for cleaner.minhash and cleaner.dedup: tokens, shingle hashes, MinHash
+"""Tests for cleaner.dedup.minhash and cleaner.dedup: tokens, shingle hashes, MinHash
 signatures (datasketch-compatible), the corpus index and its groups."""
 
 from __future__ import annotations
@@ -12,9 +12,21 @@ from datasketch import MinHash
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cleaner import minhash
-from cleaner.dedup import (CorpusIndex, band_hashes, components, groups_of, date_number, estimated_jaccard,
-                           fingerprints, lsh_bands, shingles, signature, to_datasketch, tokens)
+from cleaner.dedup import minhash
+from cleaner.dedup.index import (
+    CorpusIndex,
+    band_hashes,
+    components,
+    date_number,
+    estimated_jaccard,
+    fingerprints,
+    groups_of,
+    lsh_bands,
+    shingles,
+    signature,
+    to_datasketch,
+    tokens,
+)
 
 # ~150 words of news text, and a near-duplicate: 3 words changed, a source line appended.
 ARTICLE = (
@@ -141,7 +153,7 @@ def test_estimated_jaccard():
 def test_lsh_bands_favour_recall_below_the_threshold():
     bands, rows = lsh_bands(0.45, 128)
     assert bands * rows <= 128
-    from cleaner.dedup import collision_probability
+    from cleaner.dedup.index import collision_probability
     assert collision_probability(0.40, bands, rows) >= 0.9
     assert collision_probability(0.1, bands, rows) < 0.5
     sigs, _ = fingerprints([ARTICLE, ARTICLE], 128, 3, 1)
@@ -263,8 +275,8 @@ def test_components_long_chain_and_random_graphs_match_a_plain_union_find():
 # merged into the parts every few codes, or once; long runs put in row order a few rows at a time, or at once
 @pytest.mark.parametrize("buffer, reorder", [(1, 1), (5, 7), (1 << 16, 1 << 16)])
 def test_candidates_are_the_bucket_neighbour_pairs_of_every_band(buffer, reorder, monkeypatch):
-    from cleaner import candidates
-    from cleaner.candidates import BUCKET_NEIGHBOURS, _PairSet, candidate_pairs
+    from cleaner.dedup import candidates
+    from cleaner.dedup.candidates import BUCKET_NEIGHBOURS, _PairSet, candidate_pairs
 
     monkeypatch.setattr(_PairSet, "BUFFER", buffer)
     monkeypatch.setattr(candidates, "REORDER_ROWS", reorder)
@@ -307,7 +319,7 @@ def test_an_index_updated_in_place_groups_on_the_new_signatures():
 
 
 def test_adjacency_tables_match_a_plain_sort_for_any_chunk_size():
-    from cleaner.groups import _Adjacency
+    from cleaner.dedup.groups import _Adjacency
 
     rng = np.random.default_rng(11)
     for _ in range(40):
@@ -336,7 +348,7 @@ def test_adjacency_tables_match_a_plain_sort_for_any_chunk_size():
 def test_roots_asked_in_ascending_order_are_the_roots(root_of, asked):
     """The cursor the passes over the journal use answers as `root` does,
     for any ascending questions (repeats, keys in no group, past the end)."""
-    from cleaner.groups import Grouping
+    from cleaner.dedup.groups import Grouping
 
     keys = sorted(root_of)
     grouping = Grouping(keys=np.array(keys, dtype=np.int64),

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import html as lxml_html
 
-from cleaner.extract import extract_html, is_html, parse_html, unwrap_layout_tables
+from cleaner.extract.html import extract_html, is_html, parse_html, unwrap_layout_tables
 
 BODY = [
     "Sở Giao thông vận tải Hà Nội cho biết tuyến xe buýt mới dài 35 km, xuất phát từ bến xe Kim Mã, "
@@ -44,7 +44,7 @@ def test_headline_goes_to_title_and_lead_and_caption_come_back() -> None:
                f"<p class='sapo'><strong>{LEAD}</strong></p><div class='body'>"
                f"<p>{BODY[0]}</p><figure><img src='a.jpg'><figcaption>{CAPTION}</figcaption></figure>"
                f"<p>{BODY[1]}</p><p>{BODY[2]}</p></div></article>")
-    from cleaner.chrome import clean_text
+    from cleaner.chrome.filter import clean_text
 
     result = extract_html(page(article))
     lines = clean_text(result.text, html=True, title=result.title).text.split("\n\n")
@@ -71,7 +71,7 @@ def test_a_page_laid_out_in_one_table_yields_the_article_without_its_chrome() ->
                f"<div><b>{LEAD}</b></div>" + "".join(f"<div>{p}</div>" for p in BODY) +
                "<div><b>Ý kiến bạn đọc</b></div><div><b>Ngô Ngọc Bình</b> - hôm qua<br>Bài viết rất hay.</div>"
                "</td></tr></table>")
-    from cleaner.chrome import clean_text
+    from cleaner.chrome.filter import clean_text
 
     result = extract_html(page(article))
     assert result.whole_page  # trafilatura's fast mode keeps the menu column here
@@ -91,7 +91,7 @@ def test_a_page_without_an_article_gives_empty_text() -> None:
 
 
 def _title_of(head_title: str, body: str) -> str | None:
-    from cleaner.extract import _page_title
+    from cleaner.extract.html import _page_title
 
     return _page_title(lxml_html.fromstring(f"<html><head><title>{head_title}</title></head><body>{body}</body></html>"))
 
@@ -112,7 +112,7 @@ def test_the_date_is_the_markups_statement_or_the_one_under_the_headline() -> No
     """page_date reads the URL, meta elements and JSON-LD (not the text,
     where comments and related stories have dates of their own); a date
     printed under the headline comes first."""
-    from cleaner.extract import page_date
+    from cleaner.extract.html import page_date
 
     article = "<article>" + "".join(f"<p>{p}</p>" for p in BODY) + "</article>"
     assert page_date(lxml_html.fromstring(page(article, METADATA_HEAD)), None) == "2017-02-01"
@@ -148,7 +148,7 @@ def test_metadata_is_what_trafilatura_finds_without_the_unused_part() -> None:
     from trafilatura.utils import load_html
 
     from cleaner.encoding import decode
-    from cleaner.extract import page_metadata
+    from cleaner.extract.html import page_metadata
 
     samples = Path(__file__).resolve().parent.parent / "samples"
     pages = [decode(p.read_bytes()).text for p in sorted(samples.glob("*.html"))]
@@ -217,7 +217,7 @@ def test_parse_html_matches_trafilaturas_loader():
     from trafilatura.utils import load_html
 
     from cleaner.encoding import decode
-    from cleaner.extract import parse_html
+    from cleaner.extract.html import parse_html
 
     samples = sorted(glob.glob(os.path.join(os.path.dirname(__file__), "..", "samples", "*.html")))
     cases = PARSE_CASES + [decode(open(path, "rb").read()).text for path in samples]
@@ -236,7 +236,7 @@ def test_extractor_options_are_those_bare_extraction_builds():
     comments apart from its body (forum answers are content, news comments not)."""
     from trafilatura.settings import Extractor
 
-    from cleaner.extract import extractor_options
+    from cleaner.extract.html import extractor_options
 
     for url in (None, "https://báo.vn/tin-tức/1.html"):
         for fast, precision, recall in ((True, False, False), (False, False, False), (True, True, False),
@@ -267,8 +267,8 @@ def test_a_box_of_headline_links_between_paragraphs_is_found() -> None:
     between paragraphs of the text) is left out even where the model keeps
     it; a page made of such links, or links between paragraphs without such
     a heading, keep them."""
-    from cleaner.extract import block_verdicts, inline_related
-    from cleaner.pageblocks import walk
+    from cleaner.extract.html import block_verdicts, inline_related
+    from cleaner.extract.pageblocks import walk
 
     related = ["Giá vàng hôm nay tăng mạnh ở cả hai chiều mua bán",
                "Bão số 3 đổ bộ vào các tỉnh miền Trung chiều nay?",

@@ -9,8 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from cleaner import Options, clean, fastxpath
-from cleaner.extract import parse_html
+from cleaner import Options, clean
+from cleaner.extract import fastxpath
+from cleaner.extract.html import parse_html
 from tests.conftest import DATA, SAMPLES
 
 

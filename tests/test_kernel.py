@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cleaner import minhash
+from cleaner.dedup import minhash
 
 kernel = pytest.mark.skipif(minhash._kernel is None, reason="compiled kernel not built")
 SAMPLES = os.path.join(os.path.dirname(__file__), "..", "samples")
@@ -80,7 +80,7 @@ def test_casefold_not_lower_for_final_sigma():
 # ---- JSON Lines read in place ----------------------------------------------
 
 from cleaner.document import Options  # noqa: E402
-from cleaner.jsonl_dedup import read_batch  # noqa: E402
+from cleaner.run.jsonl_dedup import read_batch  # noqa: E402
 
 json_scalars = (st.none() | st.booleans() | st.integers(-10**20, 10**20)
                 | st.floats(allow_nan=True, allow_infinity=True) | st.text(alphabet=ALPHABET, max_size=30))
@@ -156,7 +156,7 @@ def test_json_lines_edge_cases_equal_python_json():
 # --- the chrome rules' line features (line_keys) --------------------------
 
 def python_line_features(line: str):
-    from cleaner.lines import line_features
+    from cleaner.chrome.lines import line_features
     return line_features(line)
 
 
@@ -205,8 +205,8 @@ def test_line_keys_collapse_exactly_python_whitespace():
 
 def test_chrome_rules_are_the_same_without_the_kernel(monkeypatch):
     """Every decision on the samples is the same when Python reads the lines."""
-    from cleaner import chrome
-    from cleaner import lines as lines_module
+    from cleaner.chrome import filter as chrome
+    from cleaner.chrome import lines as lines_module
     texts = [open(os.path.join(SAMPLES, name), "rb").read().decode("utf-8", "replace")
              for name in sorted(os.listdir(SAMPLES))]
     with_kernel = [chrome.clean_text(t) for t in texts]
@@ -220,7 +220,7 @@ def test_chrome_rules_are_the_same_without_the_kernel(monkeypatch):
 def test_sentence_ends_read_from_the_end_equal_the_patterns(line):
     """The end-of-line tests read two characters, not the whole line, and
     agree with the patterns on any line (lines hold no newline)."""
-    from cleaner import lines
+    from cleaner.chrome import lines
     assert lines.ends_with_full_stop(line) == bool(lines.FULL_STOP.search(line))
     assert lines.ends_like_sentence(line) == bool(lines.SENTENCE_END.search(line))
 

@@ -183,7 +183,7 @@ def test_dups_unknown_cluster_is_an_error(tmp_path: Path) -> None:
 def test_dups_corpus_lines_that_are_not_objects_are_skipped() -> None:
     import io
 
-    from cleaner.dups import load_texts
+    from cleaner.views.dups import load_texts
 
     corpus = io.StringIO('[1, 2]\n"text"\n{"id": "a", "text": "kept"}\n')
     assert load_texts(corpus, {"a"}) == {"a": "kept"}
@@ -240,7 +240,7 @@ def detect_table(paths: list[Path], width: int) -> str:
 
     from rich.console import Console
 
-    from cleaner.detect import detect_rows, write_table
+    from cleaner.views.detect import detect_rows, write_table
 
     out = io.StringIO()
     write_table(list(detect_rows([str(p) for p in paths], 1 << 20)), Console(file=out, width=width))

@@ -209,7 +209,7 @@ def test_a_full_disk_at_commit_names_the_file(tmp_path: Path, monkeypatch) -> No
 
 def test_a_full_disk_under_the_journal_names_it(tmp_path: Path) -> None:
     from cleaner.document import Options
-    from cleaner.journal import Journal
+    from cleaner.run.journal import Journal
 
     path = tmp_path / ".out.jsonl.cleaner-journal"
     with Journal(Options(), str(path)) as journal:
@@ -225,7 +225,7 @@ def test_a_full_disk_under_the_index_names_the_temporary_directory(tmp_path: Pat
     def no_space(*args):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr("cleaner.bandstore._write_all", no_space)
+    monkeypatch.setattr("cleaner.dedup.bandstore._write_all", no_space)
     monkeypatch.setenv("CLEANER_WORKERS", "1")
     result = CliRunner().invoke(main, ["clean", str(SAMPLES), "-o", str(tmp_path / "out.jsonl"), "-q"])
     assert result.exit_code == 2

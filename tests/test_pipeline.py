@@ -8,7 +8,8 @@ import gzip
 import json
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cleaner import Document, Options, clean, process_document
 from cleaner.document import RECORD_FIELDS
@@ -123,7 +124,7 @@ def test_bad_inputs_get_reasons_and_the_run_goes_on(tmp_path: Path) -> None:
 
 
 def test_a_stage_crash_becomes_a_failed_document(monkeypatch) -> None:
-    import cleaner.pipeline as pipeline
+    import cleaner.run.pipeline as pipeline
 
     def boom(doc, options):
         raise RuntimeError("extractor exploded")
@@ -193,7 +194,7 @@ def test_output_is_the_same_whatever_the_batches(monkeypatch) -> None:
     run: records must not depend on which documents share a batch."""
     import random
 
-    from cleaner.parallel import BatchSizer
+    from cleaner.run.parallel import BatchSizer
 
     inputs = [SAMPLES] + [SAMPLES / name for name in ("bridge-1-valley-courier.html", "000_b2d4cadf0807df7d.txt")]
     expected = [json.dumps(d.record(), ensure_ascii=False, sort_keys=True)
@@ -207,7 +208,7 @@ def test_output_is_the_same_whatever_the_batches(monkeypatch) -> None:
 
 
 def test_batches_are_sized_by_what_documents_cost() -> None:
-    from cleaner.parallel import BATCH_SECONDS, FIRST_BATCH, BatchSizer
+    from cleaner.run.parallel import BATCH_SECONDS, FIRST_BATCH, BatchSizer
 
     pages = BatchSizer(64)
     assert pages.next_size() == FIRST_BATCH  # nothing measured yet
@@ -237,11 +238,11 @@ def test_a_spooled_batch_holds_what_pass_a_reads_of_its_documents(tmp_path: Path
     journal lines, index rows and site keys must be exactly the documents'."""
     import numpy as np
 
-    from cleaner.batches import spooled_batch
-    from cleaner.dedup import date_number
-    from cleaner.journal import spool_line
-    from cleaner.pipeline import process_batch
-    from cleaner.sites import site_of
+    from cleaner.chrome.sites import site_of
+    from cleaner.dedup.index import date_number
+    from cleaner.run.batches import spooled_batch
+    from cleaner.run.journal import spool_line
+    from cleaner.run.pipeline import process_batch
 
     (tmp_path / "empty.txt").write_bytes(b"")
     inputs = sorted(SAMPLES.iterdir()) + [tmp_path / "empty.txt", tmp_path / "missing.txt"]
@@ -277,7 +278,7 @@ def test_duplicate_fields_spliced_into_a_record_are_what_the_writer_writes(doc_i
     None where the writer would escape it whole (lone surrogates)."""
     from cleaner.document import DUPLICATE_FIELDS
     from cleaner.io.writers import dumps
-    from cleaner.pipeline import _with_duplicate_fields
+    from cleaner.run.pipeline import _with_duplicate_fields
 
     record = {"id": doc_id, "title": "Tin", "text": text, "repairs": [],
               **dict.fromkeys(DUPLICATE_FIELDS), "chars_out": len(text)}

@@ -14,11 +14,12 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from lxml import etree, html as lxml_html
+from lxml import etree
+from lxml import html as lxml_html
 
-from cleaner import blockmodel, blocks, pageblocks
 from cleaner.encoding import decode
-from cleaner.extract import parse_html, unwrap_layout_tables
+from cleaner.extract import blockmodel, blocks, pageblocks
+from cleaner.extract.html import parse_html, unwrap_layout_tables
 
 walk_kernel = pytest.mark.skipif(pageblocks._kernel() is None, reason="compiled walk not built")
 shown_kernel = pytest.mark.skipif(blocks._kernel() is None, reason="compiled shown_texts not built")
@@ -160,7 +161,7 @@ def test_compiled_forest_equals_numpy(rows: int, seed: int) -> None:
 
 @forest_kernel
 def test_compiled_forest_equals_numpy_on_real_pages() -> None:
-    from cleaner.extract import _page_title, page_rows
+    from cleaner.extract.html import _page_title, page_rows
 
     forest = blockmodel.default_forest()
     for path in PAGES:

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleaner import Options, clean
-from cleaner.sites import SiteStats, line_key, paragraph_keys, site_of
+from cleaner.chrome.sites import SiteStats, line_key, paragraph_keys, site_of
 
 STORIES = [
     "Die Stadtverwaltung hat am Montag einen neuen Radweg entlang des Flusses eröffnet, der den "
@@ -115,10 +115,11 @@ def test_documents_that_lose_boilerplate_are_grouped_on_their_new_text(tmp_path:
 
 @pytest.mark.parametrize("chunk", [1, 2, 65536])
 def test_site_key_spool_counts_as_adding_documents_directly(chunk: int, monkeypatch) -> None:
-    from cleaner import sites
-    from cleaner.groups import Grouping
-    from cleaner.sites import SiteKeySpool
     import numpy as np
+
+    from cleaner.chrome import sites
+    from cleaner.chrome.sites import SiteKeySpool
+    from cleaner.dedup.groups import Grouping
 
     monkeypatch.setattr(sites, "SPOOL_CHUNK", chunk)  # the passes read the spool a chunk at a time
 
@@ -168,7 +169,7 @@ def test_the_site_of_a_file_is_its_directory(source):
     directory, as os.path computes it."""
     import os
 
-    from cleaner.sites import site_of
+    from cleaner.chrome.sites import site_of
 
     parent = os.path.dirname(source)
     expected = os.path.dirname(os.path.abspath(os.path.join("" if os.path.isabs(parent) else os.getcwd(),
@@ -187,7 +188,7 @@ def test_site_key_spool_reads_back_what_it_was_given(docs, buffer, batch, chunk)
     from array import array
     from unittest import mock
 
-    from cleaner import sites
+    from cleaner.chrome import sites
 
     with mock.patch.object(sites, "SPOOL_BUFFER", buffer), mock.patch.object(sites, "SPOOL_CHUNK", chunk):
         spool = sites.SiteKeySpool()
@@ -209,8 +210,8 @@ def test_site_key_spool_reads_back_what_it_was_given(docs, buffer, batch, chunk)
 def test_a_document_holds_boilerplate_only_when_its_own_site_has_it() -> None:
     """changed() looks keys up mixed with their site's bits, where two sites'
     keys may meet: a hit is checked against the document's own site."""
-    from cleaner.groups import Grouping
-    from cleaner.sites import SiteKeySpool, _site_mix
+    from cleaner.chrome.sites import SiteKeySpool, _site_mix
+    from cleaner.dedup.groups import Grouping
 
     spool = SiteKeySpool()
     menu = line_key("Weitere Artikel")

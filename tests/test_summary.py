@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import io
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 from rich.console import Console
 
-from cleaner.stats import RunStats
-from cleaner.summary import plain_table, print_summary, rich_table
+from cleaner.run.stats import RunStats
+from cleaner.views.summary import plain_table, print_summary, rich_table
 
 
 def rich_text(title: str, rows: list[tuple[str, str, bool]], width: int) -> str:

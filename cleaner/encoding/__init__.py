@@ -55,14 +55,14 @@ from .labels import (
 )
 from .labels import strict_decode as _strict
 from .plausibility import implausible_marks
-from .vietnamese import (  # noqa: F401  (re-exported: tests and tools read them here)
+from .vietnamese import (
+    _VIETNAMESE_ONLY,
     TONE_MARKS,
     VIETNAMESE_DECISIVE_WORDS,
     VIETNAMESE_MARGIN,
     VIETNAMESE_MIN_SHARE,
     VIETNAMESE_MIN_TEXT_SHARE,
     VIETNAMESE_SAMPLE,
-    _VIETNAMESE_ONLY,
     _best_vietnamese,
     _decisive_vietnamese,
     _is_syllable,

@@ -20,8 +20,7 @@ from typing import IO, Any
 import orjson
 
 from ..document import Document
-from .outputs import AtomicFile, InPlaceFile, open_output, truncate_bytes
-from .outputs import FILE_BUFFER, STDOUT  # noqa: F401 (imported from here by the journal and the CLI)
+from .outputs import FILE_BUFFER, STDOUT, AtomicFile, InPlaceFile, open_output, truncate_bytes  # noqa: F401 (imported from here by the journal and the CLI)
 
 # Names Windows reserves whatever the extension: never produce them.
 RESERVED_NAMES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
@@ -35,7 +34,7 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
 _CONSTANTS = {None: b"null", True: b"true", False: b"false"}
 _KEYS: dict[str, bytes] = {}  # '"name": ' of the field names met, made once (up to 256)
 try:  # the compiled kernel's respacing of orjson's compact JSON (cleaner/_fingerprint.c)
-    from .._fingerprint import spaced_json_line as _spaced_json_line
+    from .._native._fingerprint import spaced_json_line as _spaced_json_line
 except ImportError:  # built without a C compiler: field by field, as below
     _spaced_json_line = None
 _SCALARS = frozenset({str, int, bool, type(None)})

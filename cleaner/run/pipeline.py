@@ -20,14 +20,24 @@ from typing import BinaryIO
 
 import numpy as np
 
-from . import chrome, encoding, extract, language
+from .. import encoding, language
+from ..chrome import filter as chrome
+from ..chrome.sites import SiteKeySpool, SiteStats, paragraph_keys, site_of
+from ..dedup.index import CorpusIndex, Grouping, StreamIndex, fingerprints, report_clusters
+from ..document import (
+    DUPLICATE_DROPPED,
+    DUPLICATE_FIELDS,
+    EMPTY_AFTER_CLEANING,
+    EMPTY_INPUT,
+    INTERNAL_ERROR,
+    NOT_TEXT,
+    Document,
+    Options,
+)
+from ..extract import html as extract
+from ..io import readers
+from ..io.writers import dumps as record_line
 from .batches import SpooledBatch, spooled_batch
-from .dedup import CorpusIndex, Grouping, StreamIndex, fingerprints, report_clusters
-from .sites import SiteKeySpool, SiteStats, paragraph_keys, site_of
-from .document import (DUPLICATE_DROPPED, DUPLICATE_FIELDS, EMPTY_AFTER_CLEANING, EMPTY_INPUT,
-                       INTERNAL_ERROR, NOT_TEXT, Document, Options)
-from .io import readers
-from .io.writers import dumps as record_line
 from .journal import Journal, ResumeError, parse_line, split_line, written_figures
 from .jsonl_dedup import IdTable, duplicate_fields
 from .parallel import BatchSizer, batched, keep_heap_small, ordered_map, release_free_memory

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .dedup import date_number
-from .document import Document
+from ..chrome.sites import site_of
+from ..dedup.index import date_number
+from ..document import Document
 from .journal import spool_line
-from .sites import site_of
 
 
 @dataclass

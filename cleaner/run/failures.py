@@ -23,8 +23,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TextIO
 
-from .document import FAILED, Document
-from .explain import printable
+from ..document import FAILED, Document
+from ..views.explain import printable
 
 SHOWN = 20
 

@@ -14,13 +14,12 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .datelines import (DATE_NUMERIC, TIME, find_date, is_bare_counter, is_counter_line, is_date_line,
-                        pieces)
+from .datelines import DATE_NUMERIC, TIME, find_date, is_bare_counter, is_counter_line, is_date_line, pieces
 from .lexicon import Lexicon, default_lexicon
 from .lines import WORD, Line, ends_like_sentence, ends_with_full_stop, read_lines
 
 try:  # the compiled kernel's count of case changes (cleaner/_fingerprint.c)
-    from ._fingerprint import case_cuts as _case_cuts
+    from .._native._fingerprint import case_cuts as _case_cuts
 except ImportError:  # pragma: no cover - depends on the build
     _case_cuts = None
 

@@ -79,7 +79,7 @@ class Forest:
 @lru_cache(maxsize=1)
 def _kernel():
     try:
-        from . import _forest
+        from .._native import _forest
     except ImportError:
         return None
     return _forest

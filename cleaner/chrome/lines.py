@@ -13,8 +13,8 @@ from __future__ import annotations
 import hashlib
 import re
 
+from ..dedup.minhash import line_keys
 from .lexicon import normalise
-from .minhash import line_keys
 
 WORD = re.compile(r"\w+")
 SENTENCE_END = re.compile(r"[.!?…:;\"”»)。！？]\s*$")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .lexicon import Lexicon, default_lexicon, normalise
+from ..chrome.lexicon import Lexicon, default_lexicon, normalise
 
 WORD = re.compile(r"\w+")
 HEADINGS = frozenset({"h1", "h2", "h3"})
@@ -98,8 +98,9 @@ _PROBE = ("<html><body><div><span>Bold <b>words</b>\u00a0here</span><p>text <a h
 def _kernel():
     """The compiled shown_texts, if it is built and agrees with Python's on the probe."""
     try:
-        from . import _segment
         from lxml.html import fromstring
+
+        from .._native import _segment
     except ImportError:
         return None
     root = fromstring(_PROBE)

@@ -39,9 +39,17 @@ from dataclasses import dataclass, field
 
 from .datelines import find_date
 from .lexicon import Lexicon, default_lexicon, normalise
+from .linerules import (
+    NAV_MAX_WORDS,
+    RELATIVE_TAIL_WINDOW,
+    SHORT_LINE_MAX_WORDS,
+    Patterns,
+    date_of_line,
+    line_rule,
+    patterns,
+    title_suffix,
+)
 from .lines import WORD, Line, ends_like_sentence, ends_with_full_stop, read_lines, words
-from .linerules import (NAV_MAX_WORDS, RELATIVE_TAIL_WINDOW, SHORT_LINE_MAX_WORDS, Patterns, date_of_line,
-                        line_rule, patterns, title_suffix)
 from .tails import find_tail_blocks
 
 __all__ = ["Cleaned", "LineDecision", "clean_text", "date_of_line", "fold_ascii", "SHORT_LINE_MAX_WORDS"]

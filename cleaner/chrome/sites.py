@@ -23,10 +23,10 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from .chrome import SHORT_LINE_MAX_WORDS
-from .lines import LONG_LINE_CHARS, PROSE_MIN_WORDS, ends_with_full_stop, line_features
+from ..dedup.minhash import line_keys
+from .filter import SHORT_LINE_MAX_WORDS
 from .lexicon import default_lexicon
-from .minhash import line_keys
+from .lines import LONG_LINE_CHARS, PROSE_MIN_WORDS, ends_with_full_stop, line_features
 
 PARAGRAPH_SEPARATOR = "\n\n"
 _KEY_MASK = (1 << 64) - 1  # a slot's line key, below its site id

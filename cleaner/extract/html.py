@@ -24,10 +24,11 @@ from functools import lru_cache
 
 import numpy as np
 
-from . import blockfeatures, blockmodel, blocks, fastxpath, linerules, pageblocks
-from .chrome import date_of_line
-from .lexicon import default_lexicon, normalise
-from .minhash import line_keys, tokens
+from ..chrome import linerules
+from ..chrome.filter import date_of_line
+from ..chrome.lexicon import default_lexicon, normalise
+from ..dedup.minhash import line_keys, tokens
+from . import blockfeatures, blockmodel, blocks, fastxpath, pageblocks
 
 _HTML_START = re.compile(
     r"\A\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*"
@@ -407,8 +408,14 @@ def page_metadata(tree, need_title: bool = True):
     the meta elements say: the search of the page for one (`extract_title`,
     ~0.3 ms on a page without a meta title) is left out."""
     from courlan import extract_domain
-    from trafilatura.metadata import (META_URL, examine_meta, extract_meta_json, extract_sitename,
-                                      extract_title, extract_url)
+    from trafilatura.metadata import (
+        META_URL,
+        examine_meta,
+        extract_meta_json,
+        extract_sitename,
+        extract_title,
+        extract_url,
+    )
 
     metadata = examine_meta(tree)
     try:

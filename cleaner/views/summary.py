@@ -7,7 +7,7 @@ import sys
 import threading
 from collections.abc import Callable
 
-from .stats import RunStats
+from ..run.stats import RunStats
 
 
 def _console():
@@ -77,8 +77,14 @@ class Progress:
 def _progress_columns() -> list:
     """Spinner, documents, MB, rate, elapsed time; once the total is known,
     a bar instead of the spinner, the total, a percentage and the time left."""
-    from rich.progress import (BarColumn, ProgressColumn, SpinnerColumn, TextColumn,
-                               TimeElapsedColumn, TimeRemainingColumn)
+    from rich.progress import (
+        BarColumn,
+        ProgressColumn,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
     from rich.text import Text
 
     class Shown(ProgressColumn):

@@ -20,12 +20,11 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from . import minhash
-from .journal import loads as parse_json
-from .dedup import CorpusIndex, Grouping, date_number, fingerprints, report_clusters
-from .document import DUPLICATE_FIELDS, Options
+from ..dedup import minhash
+from ..dedup.index import CorpusIndex, Grouping, date_number, fingerprints, report_clusters
+from ..document import DUPLICATE_FIELDS, Options
 from .failures import NO_TEXT, NOT_JSON, NOT_OBJECT, TEXT_NOT_STRING, InvalidRecords, Problem
-
+from .journal import loads as parse_json
 
 
 class IdTable:

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-
 # Links handled at once (at least; see _link_chunk): temporaries over every
 # link at once were the run's peak on a corpus of near-copies.
 LINK_CHUNK = 16384

@@ -20,9 +20,9 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
-from .encoding import decode
+from ..encoding import decode
+from ..io.readers import documents, load_with_compression
 from .explain import printable
-from .io.readers import documents, load_with_compression
 
 COLUMNS = ("encoding", "method", "conf", "repairs", "declared")
 GAP = 2  # spaces between columns
@@ -140,7 +140,7 @@ def table_lines(rows: list[dict[str, Any]], console: Console) -> list[Text]:
 
 def write_table(rows: list[dict[str, Any]], console: Console | None = None) -> None:
     """The rows as a table on `console` (stdout's by default)."""
-    from .pipes import stdout_console
+    from ..io.pipes import stdout_console
 
     console = console or stdout_console(highlight=False)
     for text in table_lines(rows, console):

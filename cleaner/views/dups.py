@@ -148,7 +148,7 @@ def write_rich(clusters: Iterable[dict], texts: dict[str, str]) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from .pipes import stdout_console
+    from ..io.pipes import stdout_console
 
     console = stdout_console(highlight=False)
     for cluster in clusters:

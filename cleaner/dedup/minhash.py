@@ -314,7 +314,7 @@ def distinct_counts(shingles: Shingles) -> np.ndarray:
 # The compiled kernel (cleaner/_fingerprint.c) computes `fingerprints` in one
 # pass per text; without it (no C compiler at install) the numpy path does.
 try:
-    from . import _fingerprint as _kernel
+    from .._native import _fingerprint as _kernel
 except ImportError:  # pragma: no cover - depends on the build
     _kernel = None
 
@@ -327,7 +327,7 @@ def kernel_table_path() -> str:
     (scripts/make_kernel_table.py writes it)."""
     import os
 
-    return os.path.join(os.path.dirname(__file__), "data", f"kernel_table-{unicodedata.unidata_version}.u32")
+    return os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", f"kernel_table-{unicodedata.unidata_version}.u32")
 
 
 @lru_cache(maxsize=1)

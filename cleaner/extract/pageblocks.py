@@ -23,7 +23,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from .minhash import line_keys, tokens as word_tokens
+from ..dedup.minhash import line_keys
+from ..dedup.minhash import tokens as word_tokens
 
 # Elements that end the text before them and start a block of their own.
 BLOCK_TAGS = (
@@ -306,8 +307,9 @@ def _kernel():
     """The compiled walk, configured with this module's vocabulary, if it is
     built and reads a probe page as python_walk does."""
     try:
-        from . import _segment
         from lxml.html import fromstring
+
+        from .._native import _segment
     except ImportError:
         return None
     try:

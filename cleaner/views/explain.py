@@ -11,7 +11,7 @@ import json
 import re
 from typing import IO, Any
 
-from .document import Document
+from ..document import Document
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
@@ -60,7 +60,7 @@ def write_rich(doc: Document) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from .pipes import stdout_console
+    from ..io.pipes import stdout_console
 
     console = stdout_console(highlight=False)
     head = Text(printable(f"{doc.source}"), style="bold")

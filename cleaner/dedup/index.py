@@ -23,12 +23,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..run.parallel import release_free_memory
 from . import minhash
 from .bandstore import BandStore, Chunked
 from .candidates import BUCKET_NEIGHBOURS, candidate_pairs
-from .parallel import release_free_memory
-from .groups import (ClusterReport, Grouping, _Adjacency, _component, _representative,  # noqa: F401
-                     components, groups_of, report_clusters)
+from .groups import (
+    ClusterReport,
+    Grouping,
+    _Adjacency,
+    _component,
+    _representative,
+    components,
+    groups_of,
+    report_clusters,
+)
 
 SCHEME = "affine32"
 KEEP_POLICIES = ("first", "longest", "earliest-date")

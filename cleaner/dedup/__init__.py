@@ -1,0 +1,18 @@
+"""Near-duplicates: MinHash signatures of the clean text, LSH candidates,
+verified pairs, and groups of documents that report the same story.
+
+- minhash.py: tokens to shingles to signatures (datasketch's `affine32`
+  scheme, bit-identical), with the compiled kernel or numpy;
+- index.py: the corpus index: band hashes, candidates verified by their
+  signatures, groups, the kept document of each, and cluster reports;
+- candidates.py: candidate pairs from shared band hashes;
+- groups.py: connected components of the verified pairs;
+- bandstore.py: the index's per-document values in fixed-size chunks.
+
+May import: `cleaner.document`, `cleaner.tokens`, `cleaner.memory`,
+`cleaner._native`. Not the stages, `io`, `run`, `views` or `cli`.
+"""
+
+from .index import estimated_jaccard, shingles, signature, to_datasketch
+
+__all__ = ["estimated_jaccard", "shingles", "signature", "to_datasketch"]
