@@ -9,8 +9,8 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from cleaner.dedup import minhash  # noqa: E402
+from cleaner import tokens as text_tokens  # noqa: E402
 
-path = minhash.kernel_table_path()
-minhash.build_kernel_table().astype("<u4").tofile(path)
+path = text_tokens.kernel_table_path()
+text_tokens.build_kernel_table().astype("<u4").tofile(path)
 print(path)

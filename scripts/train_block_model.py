@@ -50,7 +50,7 @@ LABEL_CUT = 0.5
 
 
 def _gold_words(text: str) -> list[str]:
-    from cleaner.dedup.minhash import tokens
+    from cleaner.tokens import tokens
 
     return tokens(text)
 

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cleaner import tokens as text_tokens
 from cleaner.dedup import minhash
 
 kernel = pytest.mark.skipif(minhash._kernel is None, reason="compiled kernel not built")
@@ -65,16 +66,16 @@ def test_kernel_equals_numpy_path_on_real_pages():
 
 
 def test_shipped_kernel_table_is_the_built_one():
-    if not os.path.exists(minhash.kernel_table_path()):
+    if not os.path.exists(text_tokens.kernel_table_path()):
         pytest.skip(f"no table shipped for Unicode {unicodedata.unidata_version}")
-    shipped = np.fromfile(minhash.kernel_table_path(), dtype="<u4")
-    assert np.array_equal(shipped, minhash.build_kernel_table())
+    shipped = np.fromfile(text_tokens.kernel_table_path(), dtype="<u4")
+    assert np.array_equal(shipped, text_tokens.build_kernel_table())
 
 
 def test_casefold_not_lower_for_final_sigma():
     # str.lower() writes a word-final capital sigma as ς; casefolding gives σ
     # everywhere, so a capitalised headline and its lower-case copy match.
-    assert minhash.tokens("ΟΔΟΣ") == minhash.tokens("οδος") == ["οδοσ"]
+    assert text_tokens.tokens("ΟΔΟΣ") == text_tokens.tokens("οδος") == ["οδοσ"]
 
 
 # ---- JSON Lines read in place ----------------------------------------------
@@ -166,10 +167,10 @@ def python_line_features(line: str):
 def test_line_keys_equal_python(lines):
     """Normal form, word key, word and unspaced counts as lexicon.normalise and
     re.findall give them; None only where Python must fold."""
-    for line, found in zip(lines, minhash.line_keys(lines)):
+    for line, found in zip(lines, text_tokens.line_keys(lines)):
         if found is not None:
             assert found == python_line_features(line)
-    assert minhash.line_keys([l for l in lines if l.isascii()]) == \
+    assert text_tokens.line_keys([l for l in lines if l.isascii()]) == \
         [python_line_features(l) for l in lines if l.isascii()]
 
 
@@ -177,7 +178,7 @@ def test_line_keys_equal_python(lines):
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.text(max_size=80), min_size=1, max_size=4))
 def test_line_keys_equal_python_on_any_unicode(lines):
-    for line, found in zip(lines, minhash.line_keys(lines)):
+    for line, found in zip(lines, text_tokens.line_keys(lines)):
         assert found is None or found == python_line_features(line)
 
 
@@ -186,7 +187,7 @@ def test_line_keys_equal_python_on_real_pages():
     lines = []
     for name in sorted(os.listdir(SAMPLES)):
         lines += open(os.path.join(SAMPLES, name), "rb").read().decode("utf-8", "replace").split("\n")
-    found = minhash.line_keys(lines)
+    found = text_tokens.line_keys(lines)
     assert sum(f is None for f in found) <= len(lines) // 100  # real text rarely needs Python
     assert [f for f in found if f is not None] == \
         [python_line_features(l) for l, f in zip(lines, found) if f is not None]
@@ -198,7 +199,7 @@ def test_line_keys_collapse_exactly_python_whitespace():
     kernel's own whitespace test must be str.isspace."""
     points = [*range(0x3100), 0x10000, 0x1D400, 0xE0020, 0x10FFFF]
     lines = [f"a{chr(cp)}{chr(cp)}b" for cp in points if not 0xD800 <= cp < 0xE000]
-    for line, found in zip(lines, minhash.line_keys(lines)):
+    for line, found in zip(lines, text_tokens.line_keys(lines)):
         if found is not None:
             assert found == python_line_features(line)
 
@@ -229,4 +230,4 @@ def test_sentence_ends_read_from_the_end_equal_the_patterns(line):
 @given(st.text(alphabet=st.characters(blacklist_categories=()), max_size=300))
 def test_utf8_length_counts_the_bytes_of_the_encoded_text(text):
     """Lone surrogates included, counted as surrogatepass writes them."""
-    assert minhash.utf8_length(text) == len(text.encode("utf-8", "surrogatepass"))
+    assert text_tokens.utf8_length(text) == len(text.encode("utf-8", "surrogatepass"))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from ..dedup.minhash import line_keys
+from ..tokens import line_keys
 from .lexicon import normalise
 
 WORD = re.compile(r"\w+")

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from ..dedup.minhash import line_keys
+from ..tokens import line_keys
 from .filter import SHORT_LINE_MAX_WORDS
 from .lexicon import default_lexicon
 from .lines import LONG_LINE_CHARS, PROSE_MIN_WORDS, ends_with_full_stop, line_features

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ..run.parallel import release_free_memory
+from ..memory import release_free_memory
 
 # In a bucket of many documents, each is compared with this many before it.
 BUCKET_NEIGHBOURS = 8

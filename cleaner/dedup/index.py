@@ -23,7 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..run.parallel import release_free_memory
+from ..memory import release_free_memory
+from ..tokens import tokens as word_tokens
 from . import minhash
 from .bandstore import BandStore, Chunked
 from .candidates import BUCKET_NEIGHBOURS, candidate_pairs
@@ -53,7 +54,7 @@ NO_DATE = np.iinfo(np.int32).max
 
 
 def tokens(text: str) -> list[str]:
-    return minhash.tokens(text)
+    return word_tokens(text)
 
 
 def shingles(text: str, ngram: int) -> list[int]:

@@ -1,9 +1,8 @@
 """MinHash signatures for batches of documents, vectorised with numpy.
 
-Tokens are the `\\w+` runs of the NFC, casefolded text (the tokens the eval
-scorers count), except that characters of scripts written without spaces
-(Chinese, Japanese, Korean, Thai...) are tokens on their own, so that word
-n-grams become character n-grams there. Nothing runs per token in Python:
+Shingles are n-grams of the tokens of cleaner.tokens (word n-grams, and
+character n-grams in scripts written without spaces). Nothing runs per token
+in Python:
   * code points come from one `encode("utf-32-le")`, word characters from a
     lookup table;
   * a token's hash is a polynomial over its code points (mod 2^64), read off
@@ -20,11 +19,19 @@ signatures can go into datasketch's own LSH and storage.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+
+from ..tokens import UNSPACED, WORD, char_flags, kernel_table, normalise
+
+# The compiled kernel (cleaner/_native/_fingerprint.c) computes `fingerprints` in one
+# pass per text; without it (no C compiler at install) the numpy path does.
+try:
+    from .._native import _fingerprint as _kernel
+except ImportError:  # pragma: no cover - depends on the build
+    _kernel = None
 
 # Odd multipliers for the polynomial hashes (mod 2^64) and their inverses.
 _P = 0x9E3779B97F4A7C15  # token hash: code points
@@ -34,82 +41,6 @@ _MASK64 = (1 << 64) - 1
 _MASK32 = (1 << 32) - 1
 SEPARATOR = "\n"
 UINT32_MAX = np.uint32(_MASK32)
-
-# Scripts written without spaces: each character is a token.
-_UNSPACED_RANGES = (
-    (0x0E00, 0x0EFF),  # Thai, Lao
-    (0x1000, 0x109F),  # Myanmar
-    (0x1780, 0x17FF),  # Khmer
-    (0x3040, 0x30FF),  # Hiragana, Katakana
-    (0x3400, 0x4DBF),  # CJK extension A
-    (0x4E00, 0x9FFF),  # CJK unified ideographs
-    (0xF900, 0xFAFF),  # CJK compatibility ideographs
-    (0x20000, 0x3134F),  # CJK extensions B-G
-)
-
-
-_WORD, _UNSPACED = 1, 2
-
-
-def _flag(cp: int) -> int:
-    if 0xD800 <= cp <= 0xDFFF:
-        return 0
-    flag = _WORD if (chr(cp).isalnum() or cp == 0x5F) else 0
-    if flag and any(low <= cp <= high for low, high in _UNSPACED_RANGES):
-        flag |= _UNSPACED
-    return flag
-
-
-@lru_cache(maxsize=1)
-def _bmp_flags() -> np.ndarray:
-    r"""Per code point of the Basic Multilingual Plane: bit 1 for word
-    characters (`\w` is str.isalnum() or "_"), bit 2 for characters of
-    unspaced scripts. 64 KB: it stays in cache."""
-    word = np.array([chr(cp).isalnum() for cp in range(0x10000)], dtype=np.uint8)
-    word[0x5F] = 1
-    word[0xD800:0xE000] = 0
-    unspaced = np.zeros(0x10000, dtype=np.uint8)
-    for low, high in _UNSPACED_RANGES:
-        unspaced[low:min(high, 0xFFFF) + 1] = 1
-    return word * _WORD | (word & unspaced) * _UNSPACED
-
-
-@lru_cache(maxsize=4096)
-def _astral_flag(cp: int) -> int:
-    return _flag(cp)
-
-
-def _lookup(cps: np.ndarray) -> np.ndarray:
-    flags = _bmp_flags()[np.minimum(cps, 0xFFFF)]
-    astral = cps > 0xFFFF
-    if astral.any():  # rare: emoji, historic scripts, CJK extensions
-        flags[astral] = [_astral_flag(int(cp)) for cp in cps[astral]]
-    return flags
-
-
-def normalise(text: str) -> str:
-    """The form shingles are taken from: casefolded, then NFC."""
-    return unicodedata.normalize("NFC", text.casefold())
-
-
-def tokens(text: str) -> list[str]:
-    """The tokens of one text, as the vectorised path cuts them (for tests and views)."""
-    out, current = [], []
-    for ch in normalise(text):
-        flag = _flag(ord(ch))
-        word, unspaced = bool(flag & _WORD), bool(flag & _UNSPACED)
-        if word and not unspaced:
-            current.append(ch)
-            continue
-        if current:
-            out.append("".join(current))
-            current = []
-        if unspaced:
-            out.append(ch)
-    if current:
-        out.append("".join(current))
-    return out
-
 
 def token_hash(token: str) -> int:
     """Scalar reference: polynomial hash of a token's code points, mod 2^64."""
@@ -180,9 +111,9 @@ def shingle_batch(texts: list[str], ngram: int) -> Shingles:
     normalised = [normalise(t) for t in texts]
     joined = SEPARATOR.join(normalised) + SEPARATOR
     cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    flags = _lookup(cps)
-    word = (flags & _WORD).astype(bool)
-    unspaced = (flags & _UNSPACED).astype(bool)
+    flags = char_flags(cps)
+    word = (flags & WORD).astype(bool)
+    unspaced = (flags & UNSPACED).astype(bool)
     # A token starts at a word character after a non-word one, and at every
     # unspaced character; it ends likewise. Separators end every document.
     previous_word = np.concatenate(([False], word[:-1]))
@@ -311,63 +242,6 @@ def distinct_counts(shingles: Shingles) -> np.ndarray:
     return np.diff(distinct(shingles).starts).astype(np.uint32)
 
 
-# The compiled kernel (cleaner/_fingerprint.c) computes `fingerprints` in one
-# pass per text; without it (no C compiler at install) the numpy path does.
-try:
-    from .._native import _fingerprint as _kernel
-except ImportError:  # pragma: no cover - depends on the build
-    _kernel = None
-
-_SLOW = 1 << 28
-_JAMO_SECONDS = (*range(0x1161, 0x1176), *range(0x11A8, 0x11C3))
-
-
-def kernel_table_path() -> str:
-    """Where the shipped kernel table for this Python's Unicode version lives
-    (scripts/make_kernel_table.py writes it)."""
-    import os
-
-    return os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", f"kernel_table-{unicodedata.unidata_version}.u32")
-
-
-@lru_cache(maxsize=1)
-def _kernel_table() -> np.ndarray:
-    """The kernel table: read from the package (1 ms) when it was made for
-    this Unicode version, else built (~80 ms)."""
-    try:
-        table = np.fromfile(kernel_table_path(), dtype="<u4")
-    except OSError:
-        return build_kernel_table()
-    return table if len(table) == 0x10000 else build_kernel_table()
-
-
-def build_kernel_table() -> np.ndarray:
-    """Per BMP code point, for the kernel: its case fold (bits 0-20), word and
-    unspaced flags of itself (bits 24-25) and of its fold (26-27), and bit 28
-    when a text holding it must be casefolded and normalised in Python first:
-    its fold is not one code point, or casefolded NFC text might not be NFC
-    around it (combining marks, second halves of canonical compositions,
-    Hangul vowel and final jamo, code points NFC changes, surrogates)."""
-    chars = [chr(cp) for cp in range(0x10000)]
-    folds = [ch.casefold() for ch in chars]
-    unsafe = np.array([bool(unicodedata.combining(ch)) or unicodedata.normalize("NFC", ch) != ch
-                       for ch in chars], dtype=bool)
-    for decomposition in map(unicodedata.decomposition, chars):
-        if decomposition and not decomposition.startswith("<"):
-            parts = decomposition.split()
-            if len(parts) == 2 and int(parts[1], 16) < 0x10000:
-                unsafe[int(parts[1], 16)] = True
-    unsafe[list(_JAMO_SECONDS)] = True
-    unsafe[0xD800:0xE000] = True
-    single = np.array([len(f) == 1 for f in folds], dtype=bool)
-    target = np.array([ord(f) if len(f) == 1 else cp for cp, f in enumerate(folds)], dtype=np.int64)
-    slow = ~single | unsafe | unsafe[np.minimum(target, 0xFFFF)] | (target > 0xFFFF)
-    target[slow] = np.arange(0x10000)[slow]
-    flags = _bmp_flags().astype(np.uint32)
-    table = target.astype(np.uint32) | (flags << 24) | (flags[target] << 26)
-    table[slow] |= np.uint32(_SLOW)
-    return table
-
 
 def numpy_fingerprints(texts: list[str], num_perm: int, ngram: int, seed: int
                        ) -> tuple[np.ndarray, np.ndarray]:
@@ -383,7 +257,7 @@ def fingerprints(texts: list[str], num_perm: int, ngram: int, seed: int) -> tupl
     if _kernel is None:
         return numpy_fingerprints(texts, num_perm, ngram, seed)
     a, b = permutations(num_perm, seed)
-    table = _kernel_table()
+    table = kernel_table()
     raw_sigs, raw_counts, slow = _kernel.fingerprint(list(texts), ngram, a, b, table, False)
     sigs = np.frombuffer(raw_sigs, dtype=np.uint32).reshape(len(texts), num_perm).copy()
     counts = np.frombuffer(raw_counts, dtype=np.uint32).copy()
@@ -394,22 +268,6 @@ def fingerprints(texts: list[str], num_perm: int, ngram: int, seed: int) -> tupl
         counts[slow] = np.frombuffer(raw_counts, dtype=np.uint32)
     return sigs, counts
 
-
-def line_keys(lines: list[str]) -> list[tuple[str, str, int, int] | None] | None:
-    """Per line, the kernel's (normal form, word key, words, unspaced-script
-    characters): lexicon.normalise of the line, and its words joined by single
-    spaces, as the chrome rules read lines. None for a line needing Python's
-    casefold; None for all without the kernel."""
-    if _kernel is None:
-        return None
-    return _kernel.line_keys(lines, _kernel_table())
-
-
-def utf8_length(text: str) -> int:
-    """len(text.encode("utf-8", "surrogatepass")), counted without encoding."""
-    if _kernel is None:
-        return len(text.encode("utf-8", "surrogatepass"))
-    return _kernel.utf8_length(text)
 
 
 def fingerprint_json_lines(lines: list[bytes], text_field: str, id_field: str, num_perm: int,
@@ -423,7 +281,7 @@ def fingerprint_json_lines(lines: list[bytes], text_field: str, id_field: str, n
         return None
     a, b = permutations(num_perm, seed)
     raw_sigs, raw_counts, raw_spans = _kernel.fingerprint_json(
-        lines, text_field.encode("utf-8"), id_field.encode("utf-8"), ngram, a, b, _kernel_table())
+        lines, text_field.encode("utf-8"), id_field.encode("utf-8"), ngram, a, b, kernel_table())
     return (np.frombuffer(raw_sigs, dtype=np.uint32).reshape(len(lines), num_perm).copy(),
             np.frombuffer(raw_counts, dtype=np.uint32).copy(),
             np.frombuffer(raw_spans, dtype=np.int64).reshape(len(lines), 6))

@@ -27,7 +27,7 @@ import numpy as np
 from ..chrome import linerules
 from ..chrome.filter import date_of_line
 from ..chrome.lexicon import default_lexicon, normalise
-from ..dedup.minhash import line_keys, tokens
+from ..tokens import line_keys, tokens
 from . import blockfeatures, blockmodel, blocks, fastxpath, pageblocks
 
 _HTML_START = re.compile(

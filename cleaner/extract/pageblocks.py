@@ -23,8 +23,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..dedup.minhash import line_keys
-from ..dedup.minhash import tokens as word_tokens
+from ..tokens import line_keys
+from ..tokens import tokens as word_tokens
 
 # Elements that end the text before them and start a block of their own.
 BLOCK_TAGS = (

@@ -1,4 +1,6 @@
-"""Closed output pipes: when the reader of stdout goes away (`| head -1`,
+"""The standard streams as pipes and terminals: page text made printable
+(control characters and terminal escapes shown, never written raw), and
+closed output pipes: when the reader of stdout goes away (`| head -1`,
 quitting `less`), every command stops writing and exits 141, quietly.
 
 Three things stood in the way: output still buffered when a command ends
@@ -13,10 +15,18 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """Text safe to print on a terminal: control characters shown as \\xNN."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
 
 
 @contextmanager

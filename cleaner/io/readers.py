@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO, TextIO
 
 from ..document import CORRUPT, NOT_FOUND, TOO_LARGE, UNREADABLE, Document
-from .compressed import CorruptInput, TooLarge, expand as expand_compressed
+from .compressed import CorruptInput, TooLarge
+from .compressed import expand as expand_compressed
 
 STDIN = "-"
 GLOB_CHARS = frozenset("*?[")

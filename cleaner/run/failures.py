@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from ..document import FAILED, Document
-from ..views.explain import printable
+from ..io.pipes import printable
 
 SHOWN = 20
 

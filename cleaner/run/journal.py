@@ -24,10 +24,10 @@ from collections.abc import Iterator
 
 import orjson
 
-from ..dedup.minhash import utf8_length
 from ..document import OK, RECORD_FIELDS, SPOOLED_FIELDS, Document, Options
 from ..io.writers import FILE_BUFFER
 from ..io.writers import dumps as record_line
+from ..tokens import utf8_length
 
 VERSION = 3  # 2: documents carry their site keys; 3: the output record comes first
 _IN_RECORD = {*RECORD_FIELDS, "explain"}

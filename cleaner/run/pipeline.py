@@ -37,10 +37,11 @@ from ..document import (
 from ..extract import html as extract
 from ..io import readers
 from ..io.writers import dumps as record_line
+from ..memory import keep_heap_small, release_free_memory
 from .batches import SpooledBatch, spooled_batch
 from .journal import Journal, ResumeError, parse_line, split_line, written_figures
 from .jsonl_dedup import IdTable, duplicate_fields
-from .parallel import BatchSizer, batched, keep_heap_small, ordered_map, release_free_memory
+from .parallel import BatchSizer, batched, ordered_map
 from .stats import RunStats
 
 Input = str | os.PathLike | Document

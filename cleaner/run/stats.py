@@ -13,8 +13,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..dedup.minhash import utf8_length
 from ..document import DROPPED, FAILED, Document
+from ..tokens import utf8_length
 
 
 @dataclass

@@ -21,8 +21,8 @@ from rich.console import Console
 from rich.text import Text
 
 from ..encoding import decode
+from ..io.pipes import printable
 from ..io.readers import documents, load_with_compression
-from .explain import printable
 
 COLUMNS = ("encoding", "method", "conf", "repairs", "declared")
 GAP = 2  # spaces between columns

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable
 from typing import IO
 
-from .explain import printable
+from ..io.pipes import printable
 
 _SENTENCE = re.compile(r"(?<=[.!?…。！？])\s+|\n+")
 _CLUSTER_KEYS = ("cluster", "kept", "size", "members")

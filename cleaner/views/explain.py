@@ -8,17 +8,10 @@ made visible, never written raw to the terminal.
 from __future__ import annotations
 
 import json
-import re
 from typing import IO, Any
 
 from ..document import Document
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def printable(text: str) -> str:
-    """Text safe to print on a terminal: control characters shown as \\xNN."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
+from ..io.pipes import printable
 
 
 def summary(doc: Document) -> dict[str, Any]:
