@@ -37,7 +37,7 @@ def main() -> int:
 
     from cleaner import Document, Options
     from cleaner.encoding import decode
-    from cleaner.run.pipeline import extract_stage, fingerprint_batch
+    from cleaner.run.stages import extract_stage, fingerprint_batch
 
     names = sorted(n for n in os.listdir(corpus) if n.endswith(".txt"))
     if args.limit:

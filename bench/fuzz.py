@@ -37,7 +37,7 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st
 
 from cleaner import Document, Options  # noqa: E402
-from cleaner.run.pipeline import process_batch  # noqa: E402
+from cleaner.run.stages import process_batch  # noqa: E402
 
 WORDS = ("Hà Nội tin liên quan lượt xem bình luận đọc nhiều in trang chia sẻ cập nhật thứ hai "
          "the bridge reopened share print comments related most read copyright © 2024 "

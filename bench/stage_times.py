@@ -3,7 +3,7 @@
 
     python bench/stage_times.py [--shared PATH] [--every 2] [--first N] [--batch 16] [--no-reference]
 
-Runs cleaner's per-document stages (`cleaner.run.pipeline.process_batch` with
+Runs cleaner's per-document stages (`cleaner.run.stages.process_batch` with
 the default Options: everything on, one process) over the sample of
 bench/throughput.py's html-real bench (every other page of
 ../shared/eval/wcxb-dev in sorted order: 679 gzip files, as fetched), after
@@ -52,19 +52,19 @@ STAGES = [
     ("parse", ["cleaner.extract.html.parse_html"]),
     ("layout tables", ["cleaner.extract.html.unwrap_layout_tables"]),
     ("page walk", ["cleaner.extract.pageblocks.walk"]),
-    ("trafilatura", ["cleaner.extract.html._trafilatura_texts", "trafilatura.bare_extraction",
+    ("trafilatura", ["cleaner.extract.rows._trafilatura_texts", "trafilatura.bare_extraction",
                      "trafilatura.extract"]),
     ("block features", ["cleaner.extract.blockfeatures.features", "cleaner.extract.blockfeatures.shares_in"]),
     ("block model", ["cleaner.extract.blockmodel.Forest.raw_scores", "cleaner.extract.blockmodel.Forest.probabilities",
                      "cleaner.extract.blockmodel.select"]),
     ("lead/captions", ["cleaner.extract.blocks.recover_parts"]),
-    ("metadata, title", ["cleaner.extract.html.page_metadata", "cleaner.extract.html._page_title"]),
-    ("date", ["cleaner.extract.html.page_date", "cleaner.extract.html.headline_date"]),
+    ("metadata, title", ["cleaner.extract.metadata.page_metadata", "cleaner.extract.metadata.title_of"]),
+    ("date", ["cleaner.extract.metadata.page_date", "cleaner.extract.metadata.headline_date"]),
     ("extraction, rest", ["cleaner.extract.html.extract_html"]),
     ("chrome rules", ["cleaner.chrome.filter.clean_text"]),
     ("site keys", ["cleaner.chrome.sites.paragraph_keys"]),
     ("language", ["cleaner.language.detect_batch"]),
-    ("fingerprint", ["cleaner.run.pipeline.fingerprint_batch"]),
+    ("fingerprint", ["cleaner.run.stages.fingerprint_batch"]),
 ]
 # Modules searched for other references to a wrapped function (`from x import f`).
 SCANNED = ("cleaner", "trafilatura")
@@ -190,7 +190,7 @@ def main() -> int:
     pages = pages[: args.first] if args.first else pages
 
     from cleaner import Document, Options
-    from cleaner.run.pipeline import process_batch
+    from cleaner.run.stages import process_batch
 
     options = Options()
     before = None if args.no_reference else reference(args.shared, pages)
@@ -209,7 +209,7 @@ def main() -> int:
     after = None if args.no_reference else reference(args.shared, pages)
 
     n = len(pages)
-    print(f"{n} wcxb-dev pages (1 in {args.every} in sorted order), cleaner.run.pipeline.process_batch "
+    print(f"{n} wcxb-dev pages (1 in {args.every} in sorted order), cleaner.run.stages.process_batch "
           f"in batches of {args.batch}, one process, default Options; {args.warmup} warm-up pages not counted")
     print(f"load average (1 min) at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     print(f"outcome: {', '.join(f'{k} {v}' for k, v in fates.most_common())}")

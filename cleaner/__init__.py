@@ -19,8 +19,12 @@ __version__ = "0.1.0"
 def __getattr__(name: str):
     """The pipeline (numpy, lxml...) loads on first use, so that `cleaner --help`
     and other light commands start fast."""
-    if name in ("CleanRun", "clean", "process_batch", "process_document"):
+    if name in ("CleanRun", "clean"):
         from .run import pipeline
 
         return getattr(pipeline, name)
+    if name in ("process_batch", "process_document"):
+        from .run import stages
+
+        return getattr(stages, name)
     raise AttributeError(f"module 'cleaner' has no attribute {name!r}")

@@ -7,7 +7,7 @@ hand-checked main content, and say how well it does on sites it has not seen.
 
 Data: ../shared/eval/wcxb-dev (1,358 real pages of seven kinds, 2025). Each
 page goes through cleaner's own code up to the model's rows
-(cleaner.extract.page_rows: parse, layout tables, blocks, trafilatura, features);
+(cleaner.extract.rows.page_rows: parse, layout tables, blocks, trafilatura, features);
 a block's label is the share of its word 3-grams (its words, for blocks of
 one or two) that occur in the page's gold text, and it counts as content at
 0.5 or more. Rows are weighted by the square root of the block's words: the
@@ -77,20 +77,20 @@ def labels_for(keys: list[str], gold: str) -> np.ndarray:
 def page_data(job: tuple[str, str, str]) -> tuple[str, dict | None]:
     """One page's rows, block words and texts, and labels."""
     from cleaner import encoding
-    from cleaner.extract import html as extract
+    from cleaner.extract import html, metadata, rows as block_rows
 
     page_id, html_path, gold_path = job
     raw = open(html_path, "rb").read()
     if html_path.endswith(".gz"):
         raw = gzip.decompress(raw)
     text = encoding.decode(raw).text
-    tree = extract.parse_html(text)
+    tree = html.parse_html(text)
     if tree is None:
         return page_id, None
-    title = extract._page_title(tree)
-    meta = extract.page_metadata(tree, need_title=title is None)
-    extract.unwrap_layout_tables(tree)
-    rows = extract.page_rows(tree, title, meta.url)
+    title = metadata.title_of(tree)
+    meta = metadata.page_metadata(tree, need_title=title is None)
+    html.unwrap_layout_tables(tree)
+    rows = block_rows.page_rows(tree, title, meta.url)
     gold = open(gold_path, encoding="utf-8").read()
     return page_id, {
         "features": rows.features, "words": np.asarray(rows.page.words, dtype=np.float32),
@@ -100,7 +100,8 @@ def page_data(job: tuple[str, str, str]) -> tuple[str, dict | None]:
 
 
 # The code that makes a page's rows: a change to any of it makes the cache stale.
-ROWS_CODE = ("extract.py", "pageblocks.py", "blockfeatures.py", "blocks.py", "fastxpath.py", "_segment.c",
+ROWS_CODE = ("extract/html.py", "extract/rows.py", "extract/metadata.py", "extract/pageblocks.py",
+             "extract/blockfeatures.py", "extract/blocks.py", "extract/fastxpath.py", "_native/_segment.c",
              "encoding")
 
 
@@ -208,7 +209,7 @@ def main() -> int:
 
     from cleaner.extract import blockmodel
     from cleaner.extract.blockfeatures import FEATURE_NAMES
-    from cleaner.extract.html import main_lines
+    from cleaner.extract.selection import main_lines
 
     pages, manifest = load_set(args.shared, args.cache, args.workers)
     args.alpha = blockmodel.ALPHA if args.alpha is None else args.alpha

@@ -91,9 +91,9 @@ def test_a_page_without_an_article_gives_empty_text() -> None:
 
 
 def _title_of(head_title: str, body: str) -> str | None:
-    from cleaner.extract.html import _page_title
+    from cleaner.extract.metadata import title_of
 
-    return _page_title(lxml_html.fromstring(f"<html><head><title>{head_title}</title></head><body>{body}</body></html>"))
+    return title_of(lxml_html.fromstring(f"<html><head><title>{head_title}</title></head><body>{body}</body></html>"))
 
 
 def test_headline_from_the_title_element() -> None:
@@ -112,7 +112,7 @@ def test_the_date_is_the_markups_statement_or_the_one_under_the_headline() -> No
     """page_date reads the URL, meta elements and JSON-LD (not the text,
     where comments and related stories have dates of their own); a date
     printed under the headline comes first."""
-    from cleaner.extract.html import page_date
+    from cleaner.extract.metadata import page_date
 
     article = "<article>" + "".join(f"<p>{p}</p>" for p in BODY) + "</article>"
     assert page_date(lxml_html.fromstring(page(article, METADATA_HEAD)), None) == "2017-02-01"
@@ -148,7 +148,7 @@ def test_metadata_is_what_trafilatura_finds_without_the_unused_part() -> None:
     from trafilatura.utils import load_html
 
     from cleaner.encoding import decode
-    from cleaner.extract.html import page_metadata
+    from cleaner.extract.metadata import page_metadata
 
     samples = Path(__file__).resolve().parent.parent / "samples"
     pages = [decode(p.read_bytes()).text for p in sorted(samples.glob("*.html"))]
@@ -236,7 +236,7 @@ def test_extractor_options_are_those_bare_extraction_builds():
     comments apart from its body (forum answers are content, news comments not)."""
     from trafilatura.settings import Extractor
 
-    from cleaner.extract.html import extractor_options
+    from cleaner.extract.rows import extractor_options
 
     for url in (None, "https://báo.vn/tin-tức/1.html"):
         for fast, precision, recall in ((True, False, False), (False, False, False), (True, True, False),
@@ -267,7 +267,7 @@ def test_a_box_of_headline_links_between_paragraphs_is_found() -> None:
     between paragraphs of the text) is left out even where the model keeps
     it; a page made of such links, or links between paragraphs without such
     a heading, keep them."""
-    from cleaner.extract.html import block_verdicts, inline_related
+    from cleaner.extract.selection import block_verdicts, inline_related
     from cleaner.extract.pageblocks import walk
 
     related = ["Giá vàng hôm nay tăng mạnh ở cả hai chiều mua bán",

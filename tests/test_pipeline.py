@@ -124,12 +124,12 @@ def test_bad_inputs_get_reasons_and_the_run_goes_on(tmp_path: Path) -> None:
 
 
 def test_a_stage_crash_becomes_a_failed_document(monkeypatch) -> None:
-    import cleaner.run.pipeline as pipeline
+    import cleaner.run.stages as stages
 
     def boom(doc, options):
         raise RuntimeError("extractor exploded")
 
-    monkeypatch.setattr(pipeline, "extract_stage", boom)
+    monkeypatch.setattr(stages, "extract_stage", boom)
     doc = process_document(Document(id="x", source="m", raw=b"some text here"), Options())
     assert (doc.status, doc.reason) == ("failed", "internal_error")
     assert "extractor exploded" in doc.message
@@ -242,7 +242,7 @@ def test_a_spooled_batch_holds_what_pass_a_reads_of_its_documents(tmp_path: Path
     from cleaner.dedup.index import date_number
     from cleaner.run.batches import spooled_batch
     from cleaner.run.journal import spool_line
-    from cleaner.run.pipeline import process_batch
+    from cleaner.run.stages import process_batch
 
     (tmp_path / "empty.txt").write_bytes(b"")
     inputs = sorted(SAMPLES.iterdir()) + [tmp_path / "empty.txt", tmp_path / "missing.txt"]

@@ -161,12 +161,13 @@ def test_compiled_forest_equals_numpy(rows: int, seed: int) -> None:
 
 @forest_kernel
 def test_compiled_forest_equals_numpy_on_real_pages() -> None:
-    from cleaner.extract.html import _page_title, page_rows
+    from cleaner.extract.metadata import title_of
+    from cleaner.extract.rows import page_rows
 
     forest = blockmodel.default_forest()
     for path in PAGES:
         tree = parse_html(decode(open(path, "rb").read()).text)
-        title = _page_title(tree)
+        title = title_of(tree)
         unwrap_layout_tables(tree)
         rows = page_rows(tree, title).features
         assert np.array_equal(forest.raw_scores(rows), forest.numpy_raw_scores(rows))

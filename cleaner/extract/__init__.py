@@ -1,8 +1,12 @@
 """HTML to main text: is a document HTML, and if so which of its text blocks
 are the page's main content, with its title, date and metadata.
 
-- html.py: sniffing and parsing HTML, trafilatura as one input, the page's
-  rows, and `extract_html`, the stage's entry point;
+- html.py: `is_html` and `extract_html`, the stage's entry points: sniffing
+  and parsing HTML, layout tables unwrapped, the parts below put together;
+- rows.py: the page's blocks and feature rows, trafilatura's extraction
+  (fast mode, offline, comments apart) among their inputs;
+- selection.py: which blocks become the main text, and why the others not;
+- metadata.py: title, date and metadata, for the record's fields;
 - pageblocks.py: a page as text blocks and what the markup says of each;
 - blockfeatures.py: each block's features, the block model's rows;
 - blockmodel.py: the boosted trees (data/block_model.json) that score the

@@ -345,3 +345,13 @@ _PROBE = ("<html><head><title>t</title></head><body class='Site-Body'>lead <b>Bo
           "<div id='main-content' style='DISPLAY: none'>x<br>y<script>var x</script> after</div>"
           "<table><tr><td>cell\u00a0 one</td><td>Ⅻ 12</td></tr></table><div class='ad-slot' hidden>ad"
           "<p class='x'>p1</p><p class='x'>p2</p></div><span aria-hidden='true'>s</span>end</body></html>")
+
+
+def key_words(text: str) -> list[str]:
+    """Casefolded words of a text, as block keys hold them."""
+    if not text:
+        return []
+    keys = line_keys([text])
+    if keys is None or keys[0] is None:
+        return word_tokens(text)
+    return keys[0][1].split()
