@@ -1,0 +1,5 @@
+"""`python -m cleaner.cli`: the `cleaner` command."""
+
+from . import main
+
+main()

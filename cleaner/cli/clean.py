@@ -1,0 +1,339 @@
+"""`cleaner clean`: pages in, a clean corpus out; the options, the outputs
+checked before any work, the run with its progress, summary and named
+failures, and its journal for --resume."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import sys
+
+import click
+
+from ..document import Options
+from ..io.outputs import resolve
+from ..io.pipes import silence_closed_outputs
+from ..io.writers import STDOUT, JsonlWriter, TextDirWriter, write_json
+from ..run.parallel import default_workers
+from ..views.terminal import Counter, input_counter, interrupts_ignored, stdin_hint
+from .common import (
+    EXIT_BROKEN_PIPE,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    check_outputs,
+    probability,
+    raise_interrupt,
+    where,
+)
+
+CLEAN_HELP = """Clean and deduplicate web pages into a text corpus.
+
+INPUT is any mix of files, directories (walked recursively in sorted order,
+hidden entries skipped), glob patterns and `-` for standard input. HTML or
+text dump is sniffed from the content. Each document is decoded (BOM, strict
+UTF-8, declared charset, chardet), stripped of site chrome (for HTML a block
+model with trafilatura as one of its inputs, then cleaner's line rules;
+the line rules alone for text dumps) and fingerprinted; near-duplicates
+are flagged with `duplicate_of`, `cluster` and `similarity`.
+
+Output is JSON Lines on stdout (or -o FILE); the summary goes to stderr.
+Every document not written is listed by --errors and counted in the summary
+and --report with a reason; the first 20 failed inputs are also named on
+stderr. An output file (-o, --report, --errors, the files in --out-dir) is
+written under a temporary name and renamed into place when complete, with
+the mode your umask gives (a replaced file keeps its own); a symlink's target
+is written so and the link stays; a device, named pipe, socket or /dev/fd/N
+(as `-o >(gzip > c.gz)` gives) is written through.
+
+\b
+Examples:
+  cleaner clean samples/ -o corpus.jsonl
+  find crawl/ -name '*.html' | cleaner clean --files-from - > corpus.jsonl
+  cleaner clean 'crawl/**/*.txt' --drop-duplicates --report report.json
+  cleaner clean page.html --format txt --out-dir clean/
+  cat page.html | cleaner clean - | jq -r .text
+
+A run writing to a file keeps its processed documents in a journal beside
+the output (.NAME.cleaner-journal, removed when the run completes); if the
+run is killed or interrupted, the same command with --resume continues from
+where it stopped and writes the same output as an uninterrupted run (a run
+without --resume says it discards the journal). An output written through
+(a device, pipe, /dev/fd/N) keeps no journal: --resume is unavailable.
+
+\b
+Exit status:
+  0    the run completed and every document was read
+  1    some documents failed (see --errors); the others were written
+  2    usage error (bad option or value, an output that cannot be written)
+  130  interrupted (Ctrl-C or SIGTERM)
+  141  the output pipe was closed early (e.g. by `head`)
+"""
+
+
+@click.command("clean", help=CLEAN_HELP, no_args_is_help=False)
+@click.argument("inputs", nargs=-1, metavar="INPUT...")
+@click.option("-o", "--output", default=STDOUT, show_default=True, envvar="CLEANER_OUTPUT",
+              metavar="FILE", help="JSON Lines output file, `-` for stdout. Example: -o corpus.jsonl")
+@click.option("--format", "output_format", type=click.Choice(["jsonl", "txt"]), default="jsonl",
+              show_default=True, envvar="CLEANER_FORMAT",
+              help="jsonl: one record per line; txt: one UTF-8 .txt per written document "
+                   "in --out-dir. Example: --format txt --out-dir clean/")
+@click.option("--out-dir", type=click.Path(file_okay=False), envvar="CLEANER_OUT_DIR",
+              help="Directory for --format txt (created if missing). Example: --out-dir clean/")
+@click.option("--files-from", metavar="FILE", envvar="CLEANER_FILES_FROM",
+              help="Read input paths from FILE, one per line; `-` for stdin. "
+                   "Example: find crawl -name '*.html' | cleaner clean --files-from -")
+@click.option("--errors", "errors_path", metavar="FILE", envvar="CLEANER_ERRORS",
+              help="Write one JSON line {id, source, status, reason, message} per document "
+                   "not written. Example: --errors errors.jsonl")
+@click.option("--report", "report_path", metavar="FILE", envvar="CLEANER_REPORT",
+              help="Write the run's figures and duplicate clusters as JSON. "
+                   "Example: --report report.json")
+@click.option("--threshold", type=float, default=Options.threshold, show_default=True,
+              callback=probability, envvar="CLEANER_THRESHOLD",
+              help="Estimated Jaccard similarity (word n-grams) at or above which two documents "
+                   "are near-duplicates. Example: --threshold 0.6")
+@click.option("--containment", type=float, default=Options.containment, show_default=True,
+              callback=probability, envvar="CLEANER_CONTAINMENT",
+              help="Estimated share of a shorter document's shingles found in a longer one at "
+                   "or above which it is a shortened republication (contained_in). "
+                   "Example: --containment 0.9")
+@click.option("--keep", type=click.Choice(["first", "longest", "earliest-date"]), default=Options.keep,
+              show_default=True, envvar="CLEANER_KEEP",
+              help="Which document of a near-duplicate group is kept (the others point to it "
+                   "with duplicate_of): the first in input order, the longest, or the earliest "
+                   "dated. Example: --keep longest")
+@click.option("--num-perm", type=click.IntRange(16, 1024), default=Options.num_perm,
+              show_default=True, envvar="CLEANER_NUM_PERM",
+              help="MinHash permutations: more is more precise and slower. Example: --num-perm 256")
+@click.option("--ngram", type=click.IntRange(1, 20), default=Options.ngram, show_default=True,
+              envvar="CLEANER_NGRAM",
+              help="Words per shingle. Example: --ngram 5")
+@click.option("--drop-duplicates", is_flag=True, envvar="CLEANER_DROP_DUPLICATES",
+              help="Leave near-duplicates out of the output (they are listed by --errors with "
+                   "reason duplicate_dropped) instead of flagging them.")
+@click.option("--stream", is_flag=True, envvar="CLEANER_STREAM",
+              help="Write each record as soon as it is cleaned, compared with all earlier ones "
+                   "(keeps the first of a group; no site learning). For endless pipelines.")
+@click.option("--no-dedup", is_flag=True, envvar="CLEANER_NO_DEDUP",
+              help="Skip near-duplicate detection; with --no-site-learning too, records "
+                   "stream out as they are cleaned.")
+@click.option("--site-learning/--no-site-learning", default=True, show_default=True,
+              envvar="CLEANER_SITE_LEARNING",
+              help="Remove short lines that recur across many documents of the same site "
+                   "(site = URL host, else input directory). Needs a pass over the corpus.")
+@click.option("--site-min-docs", type=click.IntRange(2), default=Options.site_min_docs,
+              show_default=True, envvar="CLEANER_SITE_MIN_DOCS",
+              help="A line is site boilerplate when it recurs in at least this many documents "
+                   "of its site (near-duplicates count once). Example: --site-min-docs 5")
+@click.option("--site-min-share", type=click.FloatRange(0, 1), default=Options.site_min_share,
+              show_default=True, envvar="CLEANER_SITE_MIN_SHARE",
+              help="... and in at least this share of the site's documents. "
+                   "Example: --site-min-share 0.1")
+@click.option("--explain", "explain", is_flag=True, envvar="CLEANER_EXPLAIN",
+              help="Add an `explain` field to each record: every line with keep, rule and "
+                   "evidence (as `cleaner explain` shows).")
+@click.option("--favor-precision", is_flag=True, envvar="CLEANER_FAVOR_PRECISION",
+              help="HTML: keep less text, less chrome (the block model's cut moves; "
+                   "trafilatura is asked for precision). Example: cleaner clean crawl/ --favor-precision")
+@click.option("--favor-recall", is_flag=True, envvar="CLEANER_FAVOR_RECALL",
+              help="HTML: keep more text, possibly more chrome (the block model's cut moves; "
+                   "trafilatura runs its full cascade instead of its fast mode, slower). "
+                   "Example: cleaner clean crawl/ --favor-recall")
+@click.option("--max-bytes", type=click.IntRange(1), default=Options.max_bytes,
+              show_default=True, envvar="CLEANER_MAX_BYTES",
+              help="Documents larger than this are dropped with reason too_large. "
+                   "Example: --max-bytes 10000000")
+@click.option("--workers", type=click.IntRange(1), default=None, envvar="CLEANER_WORKERS",
+              help="Processes decoding, extracting and cleaning (default: all cores); the output "
+                   "is the same for any number. Example: --workers 1")
+@click.option("-q", "--quiet", is_flag=True, envvar="CLEANER_QUIET",
+              help="No summary or progress on stderr (failed inputs are still named).")
+@click.option("--progress/--no-progress", default=None,
+              help="Show a progress bar (default: only when stderr is a terminal).")
+@click.option("--resume", is_flag=True, envvar="CLEANER_RESUME",
+              help="Continue an interrupted or killed run from its journal (same inputs and "
+                   "options; needs -o FILE or --out-dir). Example: cleaner clean crawl/ -o c.jsonl --resume")
+def clean_command(inputs, output, output_format, out_dir, files_from, errors_path, report_path,
+                  threshold, containment, keep, num_perm, ngram, drop_duplicates, stream, no_dedup,
+                  site_learning,
+                  site_min_docs, site_min_share, explain, favor_precision, favor_recall,
+                  max_bytes, workers, quiet, progress, resume) -> None:
+    if not inputs and files_from is None:
+        raise click.UsageError("give at least one INPUT (file, directory, glob or -) "
+                               "or --files-from FILE")
+    if output_format == "txt" and not out_dir:
+        raise click.UsageError("--format txt needs --out-dir DIR")
+    if out_dir and output_format != "txt":
+        raise click.UsageError("--out-dir is only used with --format txt")
+    if favor_precision and favor_recall:
+        raise click.UsageError("--favor-precision and --favor-recall exclude each other")
+    if stream and keep != "first":
+        raise click.UsageError("--stream keeps the first document of a group: --keep must be first")
+    if list(inputs).count("-") + (files_from == "-") > 1:
+        raise click.UsageError("standard input can be used only once (INPUT `-` or --files-from -)")
+    check_outputs(output, errors_path, report_path)
+
+    options = Options(threshold=threshold, containment=containment, keep=keep,
+                      num_perm=num_perm, ngram=ngram,
+                      drop_duplicates=drop_duplicates, dedup=not no_dedup,
+                      stream=stream, site_learning=site_learning and not stream,
+                      site_min_docs=site_min_docs,
+                      site_min_share=site_min_share, explain=explain,
+                      favor_precision=favor_precision, favor_recall=favor_recall,
+                      max_bytes=max_bytes, workers=workers or default_workers(),
+                      # paths arriving on a pipe go out one by one when records stream
+                      batch_size=1 if files_from == "-" and (stream or (no_dedup and not site_learning))
+                      else Options.batch_size)
+    sources = list(inputs)
+    if files_from is not None:
+        sources = _chain(sources, _path_list(files_from))
+
+    journal = journal_path(output, output_format, out_dir)
+    if resume and journal is None and output == STDOUT:
+        raise click.UsageError("--resume needs an output file (-o FILE) or --out-dir: "
+                               "a run writing to stdout keeps no journal")
+    if resume and journal is None:
+        raise click.UsageError(f"--resume is unavailable for {output} ({resolve(output).kind}, written "
+                               "through in place): no journal can be kept beside it")
+    if resume and not os.path.exists(journal) and not quiet:
+        click.echo(f"cleaner: no journal {journal}: nothing to resume, starting from the beginning",
+                   err=True)
+    if not resume and journal is not None and os.path.exists(journal):
+        # said even with --quiet: the work of the interrupted run is about to go
+        click.echo(f"cleaner: discarding the journal of an interrupted run ({journal}) and starting "
+                   "from the beginning; the same command with --resume would have continued it",
+                   err=True)
+    hint = stdin_hint(inputs, files_from)
+    if hint and not quiet:
+        click.echo(hint, err=True)
+    # a progress line would be drawn over what is typed on the terminal
+    show_progress = (not quiet) and (progress if progress is not None else sys.stderr.isatty() and not hint)
+    code = _run(sources, options, output, output_format, out_dir, errors_path, report_path,
+                quiet, show_progress, journal, resume, count=input_counter(inputs, files_from))
+    sys.exit(code)
+
+
+def journal_path(output: str, output_format: str, out_dir: str | None) -> str | None:
+    """Where a run keeps its journal: beside its output file (beside a
+    symlink's target), or in --out-dir. None for stdout and for an output
+    written through in place (a device, pipe, socket, /dev/fd/N): nothing can
+    sit beside those, and the run journals to a temporary file if at all."""
+    if output_format == "txt":
+        return os.path.join(out_dir, ".cleaner-journal")
+    if output == STDOUT:
+        return None
+    place = resolve(output).place
+    if place is None:
+        return None
+    directory, name = os.path.split(place)
+    return os.path.join(directory, f".{name}.cleaner-journal")
+
+
+def _path_list(files_from: str):
+    """Paths listed in FILE (or stdin for `-`), one per line, bytes kept as
+    surrogate escapes so that any file name round-trips."""
+    from ..io.readers import paths_from
+
+    if files_from == "-":
+        stream = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="surrogateescape")
+    else:
+        try:
+            stream = open(files_from, encoding="utf-8", errors="surrogateescape")
+        except OSError as exc:
+            raise click.UsageError(f"cannot read --files-from {files_from}: {exc.strerror}")
+    return paths_from(stream)
+
+
+def _chain(first, rest):
+    yield from first
+    yield from rest
+
+
+def _run(sources, options: Options, output: str, output_format: str, out_dir: str | None,
+         errors_path: str | None, report_path: str | None, quiet: bool, show_progress: bool,
+         journal: str | None = None, resume: bool = False,
+         count: Counter | None = None) -> int:
+    from ..run.failures import FailedInputs
+    from ..run.journal import ResumeError
+    from ..run.pipeline import clean
+    from ..views.summary import Progress, print_summary
+
+    signal.signal(signal.SIGTERM, raise_interrupt)
+    stdin = sys.stdin.buffer if sys.stdin is not None else None
+    progress = Progress(enabled=show_progress, count=count)
+    run = clean(sources, options, stdin=stdin, on_progress=progress.update, journal=journal, resume=resume)
+    writer = TextDirWriter(out_dir) if output_format == "txt" else JsonlWriter(output, lazy=True)
+    errors = JsonlWriter(errors_path, lazy=True) if errors_path else None
+    flush = options.stream or not (options.dedup or options.site_learning)
+    failures = FailedInputs()
+    try:
+        with progress:
+            for doc in (run if output_format == "txt" else run.output_lines()):
+                if type(doc) is bytes:  # a record ready to write (see CleanRun.output_lines)
+                    writer.write_line(doc)
+                elif doc.ok:
+                    writer.write(doc if output_format == "txt" else doc.record())
+                    if flush and output == STDOUT:
+                        writer.flush()  # records flow on as they come: endless pipelines
+                else:
+                    failures.add(doc)
+                    if errors is not None:
+                        errors.write(doc.error_record())
+    except BrokenPipeError:
+        _abort(writer, errors)
+        silence_closed_outputs()
+        return EXIT_BROKEN_PIPE
+    except KeyboardInterrupt:
+        with interrupts_ignored():
+            _abort(writer, errors)
+            run.stats.finish()
+            if not quiet:
+                print_summary(run.stats, interrupted=True)
+                if journal is not None and os.path.exists(journal):
+                    click.echo(f"cleaner: {run.stats.read:,} documents done are kept in {journal}; "
+                               "run the same command with --resume to continue", err=True)
+        return EXIT_INTERRUPTED
+    except ResumeError as exc:
+        _abort(writer, errors)
+        click.echo(f"Error: cannot resume: {exc}", err=True)
+        return EXIT_USAGE
+    except OSError as exc:  # the output, journal or a temporary file cannot be written
+        _abort(writer, errors)
+        click.echo(f"Error: cannot write {where(exc)}{exc.strerror or exc}", err=True)
+        if journal is not None and os.path.exists(journal):
+            click.echo(f"cleaner: the documents done are kept in {journal}; once the problem is "
+                       "fixed, the same command with --resume continues", err=True)
+        return EXIT_USAGE
+    except BaseException:
+        _abort(writer, errors)
+        raise
+    writer.close(ok=True)
+    if errors is not None:
+        errors.close(ok=True)
+    run.discard_journal()
+    if run.resumed and not quiet:
+        click.echo(f"cleaner: resumed: {run.resumed:,} documents came from the interrupted run's journal",
+                   err=True)
+    if report_path:
+        figures = run.stats.as_dict()
+        if output_format == "jsonl" and output != STDOUT:
+            figures["output"] = os.path.abspath(output)
+        write_json(report_path, figures)
+    if not quiet:
+        print_summary(run.stats)
+    failures.write(errors_path, advise=not quiet)  # errors: named even with -q
+    return EXIT_FAILED if sum(run.stats.failed.values()) else EXIT_OK
+
+
+def _abort(*writers) -> None:
+    """Remove half-written files; never raise while doing so."""
+    for writer in writers:
+        if writer is not None:
+            try:
+                writer.close(ok=False)
+            except Exception:
+                pass
