@@ -12,21 +12,8 @@ from datasketch import MinHash
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cleaner.dedup import minhash
-from cleaner.dedup.index import (
-    CorpusIndex,
-    band_hashes,
-    components,
-    date_number,
-    estimated_jaccard,
-    fingerprints,
-    groups_of,
-    lsh_bands,
-    shingles,
-    signature,
-    to_datasketch,
-    tokens,
-)
+from cleaner.dedup import estimated_jaccard, fingerprints, minhash, shingles, signature, to_datasketch, tokens
+from cleaner.dedup.index import CorpusIndex, band_hashes, components, date_number, groups_of, lsh_bands
 
 # ~150 words of news text, and a near-duplicate: 3 words changed, a source line appended.
 ARTICLE = (

@@ -2,7 +2,8 @@
 verified pairs, and groups of documents that report the same story.
 
 - minhash.py: tokens to shingles to signatures (datasketch's `affine32`
-  scheme, bit-identical), with the compiled kernel or numpy;
+  scheme, bit-identical), with the compiled kernel or numpy, and the
+  one-text helpers handed on here (shingles, signature, to_datasketch);
 - index.py: the corpus index: band hashes, candidates verified by their
   signatures, groups, the kept document of each, and cluster reports;
 - candidates.py: candidate pairs from shared band hashes;
@@ -13,6 +14,7 @@ May import: `cleaner.document`, `cleaner.tokens`, `cleaner.memory`,
 `cleaner._native`. Not the stages, `io`, `run`, `views` or `cli`.
 """
 
-from .index import estimated_jaccard, shingles, signature, to_datasketch
+from ..tokens import tokens
+from .minhash import estimated_jaccard, fingerprints, shingles, signature, to_datasketch
 
-__all__ = ["estimated_jaccard", "shingles", "signature", "to_datasketch"]
+__all__ = ["estimated_jaccard", "fingerprints", "shingles", "signature", "to_datasketch", "tokens"]

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..memory import release_free_memory
-from ..tokens import tokens as word_tokens
 from . import minhash
 from .bandstore import BandStore, Chunked
 from .candidates import BUCKET_NEIGHBOURS, candidate_pairs
@@ -38,8 +37,8 @@ from .groups import (
     groups_of,
     report_clusters,
 )
+from .minhash import estimated_jaccard, fingerprints
 
-SCHEME = "affine32"
 KEEP_POLICIES = ("first", "longest", "earliest-date")
 # Candidates must be found for pairs this far below the threshold (they may
 # still be contained, or their estimate may be low by chance).
@@ -51,43 +50,6 @@ MEMBER_SHARE = 0.9
 # A document is "contained" in another only when it is clearly shorter.
 SHORTER_SHARE = 0.9
 NO_DATE = np.iinfo(np.int32).max
-
-
-def tokens(text: str) -> list[str]:
-    return word_tokens(text)
-
-
-def shingles(text: str, ngram: int) -> list[int]:
-    """The shingle hashes of one text (the values fed to MinHash)."""
-    batch = minhash.shingle_batch([text], ngram)
-    return [int(h) for h in batch.of(0)]
-
-
-def signature(text: str, num_perm: int = 128, ngram: int = 3, seed: int = 1) -> np.ndarray | None:
-    """MinHash signature (uint32 per permutation) of `text`, or None for no words."""
-    batch = minhash.shingle_batch([text], ngram)
-    if batch.starts[-1] == 0:
-        return None
-    return minhash.signatures(batch, num_perm, seed)[0]
-
-
-def fingerprints(texts: list[str], num_perm: int, ngram: int, seed: int
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    """Signatures and distinct-shingle counts of a batch of texts."""
-    return minhash.fingerprints(texts, num_perm, ngram, seed)
-
-
-def to_datasketch(sig: np.ndarray, seed: int = 1):
-    """A datasketch LeanMinHash of a cleaner signature, for datasketch's own
-    LSH and storage."""
-    from datasketch import LeanMinHash
-
-    return LeanMinHash(seed=seed, hashvalues=sig, scheme=SCHEME)
-
-
-def estimated_jaccard(a: np.ndarray, b: np.ndarray) -> float:
-    """Share of permutations on which two signatures agree: estimates Jaccard."""
-    return float(np.count_nonzero(a == b)) / len(a)
 
 
 def lsh_bands(threshold: float, num_perm: int) -> tuple[int, int]:
@@ -378,8 +340,7 @@ def collision_probability(jaccard: float, bands: int, rows: int) -> float:
 
 
 __all__ = ["CorpusIndex", "Grouping", "KEEP_POLICIES", "components", "groups_of", "collision_probability",
-           "date_number", "estimated_jaccard", "report_clusters", "ClusterReport", "fingerprints", "lsh_bands", "shingles", "signature",
-           "to_datasketch", "tokens"]
+           "date_number", "estimated_jaccard", "report_clusters", "ClusterReport", "fingerprints", "lsh_bands"]
 
 
 class StreamIndex:

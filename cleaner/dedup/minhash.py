@@ -40,6 +40,8 @@ _P_INV = pow(_P, -1, 1 << 64)
 _MASK64 = (1 << 64) - 1
 _MASK32 = (1 << 32) - 1
 SEPARATOR = "\n"
+# datasketch's name for the permutation scheme the signatures follow.
+SCHEME = "affine32"
 UINT32_MAX = np.uint32(_MASK32)
 
 def token_hash(token: str) -> int:
@@ -285,3 +287,32 @@ def fingerprint_json_lines(lines: list[bytes], text_field: str, id_field: str, n
     return (np.frombuffer(raw_sigs, dtype=np.uint32).reshape(len(lines), num_perm).copy(),
             np.frombuffer(raw_counts, dtype=np.uint32).copy(),
             np.frombuffer(raw_spans, dtype=np.int64).reshape(len(lines), 6))
+
+
+# One text at a time: the library's helpers (cleaner.dedup hands them on).
+
+def shingles(text: str, ngram: int) -> list[int]:
+    """The shingle hashes of one text (the values fed to MinHash)."""
+    batch = shingle_batch([text], ngram)
+    return [int(h) for h in batch.of(0)]
+
+
+def signature(text: str, num_perm: int = 128, ngram: int = 3, seed: int = 1) -> np.ndarray | None:
+    """MinHash signature (uint32 per permutation) of `text`, or None for no words."""
+    batch = shingle_batch([text], ngram)
+    if batch.starts[-1] == 0:
+        return None
+    return signatures(batch, num_perm, seed)[0]
+
+
+def to_datasketch(sig: np.ndarray, seed: int = 1):
+    """A datasketch LeanMinHash of a cleaner signature, for datasketch's own
+    LSH and storage."""
+    from datasketch import LeanMinHash
+
+    return LeanMinHash(seed=seed, hashvalues=sig, scheme=SCHEME)
+
+
+def estimated_jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """Share of permutations on which two signatures agree: estimates Jaccard."""
+    return float(np.count_nonzero(a == b)) / len(a)
