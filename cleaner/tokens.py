@@ -111,7 +111,7 @@ _JAMO_SECONDS = (*range(0x1161, 0x1176), *range(0x11A8, 0x11C3))
 def kernel_table_path() -> str:
     """Where the shipped kernel table for this Python's Unicode version lives
     (scripts/make_kernel_table.py writes it)."""
-    return os.path.join(os.path.dirname(__file__), "data", f"kernel_table-{unicodedata.unidata_version}.u32")
+    return os.path.join(os.path.dirname(__file__), "_native", f"kernel_table-{unicodedata.unidata_version}.u32")
 
 
 @lru_cache(maxsize=1)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Write cleaner/data/kernel_table-<Unicode version>.u32: the per-code-point
+"""Write cleaner/_native/kernel_table-<Unicode version>.u32: the per-code-point
 table of the compiled MinHash kernel (case folds, word flags, slow-path bits),
 built from this Python's unicodedata. Shipping it saves ~80 ms at every start;
 a Python with another Unicode version builds its own table at run time."""

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Write cleaner/data/vietnamese_8bit.json: byte -> Unicode tables for the two
+"""Write cleaner/encoding/vietnamese_8bit.json: byte -> Unicode tables for the two
 legacy Vietnamese 8-bit encodings that Python has no codec for.
 
   VISCII  RFC 1456 (Vietnamese Standardization Working Group, 1993): 134
@@ -18,7 +18,7 @@ import json
 import os
 import subprocess
 
-OUT = os.path.join(os.path.dirname(__file__), "..", "cleaner", "data", "vietnamese_8bit.json")
+OUT = os.path.join(os.path.dirname(__file__), "..", "cleaner", "encoding", "vietnamese_8bit.json")
 
 
 def table(charset: str, positions: range) -> dict[str, str]:

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Train the block model (cleaner/data/block_model.json) on pages with
+"""Train the block model (cleaner/extract/block_model.json) on pages with
 hand-checked main content, and say how well it does on sites it has not seen.
 
     python scripts/train_block_model.py [--shared ../shared] [--cache DIR] [--folds 5]
@@ -260,7 +260,7 @@ def main() -> int:
                 out.write(json.dumps({"id": page_id, "text": texts.get(page_id, "")}, ensure_ascii=False) + "\n")
     if not args.no_export:
         model = fit(np.arange(len(x)))
-        path = os.path.join(ROOT, "cleaner", blockmodel.MODEL_FILE)
+        path = os.path.join(ROOT, "cleaner", "extract", blockmodel.MODEL_FILE)
         with open(path, "w", encoding="utf-8") as out:
             json.dump(export(model, FEATURE_NAMES), out, separators=(",", ":"))
         print(f"wrote {path} ({os.path.getsize(path) / 1e6:.1f} MB, {len(model._predictors)} trees)")

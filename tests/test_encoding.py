@@ -536,7 +536,7 @@ def test_legacy_vietnamese_tables_read_each_byte_as_the_published_mapping(data):
 
     from cleaner.encoding import decode_legacy
 
-    published = json.loads(resources.files("cleaner").joinpath("data/vietnamese_8bit.json")
+    published = json.loads(resources.files("cleaner.encoding").joinpath("vietnamese_8bit.json")
                            .read_text(encoding="utf-8"))
     for name in ("viscii", "tcvn3"):
         mapping = {int(byte, 16): char for byte, char in published[name].items()}

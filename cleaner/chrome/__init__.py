@@ -8,7 +8,7 @@ found line by line in text, with a reason for every line removed.
 - lines.py: lines as the rules read them (normal form, word key, words);
 - datelines.py: date lines and counter lines;
 - tails.py: tail blocks under a heading ("Tin liên quan", "Most read");
-- lexicon.py: the phrases by kind and language (data/lexicon.json);
+- lexicon.py: the phrases by kind and language (lexicon.json);
 - sites.py: site learning, lines that recur across one site's documents.
 
 May import: `cleaner.document`, `cleaner.tokens`, `cleaner._native`.

@@ -9,7 +9,7 @@ Site boilerplate (lines recurring across a site's documents) is removed
 afterwards, with corpus statistics: see sites.py.
 
 Rules, in the order they apply:
-  * per line (linerules.py, phrases from cleaner/data/lexicon.json):
+  * per line (linerules.py, phrases from cleaner/chrome/lexicon.json):
     counters, date lines, lines made only of action links (share/print/
     login...) and widget labels, footers, comment-form notices, lone relative
     dates, breadcrumbs and menus (including menus whose items lost their

@@ -1,4 +1,4 @@
-"""The chrome lexicon: phrases by kind and language, loaded once from data/lexicon.json.
+"""The chrome lexicon: phrases by kind and language, loaded once from lexicon.json.
 
 Code asks for a kind (all languages merged); adding a language is adding data.
 """
@@ -84,5 +84,5 @@ def load_lexicon(data: dict) -> Lexicon:
 
 @lru_cache(maxsize=1)
 def default_lexicon() -> Lexicon:
-    text = resources.files("cleaner").joinpath("data/lexicon.json").read_text(encoding="utf-8")
+    text = resources.files(__package__).joinpath("lexicon.json").read_text(encoding="utf-8")
     return load_lexicon(json.loads(text))

@@ -2,7 +2,7 @@
 (a counter, a date line, a line of action links or widget labels, a footer, a
 comment-form notice, a lone relative date, a menu whose items lost their
 spaces, a breadcrumb), with the evidence; and the title suffix cut off a
-headline. The phrases come from the lexicon (cleaner/data/lexicon.json).
+headline. The phrases come from the lexicon (lexicon.json).
 
 chrome.py applies these with the structural rules (tail blocks, navigation,
 repetition) that need the lines around.

@@ -57,7 +57,7 @@ def _legacy_tables() -> dict[str, str]:
     (see scripts/make_vietnamese_tables.py). Each byte is one character, so
     codecs.charmap_decode reads a page in C; str.translate over a latin-1
     decoding, with the same result, took a seventh of a legacy page's decoding."""
-    raw = json.loads(resources.files("cleaner").joinpath("data/vietnamese_8bit.json")
+    raw = json.loads(resources.files(__package__).joinpath("vietnamese_8bit.json")
                      .read_text(encoding="utf-8"))
     tables = {}
     for name in ("viscii", "tcvn3"):

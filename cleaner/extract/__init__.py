@@ -9,7 +9,7 @@ are the page's main content, with its title, date and metadata.
 - metadata.py: title, date and metadata, for the record's fields;
 - pageblocks.py: a page as text blocks and what the markup says of each;
 - blockfeatures.py: each block's features, the block model's rows;
-- blockmodel.py: the boosted trees (data/block_model.json) that score the
+- blockmodel.py: the boosted trees (block_model.json) that score the
   blocks, and the choice of blocks that maximises a page's expected F1;
 - blocks.py: article parts that extractors drop, put back;
 - fastxpath.py: trafilatura's hottest XPath expressions as compiled Python,

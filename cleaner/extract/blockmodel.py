@@ -1,7 +1,7 @@
 """Which blocks of a page are its main content: a boosted-tree model scores
 each block, and the page keeps the blocks that maximise its expected F1.
 
-The model (data/block_model.json) is a set of regression trees trained by
+The model (block_model.json, beside this module) is a set of regression trees trained by
 scripts/train_block_model.py on blocks of real pages labelled by hand-checked
 main content; it reads the features of blockfeatures.py. Scoring walks all trees
 at once for all blocks with numpy (a block's path through a tree is a few
@@ -24,7 +24,7 @@ from importlib import resources
 
 import numpy as np
 
-MODEL_FILE = "data/block_model.json"
+MODEL_FILE = "block_model.json"
 # α of the expected-F1 cut: default, --favor-precision, --favor-recall.
 ALPHA = 0.8
 ALPHA_PRECISION = 0.5
@@ -122,7 +122,7 @@ def default_forest() -> Forest:
     """The packaged model; its features must be the ones pageblocks computes."""
     from .blockfeatures import FEATURE_NAMES
 
-    text = resources.files("cleaner").joinpath(MODEL_FILE).read_text(encoding="utf-8")
+    text = resources.files(__package__).joinpath(MODEL_FILE).read_text(encoding="utf-8")
     forest = forest_from_dict(json.loads(text))
     if forest.feature_names != FEATURE_NAMES:
         raise RuntimeError(f"{MODEL_FILE} was trained on other features than pageblocks computes; "
