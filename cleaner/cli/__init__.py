@@ -6,6 +6,8 @@ stdout carries data only (JSON Lines); everything for people goes to stderr.
 Exit codes: 0 the run completed and every document was read, 1 some document
 failed (unreadable, missing, internal error), 2 usage error, 130 interrupted,
 141 output pipe closed early (as `| head` does).
+
+May import any part of cleaner; no part imports it.
 """
 
 from __future__ import annotations

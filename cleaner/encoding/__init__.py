@@ -31,6 +31,11 @@ Then repairs, each recorded: control characters removed (NUL, C1...),
 mojibake (UTF-8 read as cp1252 and saved again)
 fixed with ftfy, NFC, and look-alike letters folded in Vietnamese text
 (Ð U+00D0 -> Đ U+0110).
+
+Here: `decode` and the order above; labels.py (charset labels as browsers
+read them), vietnamese.py (+ vietnamese_8bit.json: VISCII, TCVN3 and the
+syllable score), answers.py (chardet's answers weighed), plausibility.py
+(characters no real text of a script holds). Imports nothing of cleaner.
 """
 
 from __future__ import annotations
