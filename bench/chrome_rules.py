@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""What cleaner's line rules (cleaner/chrome.py) do to an extractor's output,
+"""What cleaner's line rules (cleaner/chrome/) do to an extractor's output,
 page by page: the same raw text scored without the rules and with them.
 
 The input is a JSONL file of raw extraction output, {"id", "text"[, "title"]}

@@ -8,6 +8,10 @@ Library use (the `cleaner` command is a thin layer over this):
         if doc.ok:
             print(doc.id, doc.duplicate_of, doc.text[:80])
     print(run.stats.as_dict())
+
+The public API (this, cleaner.encoding.decode, cleaner.extract.extract_html,
+cleaner.chrome.clean_text, and cleaner.dedup's shingles, signature,
+to_datasketch) is listed in docs/api.md; the rest is internal.
 """
 
 from .document import Document, Options

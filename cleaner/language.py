@@ -4,7 +4,7 @@ py3langid is trafilatura's own optional language identifier: naive Bayes over
 byte n-grams that a DFA walk finds. cleaner scores with its model but not its
 code, for two costs that dominated text dumps (a fifth of a run):
   * py3langid walks the bytes in a Python loop and converts the model's
-    float16 rows in numpy; cleaner/_langid.c does both compiled (without a C
+    float16 rows in numpy; cleaner/_native/_langid.c does both compiled (without a C
     compiler, py3langid itself classifies);
   * its model is 4.5 MB of LZMA that takes 0.6 s to unpack, in every worker,
     into 50 MB each. cleaner unpacks it once into a cache directory

@@ -1,7 +1,7 @@
 /* Compiled kernel for cleaner.minhash: tokens, shingle hashes and MinHash
  * signatures of a batch of texts in one pass over their code points.
  *
- * It computes exactly what the numpy path in minhash.py computes (tests compare
+ * It computes exactly what the numpy path in dedup/minhash.py computes (tests compare
  * the two on random and real texts); it exists because that path, however
  * vectorised, makes a dozen passes over temporary arrays per batch.
  *
@@ -9,7 +9,7 @@
  *
  * texts     list of str
  * a, b      uint32 buffers: datasketch's affine32 permutation parameters
- * table     uint32 buffer of 65536 entries, one per BMP code point (minhash.py,
+ * table     uint32 buffer of 65536 entries, one per BMP code point (tokens.py,
  *           `_kernel_table`): bits 0-20 its case fold, bit 24/25 word/unspaced
  *           flags of the code point itself, bit 26/27 those of its fold, bit 28
  *           "slow": folding it is not one code point, or the folded text might

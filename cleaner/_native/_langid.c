@@ -2,7 +2,7 @@
  * under py3langid's model, with their counts.
  *
  * It computes what py3langid's `visit_counts` computes in a Python loop over
- * the bytes (tests compare the two); language.py scores the result.
+ * the bytes (tests compare the two); cleaner/language.py scores the result.
  *
  *   scores(texts, nextmove, nextmove_item, row, out, ptc, classes) -> (scores, features)
  *

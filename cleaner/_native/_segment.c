@@ -3,7 +3,7 @@
  *
  *   configure(block_tags, skip_tags, cell_tags, bold_tags, tag_bits, hints, hint_attributes,
  *             role_bits, concealed_bit)
- *       the walk's vocabulary, given once by pageblocks.py (its single source);
+ *       the walk's vocabulary, given once by extract/pageblocks.py (its single source);
  *   page_walk(element) -> (texts, block_rows, tags, element_rows), or None
  *       a page's blocks and the elements around them, as pageblocks.python_walk
  *       computes them (tests compare the two on real pages and generated markup);
@@ -20,7 +20,7 @@
  * throughout. Only their first fields are declared here (the layouts below
  * are libxml2's public `xmlNode`/`xmlAttr` and lxml's public `LxmlElement`,
  * unchanged for well over a decade), so building needs neither library's
- * headers; pageblocks.py checks the walk against the Python one on a probe
+ * headers; extract/pageblocks.py checks the walk against the Python one on a probe
  * page before using it.
  */
 #define PY_SSIZE_T_CLEAN

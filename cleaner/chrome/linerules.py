@@ -4,7 +4,7 @@ comment-form notice, a lone relative date, a menu whose items lost their
 spaces, a breadcrumb), with the evidence; and the title suffix cut off a
 headline. The phrases come from the lexicon (lexicon.json).
 
-chrome.py applies these with the structural rules (tail blocks, navigation,
+filter.py applies these with the structural rules (tail blocks, navigation,
 repetition) that need the lines around.
 """
 
@@ -18,7 +18,7 @@ from .datelines import DATE_NUMERIC, TIME, find_date, is_bare_counter, is_counte
 from .lexicon import Lexicon, default_lexicon
 from .lines import WORD, Line, ends_like_sentence, ends_with_full_stop, read_lines
 
-try:  # the compiled kernel's count of case changes (cleaner/_fingerprint.c)
+try:  # the compiled kernel's count of case changes (cleaner/_native/_fingerprint.c)
     from .._native._fingerprint import case_cuts as _case_cuts
 except ImportError:  # pragma: no cover - depends on the build
     _case_cuts = None

@@ -2,7 +2,7 @@
 links, the kept document and similarity of each member (compact arrays), and
 the report's view of them, made one cluster at a time.
 
-`CorpusIndex.grouping()` (dedup.py) finds and verifies the links; this module
+`CorpusIndex.grouping()` (index.py) finds and verifies the links; this module
 holds what it builds from them.
 """
 

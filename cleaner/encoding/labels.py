@@ -9,7 +9,7 @@ where gb18030 gives the middle dot and em dash browsers show. shift_jis ->
 cp932 is not such a pair: cp932 reads 0x8160 as U+FF5E (～) where Python's
 shift_jis and the WHATWG Shift_JIS decoder read U+301C (〜), and six more
 sequences differ, so cp932 is only used when the bytes need its extensions.
-tests/test_encoding.py checks the tables against Python's codecs.
+the encoding tests check the tables against Python's codecs.
 """
 
 from __future__ import annotations

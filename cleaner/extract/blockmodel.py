@@ -48,7 +48,7 @@ class Forest:
 
     def raw_scores(self, rows: np.ndarray) -> np.ndarray:
         """Sum of the trees' leaf values for each row (a logit), by the
-        compiled kernel (cleaner/_forest.c) when it is built."""
+        compiled kernel (cleaner/_native/_forest.c) when it is built."""
         rows = np.ascontiguousarray(rows, dtype=np.float32)
         kernel = _kernel()
         if kernel is not None and rows.ndim == 2 and rows.shape[1] == len(self.feature_names) and len(self.roots):

@@ -9,7 +9,7 @@ their tags (nav, footer, aside, main, ...), the words of their class, id,
 role and itemprop ("sidebar", "share", "comment", "content", ...; see
 HINT_KEYWORDS), and whether they are hidden.
 
-The walk is compiled (cleaner/_segment.c, `page_walk`), reading libxml2's
+The walk is compiled (cleaner/_native/_segment.c, `page_walk`), reading libxml2's
 nodes directly; `python_walk` is its twin, used without a compiler and
 compared with it by the tests. blockfeatures.py turns a walked page into the
 block model's rows.

@@ -33,7 +33,7 @@ MAX_NAME_BYTES = 180
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
 _CONSTANTS = {None: b"null", True: b"true", False: b"false"}
 _KEYS: dict[str, bytes] = {}  # '"name": ' of the field names met, made once (up to 256)
-try:  # the compiled kernel's respacing of orjson's compact JSON (cleaner/_fingerprint.c)
+try:  # the compiled kernel's respacing of orjson's compact JSON (cleaner/_native/_fingerprint.c)
     from .._native._fingerprint import spaced_json_line as _spaced_json_line
 except ImportError:  # built without a C compiler: field by field, as below
     _spaced_json_line = None
