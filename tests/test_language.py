@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 from cleaner import language
 
-SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+from .conftest import SAMPLES
+
 kernel = pytest.mark.skipif(language._kernel is None, reason="compiled kernel not built")
 
 TEXTS = [

@@ -21,12 +21,13 @@ from cleaner.encoding import decode
 from cleaner.extract import blockmodel, blocks, pageblocks
 from cleaner.extract.html import parse_html, unwrap_layout_tables
 
+from ..conftest import DATA, SAMPLES
+
 walk_kernel = pytest.mark.skipif(pageblocks._kernel() is None, reason="compiled walk not built")
 shown_kernel = pytest.mark.skipif(blocks._kernel() is None, reason="compiled shown_texts not built")
 forest_kernel = pytest.mark.skipif(blockmodel._kernel() is None, reason="compiled forest not built")
-HERE = os.path.dirname(__file__)
-PAGES = sorted(glob.glob(os.path.join(HERE, "..", "samples", "*.html")) +
-               glob.glob(os.path.join(HERE, "data", "pages", "*.html")))
+PAGES = sorted(glob.glob(os.path.join(SAMPLES, "*.html")) +
+               glob.glob(os.path.join(DATA, "pages", "*.html")))
 
 
 def compiled_walk(root) -> pageblocks.PageBlocks | None:

@@ -10,6 +10,8 @@ from lxml import html as lxml_html
 
 from cleaner.extract.html import extract_html, is_html, parse_html, unwrap_layout_tables
 
+from ..conftest import SAMPLES
+
 BODY = [
     "Sở Giao thông vận tải Hà Nội cho biết tuyến xe buýt mới dài 35 km, xuất phát từ bến xe Kim Mã, "
     "đi qua cầu Nhật Tân và dừng ở cả hai nhà ga hành khách của sân bay quốc tế Nội Bài.",
@@ -141,8 +143,6 @@ METADATA_HEAD = (
 def test_metadata_is_what_trafilatura_finds_without_the_unused_part() -> None:
     """page_metadata gives extract_metadata's title, URL, host and site name,
     on the samples and on a page with Open Graph and JSON-LD."""
-    from pathlib import Path
-
     from trafilatura.metadata import extract_metadata
     from trafilatura.settings import set_date_params
     from trafilatura.utils import load_html
@@ -150,8 +150,7 @@ def test_metadata_is_what_trafilatura_finds_without_the_unused_part() -> None:
     from cleaner.encoding import decode
     from cleaner.extract.metadata import page_metadata
 
-    samples = Path(__file__).resolve().parent.parent / "samples"
-    pages = [decode(p.read_bytes()).text for p in sorted(samples.glob("*.html"))]
+    pages = [decode(p.read_bytes()).text for p in sorted(SAMPLES.glob("*.html"))]
     pages.append(page("<article>" + "".join(f"<p>{p}</p>" for p in BODY) + "</article>", METADATA_HEAD))
     for markup in pages:
         ours = page_metadata(load_html(markup))
@@ -219,7 +218,7 @@ def test_parse_html_matches_trafilaturas_loader():
     from cleaner.encoding import decode
     from cleaner.extract.html import parse_html
 
-    samples = sorted(glob.glob(os.path.join(os.path.dirname(__file__), "..", "samples", "*.html")))
+    samples = sorted(glob.glob(os.path.join(SAMPLES, "*.html")))
     cases = PARSE_CASES + [decode(open(path, "rb").read()).text for path in samples]
     for markup in cases:
         ours, theirs = parse_html(markup), load_html(markup)

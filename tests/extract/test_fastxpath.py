@@ -12,7 +12,7 @@ from lxml import etree
 from cleaner import Options, clean
 from cleaner.extract import fastxpath
 from cleaner.extract.html import parse_html
-from tests.conftest import DATA, SAMPLES
+from ..conftest import DATA, SAMPLES
 
 
 def hot_expressions() -> dict[str, etree.XPath]:

@@ -13,7 +13,7 @@ import pytest
 from cleaner.chrome.filter import clean_text, fold_ascii
 from cleaner.chrome.lexicon import default_lexicon, load_lexicon
 
-from .conftest import DATA, GOLDEN, SAMPLES, kept, removed
+from ..conftest import DATA, GOLDEN, SAMPLES, kept, removed
 
 PROSE = ("Sở Giao thông vận tải Hà Nội cho biết tuyến xe buýt mới dài 35 km, xuất phát từ bến xe "
          "Kim Mã, đi qua cầu Nhật Tân và dừng ở cả hai nhà ga hành khách của sân bay quốc tế.")

@@ -9,7 +9,6 @@ import sys
 import re
 import unicodedata
 import zlib
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -24,6 +23,8 @@ from cleaner.encoding import (
     is_probably_binary,
     web_codec,
 )
+
+from ..conftest import DATA
 
 METHODS = {"bom", "utf8", "declared", "detected", "fallback"}
 
@@ -365,7 +366,7 @@ def test_text_is_not_binary(data):
 
 # --- fixtures made by glibc iconv (scripts/make_encoding_fixtures.py) ---------------------
 
-FIXTURES = Path(__file__).parent / "data" / "encodings"
+FIXTURES = DATA / "encodings"
 FIXTURE_NAMES = sorted(p.name for p in FIXTURES.iterdir() if not p.name.endswith(".expected.txt"))
 EXPECTED_METHOD = {
     "cp1258-meta.html": ("cp1258", "declared"), "cp1258-no-meta.html": ("cp1258", "detected"),

@@ -18,7 +18,7 @@ import zstandard
 from cleaner import Document, Options, clean
 from cleaner.io import compressed
 
-from .conftest import SAMPLES
+from ..conftest import SAMPLES
 
 GOOD_HTML = (SAMPLES / "bridge-1-valley-courier.html").read_bytes()
 GOOD_TEXT = (SAMPLES / "000_b2d4cadf0807df7d.txt").read_bytes()

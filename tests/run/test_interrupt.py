@@ -22,7 +22,7 @@ import pytest
 from cleaner import Options, clean
 from cleaner.run.parallel import FIRST_BATCH
 
-from .conftest import ROOT, SAMPLES
+from ..conftest import ROOT, SAMPLES
 
 TEXTS = sorted(p.read_text(encoding="utf-8") for p in SAMPLES.glob("*.txt"))
 COMMAND = [sys.executable, "-m", "cleaner.cli", "clean"]

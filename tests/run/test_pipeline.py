@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from cleaner import Document, Options, clean, process_document
 from cleaner.document import RECORD_FIELDS
 
-from .conftest import GOLDEN, SAMPLES
+from ..conftest import GOLDEN, SAMPLES
 
 
 def run_records(inputs, options: Options | None = None) -> tuple[list[Document], object]:

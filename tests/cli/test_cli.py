@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from cleaner.cli import main
 
-from .conftest import ROOT, SAMPLES
+from ..conftest import DATA, ROOT, SAMPLES
 
 N_SAMPLES = len(list(SAMPLES.iterdir()))
 
@@ -251,7 +251,7 @@ def test_clean_explain_field(tmp_path: Path) -> None:
 # --- detect ---
 
 def test_detect_jsonl_when_piped() -> None:
-    data = Path(__file__).parent / "data" / "encodings"
+    data = DATA / "encodings"
     result = invoke("detect", str(data / "viscii.txt"), str(data / "cp1258-meta.html"), str(data / "mojibake.txt"))
     assert result.exit_code == 0
     rows = {Path(r["file"]).name: r for r in records(result.stdout)}

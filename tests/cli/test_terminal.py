@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT
+from ..conftest import ROOT
 
 # The installed command, as people run it (under `python -m`, CPython ends a
 # run whose Ctrl-C landed in code made by exec(), as dataclasses are, by

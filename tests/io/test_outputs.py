@@ -26,7 +26,7 @@ from cleaner.cli import main
 from cleaner.document import Document
 from cleaner.io.writers import JsonlWriter, TextDirWriter, write_json
 
-from .conftest import ROOT, SAMPLES
+from ..conftest import ROOT, SAMPLES
 
 COMMAND = [sys.executable, "-m", "cleaner.cli"]
 INPUT = str(SAMPLES / "000_b2d4cadf0807df7d.txt")

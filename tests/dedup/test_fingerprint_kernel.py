@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 from cleaner import tokens as text_tokens
 from cleaner.dedup import minhash
 
+from ..conftest import SAMPLES
+
 kernel = pytest.mark.skipif(minhash._kernel is None, reason="compiled kernel not built")
-SAMPLES = os.path.join(os.path.dirname(__file__), "..", "samples")
 
 # Characters that take every branch: ASCII, Vietnamese precomposed and
 # decomposed, folds that expand (ß, ﬁ, İ), final sigma, combining marks,

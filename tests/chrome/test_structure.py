@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from cleaner.chrome.filter import clean_text
 
-from .conftest import kept, removed
+from ..conftest import kept, removed
 
 STORY = ("The city council voted on Tuesday to extend the night bus service to the airport, "
          "after a year in which passenger numbers on the route doubled and the old timetable "

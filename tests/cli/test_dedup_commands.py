@@ -13,8 +13,8 @@ from cleaner.cli import main
 from cleaner.run.jsonl_dedup import IdTable, _append_fields
 from cleaner.run.parallel import ordered_map
 
-from .conftest import SAMPLES
-from .test_dedup import ARTICLE, NEAR_COPY, OTHER_COPY, UNRELATED
+from ..conftest import SAMPLES
+from ..dedup.test_dedup import ARTICLE, NEAR_COPY, OTHER_COPY, UNRELATED
 
 
 def corpus(tmp_path: Path) -> Path:

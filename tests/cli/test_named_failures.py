@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from cleaner.cli import main
 
-from .conftest import ROOT, SAMPLES
+from ..conftest import DATA, ROOT, SAMPLES
 
 
 def invoke(*args: str, input: bytes | str | None = None):
@@ -134,7 +134,7 @@ def test_dedup_empty_input_is_not_an_error(tmp_path: Path) -> None:
 
 def dedup_report(tmp_path: Path) -> tuple[Path, Path]:
     """A report written by `dedup` on records keyed url/content (not id/text)."""
-    from .test_dedup import ARTICLE, NEAR_COPY, UNRELATED
+    from ..dedup.test_dedup import ARTICLE, NEAR_COPY, UNRELATED
 
     source = jsonl(tmp_path / "in.jsonl", [{"url": "a", "content": ARTICLE}, {"url": "b", "content": UNRELATED},
                                            {"url": "c", "content": NEAR_COPY}])
@@ -251,7 +251,7 @@ def long_path_page(tmp_path: Path) -> Path:
     directory = tmp_path / "crawl" / "some-news-site.example" / "2024" / "03" / "17"
     directory.mkdir(parents=True)
     page = directory / "article-xe-buyt-dien-noi-san-bay.html"
-    page.write_bytes((Path(__file__).parent / "data" / "encodings" / "cp1258-stale-latin1-meta.html").read_bytes())
+    page.write_bytes((DATA / "encodings" / "cp1258-stale-latin1-meta.html").read_bytes())
     return page
 
 

@@ -9,7 +9,9 @@ import re
 
 from cleaner import Document, Options, clean
 
-PAGES = os.path.join(os.path.dirname(__file__), "data", "pages")
+from ..conftest import DATA
+
+PAGES = os.path.join(DATA, "pages")
 
 
 def cleaned(name: str) -> Document:
