@@ -12,7 +12,7 @@ in Python:
     (`fmix32`, then `a*h + b mod 2^32`), minimised per document with
     `np.minimum.reduceat`.
 `datasketch.MinHash(num_perm, seed, scheme="affine32", hashfunc=int)` fed the
-same shingle hashes gives bit-identical signatures (tests/test_minhash.py), so
+same shingle hashes gives bit-identical signatures (tests/dedup/test_dedup.py), so
 signatures can go into datasketch's own LSH and storage.
 `shingle_hash` is the scalar reference of the same hash, for one shingle.
 """
