@@ -14,6 +14,9 @@ from typing import Any
 # Status values.
 OK = "ok"
 DROPPED = "dropped"
+# Not a document at all (a WARC request or metadata record, an image, a 404):
+# counted by reason, not written and not listed with --errors.
+SKIPPED = "skipped"
 FAILED = "failed"
 
 # Stable reason codes (see README, "Accounting"). Dropped: empty_input,
@@ -34,7 +37,7 @@ INTERNAL_ERROR = "internal_error"
 DUPLICATE_FIELDS = ("duplicate_of", "cluster", "similarity", "contained_in", "containment")
 # Fields written to the JSON Lines output, in this order.
 RECORD_FIELDS = (
-    "id", "source", "url", "title", "date", "site", "language", "format",
+    "id", "source", "url", "title", "date", "crawl_date", "site", "language", "format",
     "text", "encoding", "encoding_method", "confidence", "repairs",
     *DUPLICATE_FIELDS,
     "bytes_in", "chars_in", "chars_out",
@@ -52,7 +55,8 @@ class Document:
     path: str | None = field(default=None, repr=False)
     url: str | None = None
     title: str | None = None
-    date: str | None = None
+    date: str | None = None  # the article's own date
+    crawl_date: str | None = None  # when the crawler fetched it (WARC-Date)
     site: str | None = None
     language: str | None = None
     format: str | None = None  # "html" or "text", sniffed from content
@@ -81,6 +85,9 @@ class Document:
     # Per paragraph of the clean text, the 64-bit key site learning counts
     # (None for paragraphs that cannot be boilerplate); not written out.
     site_keys: list[int | None] | None = field(default=None, repr=False)
+    # The HTTP Content-Type the bytes came with (a WARC response's): its
+    # charset is the declared encoding. Not written out.
+    content_type: str | None = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -105,6 +112,11 @@ class Document:
 
     def drop(self, reason: str, message: str) -> "Document":
         self.status, self.reason, self.message = DROPPED, reason, message
+        self.raw = None
+        return self
+
+    def skip(self, reason: str, message: str) -> "Document":
+        self.status, self.reason, self.message = SKIPPED, reason, message
         self.raw = None
         return self
 
@@ -134,7 +146,7 @@ _FIELD_NAMES = tuple(f.name for f in fields(Document))
 # What a journal keeps of a Document: all but the raw bytes, the signature
 # (recomputed) and the path it was read from.
 SPOOLED_FIELDS = tuple(name for name in _FIELD_NAMES
-                       if name not in {"raw", "signature", "path", "shingle_count"})
+                       if name not in {"raw", "signature", "path", "shingle_count", "content_type"})
 
 
 @dataclass(frozen=True)

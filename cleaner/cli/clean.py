@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from ..document import Options
+from ..document import SKIPPED, Options
 from ..io.outputs import resolve
 from ..io.pipes import silence_closed_outputs
 from ..io.writers import STDOUT, JsonlWriter, TextDirWriter, write_json
@@ -33,7 +33,10 @@ CLEAN_HELP = """Clean and deduplicate web pages into a text corpus.
 
 INPUT is any mix of files, directories (walked recursively in sorted order,
 hidden entries skipped), glob patterns and `-` for standard input. HTML or
-text dump is sniffed from the content. Each document is decoded (BOM, strict
+text dump is sniffed from the content; so is a WARC or ARC crawl (plain,
+gzip or zstd), whose response and resource records are the documents (the
+other records, non-2xx responses and bodies that are not HTML or text are
+skipped, counted by reason). Each document is decoded (BOM, strict
 UTF-8, declared charset, chardet), stripped of site chrome (for HTML a block
 model with trafilatura as one of its inputs, then cleaner's line rules;
 the line rules alone for text dumps) and fingerprinted; near-duplicates
@@ -41,7 +44,7 @@ are flagged with `duplicate_of`, `cluster` and `similarity`.
 
 Output is JSON Lines on stdout (or -o FILE); the summary goes to stderr.
 Every document not written is listed by --errors and counted in the summary
-and --report with a reason; the first 20 failed inputs are also named on
+and --report with a reason (skipped records are counted, not listed); the first 20 failed inputs are also named on
 stderr. An output file (-o, --report, --errors, the files in --out-dir) is
 written under a temporary name and renamed into place when complete, with
 the mode your umask gives (a replaced file keeps its own); a symlink's target
@@ -54,6 +57,7 @@ Examples:
   find crawl/ -name '*.html' | cleaner clean --files-from - > corpus.jsonl
   cleaner clean 'crawl/**/*.txt' --drop-duplicates --report report.json
   cleaner clean page.html --format txt --out-dir clean/
+  cleaner clean crawl.warc.gz -o corpus.jsonl
   cat page.html | cleaner clean - | jq -r .text
 
 A run writing to a file keeps its processed documents in a journal beside
@@ -88,7 +92,7 @@ Exit status:
                    "Example: find crawl -name '*.html' | cleaner clean --files-from -")
 @click.option("--errors", "errors_path", metavar="FILE", envvar="CLEANER_ERRORS",
               help="Write one JSON line {id, source, status, reason, message} per document "
-                   "not written. Example: --errors errors.jsonl")
+                   "dropped or failed. Example: --errors errors.jsonl")
 @click.option("--report", "report_path", metavar="FILE", envvar="CLEANER_REPORT",
               help="Write the run's figures and duplicate clusters as JSON. "
                    "Example: --report report.json")
@@ -279,7 +283,7 @@ def _run(sources, options: Options, output: str, output_format: str, out_dir: st
                     writer.write(doc if output_format == "txt" else doc.record())
                     if flush and output == STDOUT:
                         writer.flush()  # records flow on as they come: endless pipelines
-                else:
+                elif doc.status != SKIPPED:  # skipped records are counted, not listed
                     failures.add(doc)
                     if errors is not None:
                         errors.write(doc.error_record())

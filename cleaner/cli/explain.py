@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from ..document import Options
+from ..document import SKIPPED, Options
 from .common import EXIT_FAILED, EXIT_OK
 
 EXPLAIN_HELP = """Show how cleaner cleans FILE, line by line: kept or removed, and why.
@@ -42,19 +42,32 @@ def explain_command(file: str, corpus: tuple[str, ...], as_json: bool, color: bo
 
     if file == "-":
         raise click.UsageError("explain needs a FILE path (stdin is not supported)")
-    if os.path.isdir(file):
+    path, record = file, None
+    if not os.path.exists(file) and "@" in file and os.path.isfile(file.rpartition("@")[0]):
+        path, record = file.rpartition("@")[0], file  # one record of a crawl: FILE@OFFSET
+    if os.path.isdir(path):
         raise click.UsageError(f"{file} is a directory: explain takes a FILE (one page; give the "
                                "directory after it as CORPUS to learn its site's boilerplate)")
-    if not os.path.isfile(file):
-        raise click.UsageError(f"no such file: {file}" if not os.path.exists(file) else
+    if not os.path.isfile(path):
+        raise click.UsageError(f"no such file: {file}" if not os.path.exists(path) else
                                f"{file} is not a regular file: explain takes a FILE")
-    target = os.path.abspath(file)
+    target = os.path.abspath(path)
     options = Options(explain=True, site_learning=bool(corpus), dedup=bool(corpus))
-    doc = None
-    for candidate in clean([*corpus, file], options):
+    found: list = []
+    for candidate in clean([*corpus, path], options):
+        source, _, offset = candidate.source.rpartition("@") if "@" in candidate.source else (candidate.source, "", "")
         if os.path.abspath(candidate.source) == target:
-            doc = candidate  # the last one: FILE itself, even if CORPUS holds it too
-    assert doc is not None
+            found = [candidate]  # the last one: FILE itself, even if CORPUS holds it too
+        elif os.path.abspath(source) == target and candidate.status != SKIPPED:
+            if record is None or f"{path}@{offset}" == record:
+                found.append(candidate)  # a document of the crawl FILE
+    if not found:
+        raise click.UsageError(f"{file}: no document to explain (a crawl whose records are all skipped, "
+                               "or no record at that offset)")
+    doc = found[0]
+    if len(found) > 1:
+        click.echo(f"cleaner: {path} is a crawl of {len(found)} documents; explaining the first, "
+                   f"{doc.source} (explain FILE@OFFSET for another)", err=True)
     if as_json:
         view.write_json(doc, sys.stdout)
     elif color if color is not None else sys.stdout.isatty():

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import glob
 import hashlib
+import io
 import os
 import re
+import stat
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO, TextIO
 
 from ..document import CORRUPT, NOT_FOUND, TOO_LARGE, UNREADABLE, Document
+from . import warc
 from .compressed import CorruptInput, TooLarge
 from .compressed import expand as expand_compressed
 
@@ -317,11 +320,20 @@ def documents(inputs: Iterable[str], stdin: BinaryIO | None = None,
     ids = ids or IdAllocator()
     for path in expand(inputs):
         if path == STDIN:
+            if stdin is not None:
+                head = _peek(stdin)
+                if warc.sniff(head):  # a crawl on stdin: its records, streamed
+                    rest = stdin if len(head) == warc.SNIFF_BYTES else io.BytesIO()
+                    stream = io.BufferedReader(_Prefixed(head, rest), warc.SNIFF_BYTES)
+                    yield from warc.documents(lambda: stream, "<stdin>", "stdin", ids.allocate, max_bytes,
+                                              rereadable=False)
+                    continue
             doc = Document(id=ids.allocate("stdin"), source="<stdin>")
             if stdin is None:
                 yield doc.fail(UNREADABLE, "no standard input")
                 continue
-            data = stdin.read(max_bytes + 1)
+            # a terminal's Ctrl-D ends one read only: past the end, read no more
+            data = head if len(head) < warc.SNIFF_BYTES else head + stdin.read(max_bytes + 1 - len(head))
             if len(data) > max_bytes:
                 yield doc.drop(TOO_LARGE, f"larger than --max-bytes ({max_bytes} bytes)")
                 continue
@@ -329,5 +341,56 @@ def documents(inputs: Iterable[str], stdin: BinaryIO | None = None,
             yield doc
         else:
             shown = printable(path)
+            if warc.sniff(_head(path)):  # a crawl: its records are the documents
+                yield from warc.documents(lambda: open(path, "rb"), shown, stem(shown), ids.allocate, max_bytes)
+                continue
             yield Document(id=ids.allocate(stem(shown)), source=shown,
                            path=path if shown != path else None)
+
+
+def _head(path: str) -> bytes:
+    """A file's first bytes, to tell a crawl from a page (b"" when it cannot
+    be read here: reading it again as a page says why)."""
+    try:  # without blocking on a FIFO, whose bytes are not ours to take here
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return b""
+    try:
+        return os.read(fd, warc.SNIFF_BYTES) if stat.S_ISREG(os.fstat(fd).st_mode) else b""
+    except OSError:
+        return b""
+    finally:
+        os.close(fd)
+
+
+def _peek(stream: BinaryIO) -> bytes:
+    """The first bytes of a stream, read (they are given back by _Prefixed);
+    fewer than SNIFF_BYTES only at its end."""
+    head = b""
+    read = getattr(stream, "read1", stream.read)  # one read at a time: a terminal's Ctrl-D ends one only
+    while len(head) < warc.SNIFF_BYTES:
+        more = read(warc.SNIFF_BYTES - len(head))
+        if not more:
+            break
+        head += more
+    return head
+
+
+class _Prefixed(io.RawIOBase):
+    """A stream with bytes already read from it put back in front."""
+
+    def __init__(self, prefix: bytes, stream: BinaryIO) -> None:
+        self._prefix, self._stream = prefix, stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self._prefix:
+            n = min(len(buffer), len(self._prefix))
+            buffer[:n] = self._prefix[:n]
+            self._prefix = self._prefix[n:]
+            return n
+        data = self._stream.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)

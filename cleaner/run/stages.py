@@ -35,7 +35,7 @@ def decode_stage(doc: Document) -> Document:
         return doc.drop(EMPTY_INPUT, "the input is empty")
     if encoding.is_probably_binary(raw):
         return doc.drop(NOT_TEXT, "binary content, not text or HTML")
-    decoded = encoding.decode(raw)
+    decoded = encoding.decode(raw, doc.content_type)
     doc.raw = None
     doc.text = decoded.text
     doc.encoding = decoded.encoding
@@ -56,7 +56,7 @@ def extract_stage(doc: Document, options: Options) -> Document:
         cleaned = chrome.clean_text(page.text, html=True, title=page.title, navigation=page.whole_page)
         doc.title = page.title or cleaned.title
         doc.date = page.date or cleaned.date
-        doc.url, doc.site = page.url, page.site
+        doc.url, doc.site = doc.url or page.url, doc.site or page.site  # a crawl's own URL first
     else:
         doc.format = "text"
         cleaned = chrome.clean_text(doc.text)

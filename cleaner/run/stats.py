@@ -1,7 +1,7 @@
 """Run figures: what came in, what went out, and the accounting that ties them.
 
 Invariant checked at the end of every run:
-    read == written + dropped + failed
+    read == written + skipped + dropped + failed
 where flagged duplicates are among the written documents (or among the dropped
 ones, reason `duplicate_dropped`, with --drop-duplicates).
 """
@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..document import DROPPED, FAILED, Document
+from ..document import DROPPED, FAILED, SKIPPED, Document
 from ..tokens import utf8_length
 
 
@@ -22,6 +22,7 @@ class RunStats:
     read: int = 0
     written: int = 0
     flagged: int = 0
+    skipped: Counter = field(default_factory=Counter)
     dropped: Counter = field(default_factory=Counter)
     failed: Counter = field(default_factory=Counter)
     bytes_in: int = 0
@@ -44,6 +45,8 @@ class RunStats:
             self.failed[doc.reason] += 1
         elif doc.status == DROPPED:
             self.dropped[doc.reason] += 1
+        elif doc.status == SKIPPED:
+            self.skipped[doc.reason] += 1
         else:
             self.count_written(doc.chars_out, utf8_length(doc.text), flagged=doc.duplicate_of is not None)
 
@@ -63,13 +66,15 @@ class RunStats:
 
     @property
     def accounted(self) -> bool:
-        return self.read == self.written + sum(self.dropped.values()) + sum(self.failed.values())
+        return self.read == (self.written + sum(self.skipped.values()) + sum(self.dropped.values())
+                             + sum(self.failed.values()))
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "documents_read": self.read,
             "written": self.written,
             "flagged_duplicates": self.flagged,
+            "skipped": dict(sorted(self.skipped.items())),
             "dropped": dict(sorted(self.dropped.items())),
             "failed": dict(sorted(self.failed.items())),
             "bytes_in": self.bytes_in,

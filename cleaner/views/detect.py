@@ -20,6 +20,7 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
+from ..document import SKIPPED
 from ..encoding import decode
 from ..io.pipes import printable
 from ..io.readers import documents, load_with_compression
@@ -33,17 +34,20 @@ ELLIPSIS = "…"
 
 def detect_rows(inputs: Iterable[str], max_bytes: int,
                 stdin: BinaryIO | None = None) -> Iterator[dict[str, Any]]:
-    """One JSON-ready row per input: the decoding decision, or `reason` and
-    `error` for an input `clean` would not decode (missing, unreadable,
-    corrupt, too large)."""
+    """One JSON-ready row per input (per document of a crawl: its skipped
+    records are left out): the decoding decision, or `reason` and `error`
+    for an input `clean` would not decode (missing, unreadable, corrupt, too
+    large)."""
     for doc in documents(inputs, stdin=stdin, max_bytes=max_bytes):
+        if doc.status == SKIPPED:  # a crawl's record that is not a document: nothing to decode
+            continue
         row: dict[str, Any] = {"file": doc.source}
         doc, compression = load_with_compression(doc, max_bytes)
         if not doc.ok:
             row.update(reason=doc.reason, error=doc.message)
             yield row
             continue
-        decoded = decode(doc.raw or b"")
+        decoded = decode(doc.raw or b"", doc.content_type)
         row.update(bytes=len(doc.raw or b""), compression=compression, encoding=decoded.encoding,
                    method=decoded.method, confidence=decoded.confidence, repairs=decoded.repairs,
                    declared=decoded.declared, evidence=decoded.evidence)

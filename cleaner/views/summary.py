@@ -118,6 +118,7 @@ def print_summary(stats: RunStats, interrupted: bool = False) -> None:
     rows = [("documents read", f"{stats.read:,}", False), ("written", f"{stats.written:,}", False),
             ("  flagged near-duplicates", f"{stats.flagged:,}", False),
             ("  duplicate clusters", f"{len(stats.clusters):,}", False)]
+    rows += [(f"skipped: {reason}", f"{count:,}", False) for reason, count in sorted(stats.skipped.items())]
     rows += [(f"dropped: {reason}", f"{count:,}", False) for reason, count in sorted(stats.dropped.items())]
     rows += [(f"failed: {reason}", f"{count:,}", True) for reason, count in sorted(stats.failed.items())]
     rows += [("bytes in", f"{stats.bytes_in:,}", False), ("bytes out (text)", f"{stats.bytes_out:,}", False)]

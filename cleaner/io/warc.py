@@ -1,0 +1,305 @@
+"""Crawls as crawlers write them: WARC (1.0, 1.1) and ARC files, plain, with
+each record gzipped (as crawlers write them), or gzip/zstd as a whole.
+
+Read with warcio (the reader of the Webrecorder tools, which also reads ARC).
+Every record becomes a Document, so the run accounts for each:
+  * `response` records with an HTTP envelope, `resource` records, and
+    `conversion` records (Common Crawl's WET text) are documents;
+  * `warcinfo`, `request`, `metadata`, `revisit` and other records, responses
+    whose HTTP status is not 2xx, and bodies that are neither HTML nor text
+    (images, PDFs, scripts, CSS, JSON) are skipped, with the reason;
+  * a record that cannot be read fails, with the reason; the records before
+    it are kept, and reading goes on after it where the file allows.
+
+From the HTTP envelope: `Transfer-Encoding: chunked` and `Content-Encoding:
+gzip | deflate | br` are undone here, leniently as browsers do (a body that
+claims chunking but is not chunked is read as it is; a damaged gzip body
+gives what decodes), and the Content-Type header is kept for the decode
+stage, whose declared charset it gives. From the WARC headers: the target URI
+is the document's `url` (and its host the `site`), the record id its `id`,
+the WARC-Date its `crawl_date`; `source` is FILE@OFFSET, the record's offset
+in the file as stored when records are gzipped one by one (as CDX indexes and
+`warcio extract` take it), in the decompressed stream otherwise.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import re
+import zlib
+from collections.abc import Callable, Iterator
+from typing import BinaryIO
+from urllib.parse import urlsplit
+
+from ..document import CORRUPT, TOO_LARGE, Document
+
+GZIP, ZSTD = b"\x1f\x8b", b"\x28\xb5\x2f\xfd"
+_STARTS = (b"WARC/1.", b"filedesc://")
+SNIFF_BYTES = 4096
+
+# Why a record is not a document (Document.skip reasons).
+HTTP_STATUS = "http_status"
+CONTENT_TYPE = "content_type"
+DOCUMENT_RECORDS = ("response", "resource", "conversion")
+# Media types read as documents; a record without one is sniffed like a file.
+_READABLE = re.compile(r"^\s*(?:text/html|application/xhtml\+xml|text/plain|text/xml|application/xml)\b", re.I)
+
+
+def is_archive(head: bytes) -> bool:
+    """Whether bytes (decompressed) start a WARC or ARC file."""
+    return head.lstrip(b"\r\n").startswith(_STARTS)
+
+
+def sniff(head: bytes) -> bool:
+    """Whether a file's first bytes, as stored, are a WARC or ARC file
+    (plain, or gzip or zstd compressed)."""
+    return is_archive(_plain_head(head))
+
+
+def record_id(value: str | None) -> str | None:
+    """The id part of a WARC-Record-ID: `<urn:uuid:X>` gives X."""
+    if not value:
+        return None
+    value = value.strip().strip("<>")
+    return value[len("urn:uuid:"):] if value.lower().startswith("urn:uuid:") else value
+
+
+def target_url(value: str | None) -> str | None:
+    """WARC-Target-URI as written, without the angle brackets old wget adds."""
+    return value.strip().strip("<>") if value else None
+
+
+def host_of(url: str | None) -> str | None:
+    try:
+        return urlsplit(url).hostname if url else None
+    except ValueError:
+        return None
+
+
+def dechunk(body: bytes) -> bytes:
+    """A chunked HTTP body decoded; a body that is not validly chunked is
+    returned as it is (as browsers read it)."""
+    out, at = [], 0
+    while True:
+        end = body.find(b"\r\n", at)
+        if end < 0:
+            return body
+        size_text = body[at:end].split(b";", 1)[0].strip()
+        try:
+            size = int(size_text, 16)
+        except ValueError:
+            return body
+        if size == 0:
+            return b"".join(out)
+        start = end + 2
+        if start + size > len(body):
+            return b"".join(out) + body[start:] if out else body
+        out.append(body[start:start + size])
+        at = start + size
+        if body[at:at + 2] == b"\r\n":
+            at += 2
+
+
+def decode_content(body: bytes, encoding: str | None) -> bytes:
+    """The body with its Content-Encoding undone (gzip, x-gzip, deflate, br);
+    what decodes of a damaged body. Raises ValueError when nothing does."""
+    kind = (encoding or "").strip().lower()
+    if kind in ("", "identity"):
+        return body
+    if kind in ("gzip", "x-gzip", "deflate"):
+        for wbits in ((47,) if kind != "deflate" else (15, -15)):  # 47: gzip or zlib header
+            decoder = zlib.decompressobj(wbits=wbits)
+            try:
+                out = decoder.decompress(body)
+            except zlib.error:
+                continue
+            return out
+        if body[:2] != GZIP and kind != "deflate":
+            return body  # labelled gzip, sent plain: as browsers read it
+        raise ValueError(f"its Content-Encoding {kind} body does not decode")
+    if kind == "br":
+        import brotli
+
+        try:
+            return brotli.decompress(body)
+        except brotli.error as exc:
+            raise ValueError(f"its Content-Encoding br body does not decode ({exc})") from None
+    return body
+
+
+def _decompressed(stream: BinaryIO, head: bytes) -> BinaryIO:
+    """A whole-file gzip or zstd stream, decompressed."""
+    if head.startswith(GZIP):
+        return io.BufferedReader(gzip.GzipFile(fileobj=stream), 1 << 16)
+    import zstandard
+
+    return io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(stream), 1 << 16)
+
+
+def documents(open_stream: Callable[[], BinaryIO], name: str, stem: str,
+              allocate: Callable[[str], str], max_bytes: int, rereadable: bool = True) -> Iterator[Document]:
+    """Every record of one archive as a Document (skipped, failed or to be
+    cleaned, its bytes in `raw`). `open_stream` opens the archive as stored
+    (a buffered stream); with `rereadable`, it is called again to read a gzip
+    file whose members do not follow its records as one stream (otherwise a
+    gzip stream is read as one from the start)."""
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.exceptions import ArchiveLoadFailed
+
+    given = 0
+    for whole_file in (False, True):
+        stream = open_stream()
+        try:
+            head = stream.peek(SNIFF_BYTES)[:SNIFF_BYTES]
+            is_arc = _plain_head(head).lstrip(b"\r\n").startswith(b"filedesc://")
+            if whole_file or head.startswith(ZSTD) or (head.startswith(GZIP) and not (
+                    rereadable and is_arc or rereadable and _members_follow_records(open_stream))):
+                stream = _decompressed(stream, head)
+                whole_file = True
+            records = ArchiveIterator(stream, arc2warc=True, check_digests=False)
+            seen = 0
+            try:
+                for record in records:
+                    seen += 1
+                    if seen <= given:  # given before the file was read again as one stream
+                        continue
+                    given += 1
+                    yield _document(record, records.get_record_offset, name, stem, allocate, max_bytes, is_arc)
+                return
+            except ArchiveLoadFailed as exc:
+                if not whole_file and head.startswith(GZIP):
+                    continue  # gzip members that do not follow the records: read the file as one stream
+                yield _failed(name, stem, allocate, records, f"the archive cannot be read on: {_first_line(exc)}")
+                return
+            except (EOFError, OSError, zlib.error, ValueError) as exc:
+                yield _failed(name, stem, allocate, records, f"the archive breaks off or is damaged: {exc}")
+                return
+        finally:
+            stream.close()
+
+
+def _members_follow_records(open_stream: Callable[[], BinaryIO]) -> bool:
+    """Whether a gzipped WARC has one gzip member per record, as crawlers
+    write it (then each record can be found again by its member's offset),
+    judged on its first member: it must end where the first record does. A
+    whole-file gzip (one member holding many records) or members cut
+    elsewhere are read as one stream."""
+    decoder = zlib.decompressobj(wbits=31)
+    data = b""
+    with open_stream() as stream:
+        while not decoder.eof:
+            chunk = stream.read(1 << 16)
+            if not chunk:
+                return False
+            try:
+                data += decoder.decompress(chunk, 1 << 20)
+            except zlib.error:
+                return False
+            end = data.find(b"\r\n\r\n")
+            if end >= 0:
+                match = re.search(rb"(?im)^content-length:\s*(\d+)", data[:end])
+                if match is None:
+                    return False
+                if len(data) > end + 4 + int(match.group(1)) + 4:
+                    return False  # the member goes on past the record
+            if len(data) >= 1 << 20 and not decoder.eof:
+                return False  # a first record over 1 MB: read as one stream either way
+    end = data.find(b"\r\n\r\n")
+    match = re.search(rb"(?im)^content-length:\s*(\d+)", data[:end]) if end >= 0 else None
+    return match is not None and len(data) == end + 4 + int(match.group(1)) + 4
+
+
+def _plain_head(head: bytes) -> bytes:
+    """The first bytes of an archive, decompressed."""
+    if head.startswith(GZIP):
+        try:
+            return zlib.decompressobj(wbits=31).decompress(head, 64)
+        except zlib.error:
+            return b""
+    if head.startswith(ZSTD):
+        try:
+            import zstandard
+
+            return zstandard.ZstdDecompressor().decompressobj().decompress(head)[:64]
+        except Exception:  # a damaged frame
+            return b""
+    return head
+
+
+def _read_up_to(stream: BinaryIO, limit: int) -> bytes:
+    """Up to `limit` bytes of a stream whose read() may return fewer."""
+    parts, size = [], 0
+    while size < limit:
+        part = stream.read(min(limit - size, 1 << 20))
+        if not part:
+            break
+        parts.append(part)
+        size += len(part)
+    return b"".join(parts)
+
+
+def _first_line(exc: Exception) -> str:
+    return " ".join(str(exc).split())[:200]
+
+
+def _failed(name: str, stem: str, allocate: Callable[[str], str], records, message: str) -> Document:
+    try:
+        offset = records.get_record_offset() + records.get_record_length()
+    except Exception:  # no record read yet
+        offset = 0
+    doc = Document(id=allocate(f"{stem}@{offset}"), source=f"{name}@{offset}")
+    return doc.fail(CORRUPT, message)
+
+
+def _document(record, offset_of: Callable[[], int], name: str, stem: str, allocate: Callable[[str], str],
+              max_bytes: int, is_arc: bool) -> Document:
+    """One record as a Document. Its body is read before its offset is asked
+    for (warcio reads the rest of the record to tell the offset). An ARC
+    record's id, made up by the reader, is not stable: FILE@OFFSET is."""
+    headers = record.rec_headers
+    kind = record.rec_type
+    if kind == "resource" and (headers.get_header("WARC-Target-URI") or "").startswith("metadata:"):
+        kind = "crawler_metadata"  # wget's log and arguments, kept as resource records
+    http = record.http_headers if kind == "response" else None
+    content_type = http.get_header("Content-Type") if http is not None else headers.get_header("Content-Type")
+    why = _skipped_because(kind, http, record.content_type, content_type)
+    body = _read_up_to(record.raw_stream, max_bytes + 1) if why is None else b""
+    offset = offset_of()
+    url = target_url(headers.get_header("WARC-Target-URI"))
+    wanted = (None if is_arc else record_id(headers.get_header("WARC-Record-ID"))) or f"{stem}@{offset}"
+    doc = Document(id=allocate(wanted), source=f"{name}@{offset}", url=url, site=host_of(url),
+                   crawl_date=headers.get_header("WARC-Date"))
+    if why is not None:
+        return doc.skip(*why)
+    if len(body) > max_bytes:
+        return doc.drop(TOO_LARGE, f"a record larger than --max-bytes ({max_bytes} bytes)")
+    if http is not None:
+        if "chunked" in (http.get_header("Transfer-Encoding") or "").lower():
+            body = dechunk(body)
+        try:
+            body = decode_content(body, http.get_header("Content-Encoding"))
+        except ValueError as exc:
+            return doc.fail(CORRUPT, str(exc))
+        if len(body) > max_bytes:
+            return doc.drop(TOO_LARGE, f"larger than --max-bytes ({max_bytes} bytes) once decoded")
+    doc.raw = body
+    doc.content_type = content_type
+    return doc
+
+
+def _skipped_because(kind: str, http, record_type: str | None, content_type: str | None) -> tuple[str, str] | None:
+    """(reason, message) when a record is not a document, else None."""
+    if kind == "crawler_metadata":
+        return "crawler_metadata", "the crawler's own notes (a metadata: URI), not a document"
+    if kind not in DOCUMENT_RECORDS:
+        return f"{kind}_record", f"a WARC {kind} record, not a document"
+    if kind == "response" and http is None and not (record_type or "").startswith(("text/", "application/xhtml")):
+        return CONTENT_TYPE, f"a response of {record_type or 'no type'} with no HTTP envelope"
+    if http is not None:
+        status = http.get_statuscode() or ""
+        if not status.startswith("2"):
+            return HTTP_STATUS, f"HTTP {http.statusline or status}"
+    if content_type and not _READABLE.match(content_type):
+        return CONTENT_TYPE, f"{content_type.split(';')[0].strip()} is not HTML or text"
+    return None
