@@ -14,7 +14,6 @@ import hashlib
 import io
 import os
 import re
-import stat
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO, TextIO
@@ -341,26 +340,11 @@ def documents(inputs: Iterable[str], stdin: BinaryIO | None = None,
             yield doc
         else:
             shown = printable(path)
-            if warc.sniff(_head(path)):  # a crawl: its records are the documents
+            if warc.is_crawl_file(path):  # a crawl: its records are the documents
                 yield from warc.documents(lambda: open(path, "rb"), shown, stem(shown), ids.allocate, max_bytes)
                 continue
             yield Document(id=ids.allocate(stem(shown)), source=shown,
                            path=path if shown != path else None)
-
-
-def _head(path: str) -> bytes:
-    """A file's first bytes, to tell a crawl from a page (b"" when it cannot
-    be read here: reading it again as a page says why)."""
-    try:  # without blocking on a FIFO, whose bytes are not ours to take here
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
-        return b""
-    try:
-        return os.read(fd, warc.SNIFF_BYTES) if stat.S_ISREG(os.fstat(fd).st_mode) else b""
-    except OSError:
-        return b""
-    finally:
-        os.close(fd)
 
 
 def _peek(stream: BinaryIO) -> bytes:

@@ -230,3 +230,23 @@ def test_explain_takes_a_crawl_or_one_of_its_records(made_warc: Path) -> None:
     assert picked.exit_code == 0 and json.loads(picked.stdout)["source"] == notes.source
     none = CliRunner().invoke(main, ["explain", str(PEER / "post-test.warc.gz")])
     assert none.exit_code == 2 and "no document to explain" in none.output
+
+
+@pytest.mark.parametrize("url", ["http://Example.com/", "https://a.b.c:8080/x?y#z", "http://user:pw@h.com/",
+                                 "http://[::1]:80/", "metadata://gnu.org/software/wget", "file:///x%20y.png",
+                                 "http://h.com?x", "http://h.com#x", "dns:example.com", "http://127.0.0.1:4000/a"])
+def test_host_of_agrees_with_urlsplit(url: str) -> None:
+    from urllib.parse import urlsplit
+
+    assert warc.host_of(url) == urlsplit(url).hostname
+
+
+def test_a_crawl_is_found_by_its_content_whatever_its_name_unless_named_as_a_page(tmp_path: Path) -> None:
+    data = (PEER / "example.warc.gz").read_bytes()
+    (tmp_path / "crawl-00001").write_bytes(data)  # no extension: sniffed
+    (tmp_path / "crawl.gz").write_bytes(data)
+    docs, stats = run_on(tmp_path / "crawl-00001", tmp_path / "crawl.gz", dedup=False)
+    assert stats.written == 2 and stats.skipped["request_record"] == 4
+    (tmp_path / "page.html").write_bytes(data)  # named as a page: read as one
+    docs, stats = run_on(tmp_path / "page.html", dedup=False)
+    assert stats.read == 1 and not stats.skipped
