@@ -14,6 +14,7 @@ import click
 from ..document import SKIPPED, Options
 from ..io.outputs import resolve
 from ..io.pipes import silence_closed_outputs
+from ..io.parquet import ParquetWriter
 from ..io.writers import STDOUT, JsonlWriter, TextDirWriter, write_json
 from ..run.parallel import default_workers
 from ..views.terminal import Counter, input_counter, interrupts_ignored, stdin_hint
@@ -57,7 +58,7 @@ Examples:
   find crawl/ -name '*.html' | cleaner clean --files-from - > corpus.jsonl
   cleaner clean 'crawl/**/*.txt' --drop-duplicates --report report.json
   cleaner clean page.html --format txt --out-dir clean/
-  cleaner clean crawl.warc.gz -o corpus.jsonl
+  cleaner clean crawl.warc.gz -o corpus.parquet
   cat page.html | cleaner clean - | jq -r .text
 
 A run writing to a file keeps its processed documents in a journal beside
@@ -80,11 +81,14 @@ Exit status:
 @click.command("clean", help=CLEAN_HELP, no_args_is_help=False)
 @click.argument("inputs", nargs=-1, metavar="INPUT...")
 @click.option("-o", "--output", default=STDOUT, show_default=True, envvar="CLEANER_OUTPUT",
-              metavar="FILE", help="JSON Lines output file, `-` for stdout. Example: -o corpus.jsonl")
-@click.option("--format", "output_format", type=click.Choice(["jsonl", "txt"]), default="jsonl",
-              show_default=True, envvar="CLEANER_FORMAT",
-              help="jsonl: one record per line; txt: one UTF-8 .txt per written document "
-                   "in --out-dir. Example: --format txt --out-dir clean/")
+              metavar="FILE", help="Output file, `-` for stdout: JSON Lines, gzip or zstd compressed by "
+                                   "its name (.jsonl.gz, .jsonl.zst), or Parquet (.parquet). "
+                                   "Example: -o corpus.jsonl")
+@click.option("--format", "output_format", type=click.Choice(["jsonl", "parquet", "txt"]), default=None,
+              envvar="CLEANER_FORMAT",
+              help="jsonl: one record per line; parquet: the same record as typed columns (the "
+                   "default for -o *.parquet); txt: one UTF-8 .txt per written document in "
+                   "--out-dir. [default: jsonl] Example: --format txt --out-dir clean/")
 @click.option("--out-dir", type=click.Path(file_okay=False), envvar="CLEANER_OUT_DIR",
               help="Directory for --format txt (created if missing). Example: --out-dir clean/")
 @click.option("--files-from", metavar="FILE", envvar="CLEANER_FILES_FROM",
@@ -169,6 +173,12 @@ def clean_command(inputs, output, output_format, out_dir, files_from, errors_pat
     if not inputs and files_from is None:
         raise click.UsageError("give at least one INPUT (file, directory, glob or -) "
                                "or --files-from FILE")
+    if output_format is None:
+        output_format = "parquet" if output.lower().endswith(".parquet") else "jsonl"
+    if output_format == "parquet" and (output == STDOUT or not resolve(output).replaceable):
+        raise click.UsageError(f"--format parquet needs a regular output file (-o corpus.parquet), not "
+                               f"{'stdout' if output == STDOUT else output}: a Parquet file is written "
+                               "with seeks and ends with its index")
     if output_format == "txt" and not out_dir:
         raise click.UsageError("--format txt needs --out-dir DIR")
     if out_dir and output_format != "txt":
@@ -270,7 +280,9 @@ def _run(sources, options: Options, output: str, output_format: str, out_dir: st
     stdin = sys.stdin.buffer if sys.stdin is not None else None
     progress = Progress(enabled=show_progress, count=count)
     run = clean(sources, options, stdin=stdin, on_progress=progress.update, journal=journal, resume=resume)
-    writer = TextDirWriter(out_dir) if output_format == "txt" else JsonlWriter(output, lazy=True)
+    writer = (TextDirWriter(out_dir) if output_format == "txt"
+              else ParquetWriter(output, explain=options.explain) if output_format == "parquet"
+              else JsonlWriter(output, lazy=True))
     errors = JsonlWriter(errors_path, lazy=True) if errors_path else None
     flush = options.stream or not (options.dedup or options.site_learning)
     failures = FailedInputs()
@@ -324,7 +336,7 @@ def _run(sources, options: Options, output: str, output_format: str, out_dir: st
                    err=True)
     if report_path:
         figures = run.stats.as_dict()
-        if output_format == "jsonl" and output != STDOUT:
+        if output_format != "txt" and output != STDOUT:
             figures["output"] = os.path.abspath(output)
         write_json(report_path, figures)
     if not quiet:

@@ -123,6 +123,8 @@ class JsonlWriter:
         if self._out is None:
             self._file = open_output(self._target, binary=True)
             self._out = self._file  # its writes name the file when they fail
+            if self._target.lower().endswith(COMPRESSED_SUFFIXES):
+                self._file = self._out = CompressedFile(self._file, self._target)
         return self._out
 
     def write(self, record: dict[str, Any]) -> None:
@@ -144,6 +146,44 @@ class JsonlWriter:
             self._file.commit()
         elif self._file is not None:
             self._file.abort()
+
+
+# JSON Lines compressed by the output's name: what readers of corpora open as such.
+COMPRESSED_SUFFIXES = (".gz", ".zst")
+
+
+class CompressedFile:
+    """An output file (atomic or in place) behind a gzip or zstd compressor,
+    chosen by the name's suffix; committing ends the stream, then the file."""
+
+    def __init__(self, file: AtomicFile | InPlaceFile, name: str) -> None:
+        self._file = file
+        if name.lower().endswith(".gz"):
+            import gzip
+
+            self._stream = gzip.GzipFile(fileobj=file, mode="wb", compresslevel=6, mtime=0)
+        else:
+            import zstandard
+
+            self._stream = zstandard.ZstdCompressor(level=3).stream_writer(file, closefd=False)
+
+    def write(self, data: bytes) -> int:
+        return self._stream.write(data)
+
+    def flush(self) -> None:
+        self._stream.flush()
+        self._file.flush()
+
+    def commit(self) -> None:
+        self._stream.close()
+        self._file.commit()
+
+    def abort(self) -> None:
+        try:
+            self._stream.close()
+        except Exception:  # the file is given up anyway
+            pass
+        self._file.abort()
 
 
 def safe_filename(name: str) -> str:
