@@ -31,6 +31,8 @@ NOT_FOUND = "not_found"
 CORRUPT = "corrupt"
 NOT_TEXT = "not_text"
 TOO_LARGE = "too_large"
+# A record of another tool (JSON Lines, Parquet) without the page field.
+NO_PAGE = "no_page"
 INTERNAL_ERROR = "internal_error"
 
 # The fields the last pass sets for a document in a near-duplicate group.
@@ -40,7 +42,7 @@ RECORD_FIELDS = (
     "id", "source", "url", "title", "date", "crawl_date", "site", "language", "format",
     "text", "encoding", "encoding_method", "confidence", "repairs",
     *DUPLICATE_FIELDS,
-    "bytes_in", "chars_in", "chars_out",
+    "bytes_in", "chars_in", "chars_out", "metadata",
 )
 
 
@@ -73,6 +75,8 @@ class Document:
     bytes_in: int = 0
     chars_in: int = 0
     chars_out: int = 0
+    # A JSON Lines or Parquet input record's other fields, kept as they were.
+    metadata: dict[str, Any] | None = None
     status: str = OK
     reason: str | None = None
     message: str | None = None
@@ -178,6 +182,13 @@ class Options:
     explain: bool = False
     # Input limits.
     max_bytes: int = 64 * 1024 * 1024
+    # Records of other tools (JSON Lines, Parquet): how inputs are read
+    # (auto: by content) and which fields hold the page, id and URL.
+    input_format: str = "auto"
+    html_field: str | None = None
+    text_field: str | None = None
+    id_field: str = "id"
+    url_field: str = "url"
     # At most this many documents per batch handed to a stage function (the
     # batches are sized to take ~0.25 s, see parallel.BatchSizer), and
     # processes running the batches (1: this process).

@@ -13,8 +13,8 @@ import click
 
 from ..document import SKIPPED, Options
 from ..io.outputs import resolve
-from ..io.pipes import silence_closed_outputs
 from ..io.parquet import ParquetWriter
+from ..io.pipes import silence_closed_outputs
 from ..io.writers import STDOUT, JsonlWriter, TextDirWriter, write_json
 from ..run.parallel import default_workers
 from ..views.terminal import Counter, input_counter, interrupts_ignored, stdin_hint
@@ -37,7 +37,9 @@ hidden entries skipped), glob patterns and `-` for standard input. HTML or
 text dump is sniffed from the content; so is a WARC or ARC crawl (plain,
 gzip or zstd), whose response and resource records are the documents (the
 other records, non-2xx responses and bodies that are not HTML or text are
-skipped, counted by reason). Each document is decoded (BOM, strict
+skipped, counted by reason), and a JSON Lines or Parquet file of another
+tool, whose records are the documents (their page in --html-field or
+--text-field, their other fields kept under `metadata`). Each document is decoded (BOM, strict
 UTF-8, declared charset, chardet), stripped of site chrome (for HTML a block
 model with trafilatura as one of its inputs, then cleaner's line rules;
 the line rules alone for text dumps) and fingerprinted; near-duplicates
@@ -59,6 +61,7 @@ Examples:
   cleaner clean 'crawl/**/*.txt' --drop-duplicates --report report.json
   cleaner clean page.html --format txt --out-dir clean/
   cleaner clean crawl.warc.gz -o corpus.parquet
+  cleaner clean pages.parquet --html-field raw_html -o clean.parquet
   cat page.html | cleaner clean - | jq -r .text
 
 A run writing to a file keeps its processed documents in a journal beside
@@ -94,6 +97,21 @@ Exit status:
 @click.option("--files-from", metavar="FILE", envvar="CLEANER_FILES_FROM",
               help="Read input paths from FILE, one per line; `-` for stdin. "
                    "Example: find crawl -name '*.html' | cleaner clean --files-from -")
+@click.option("--input-format", type=click.Choice(["auto", "jsonl", "parquet"]), default="auto",
+              show_default=True, envvar="CLEANER_INPUT_FORMAT",
+              help="auto: pages, crawls (WARC, ARC), JSON Lines and Parquet told by content; jsonl or "
+                   "parquet: every input file holds records of another tool, one document each. "
+                   "Example: --input-format jsonl")
+@click.option("--html-field", metavar="NAME", envvar="CLEANER_HTML_FIELD",
+              help="The field of a JSON Lines or Parquet record holding the page's HTML (default: "
+                   "html, then text, then content). Example: --html-field raw_html")
+@click.option("--text-field", metavar="NAME", envvar="CLEANER_TEXT_FIELD",
+              help="The field holding the page as text (HTML or text is still sniffed). "
+                   "Example: --text-field body")
+@click.option("--id-field", default="id", show_default=True, metavar="NAME", envvar="CLEANER_ID_FIELD",
+              help="The field holding a record's id. Example: --id-field doc_id")
+@click.option("--url-field", default="url", show_default=True, metavar="NAME", envvar="CLEANER_URL_FIELD",
+              help="The field holding a record's URL. Example: --url-field link")
 @click.option("--errors", "errors_path", metavar="FILE", envvar="CLEANER_ERRORS",
               help="Write one JSON line {id, source, status, reason, message} per document "
                    "dropped or failed. Example: --errors errors.jsonl")
@@ -165,7 +183,8 @@ Exit status:
 @click.option("--resume", is_flag=True, envvar="CLEANER_RESUME",
               help="Continue an interrupted or killed run from its journal (same inputs and "
                    "options; needs -o FILE or --out-dir). Example: cleaner clean crawl/ -o c.jsonl --resume")
-def clean_command(inputs, output, output_format, out_dir, files_from, errors_path, report_path,
+def clean_command(inputs, output, output_format, out_dir, files_from, input_format, html_field, text_field,
+                  id_field, url_field, errors_path, report_path,
                   threshold, containment, keep, num_perm, ngram, drop_duplicates, stream, no_dedup,
                   site_learning,
                   site_min_docs, site_min_share, explain, favor_precision, favor_recall,
@@ -183,6 +202,8 @@ def clean_command(inputs, output, output_format, out_dir, files_from, errors_pat
         raise click.UsageError("--format txt needs --out-dir DIR")
     if out_dir and output_format != "txt":
         raise click.UsageError("--out-dir is only used with --format txt")
+    if html_field and text_field:
+        raise click.UsageError("--html-field and --text-field name the same thing: give one")
     if favor_precision and favor_recall:
         raise click.UsageError("--favor-precision and --favor-recall exclude each other")
     if stream and keep != "first":
@@ -199,6 +220,8 @@ def clean_command(inputs, output, output_format, out_dir, files_from, errors_pat
                       site_min_share=site_min_share, explain=explain,
                       favor_precision=favor_precision, favor_recall=favor_recall,
                       max_bytes=max_bytes, workers=workers or default_workers(),
+                      input_format=input_format, html_field=html_field, text_field=text_field,
+                      id_field=id_field, url_field=url_field,
                       # paths arriving on a pipe go out one by one when records stream
                       batch_size=1 if files_from == "-" and (stream or (no_dedup and not site_learning))
                       else Options.batch_size)
@@ -250,7 +273,7 @@ def journal_path(output: str, output_format: str, out_dir: str | None) -> str | 
 def _path_list(files_from: str):
     """Paths listed in FILE (or stdin for `-`), one per line, bytes kept as
     surrogate escapes so that any file name round-trips."""
-    from ..io.readers import paths_from
+    from ..io.paths import paths_from
 
     if files_from == "-":
         stream = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="surrogateescape")

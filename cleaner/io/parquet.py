@@ -7,12 +7,13 @@ under its name only when complete.
 Schema (docs in README "Output record"): strings for the text fields
 (`id`, `source` and `text` never null), float64 for `confidence`,
 `similarity` and `containment`, int64 for the sizes, a list of strings for
-`repairs`; with --explain, `explain` holds each document's line decisions as
-a JSON string.
+`repairs`; `metadata` (an input record's own fields) and, with --explain,
+`explain` (each document's line decisions) as JSON strings.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import orjson
@@ -56,6 +57,8 @@ class ParquetWriter:
     def write(self, record: dict[str, Any]) -> None:
         if self._explain:
             record = {**record, "explain": orjson.dumps(record.get("explain")).decode()}
+        if record.get("metadata") is not None:  # a user's own fields, of any shape: JSON text
+            record = {**record, "metadata": json.dumps(record["metadata"], ensure_ascii=False)}
         self._rows.append(record)
         if len(self._rows) >= self._row_group:
             self._flush_rows()

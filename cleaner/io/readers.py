@@ -1,255 +1,23 @@
-"""Where documents come from: files, directories, glob patterns, stdin, path lists.
+"""Documents from inputs: files read (decompressed), stdin, and the records
+of crawls (warc.py) and of other tools' files (records.py). Where the inputs
+are (directories, globs, path lists) and their ids: paths.py.
 
-Inputs are expanded lazily and in a stable order (directories walked
-recursively, entries sorted by name), so a run over a million files starts at
-once and two runs over the same tree see the same order. Every input becomes a
-`Document`; an input that cannot be opened becomes a failed document with a
-reason rather than an exception.
+Every input becomes a `Document`; an input that cannot be opened becomes a
+failed document with a reason rather than an exception.
 """
 
 from __future__ import annotations
 
-import glob
-import hashlib
 import io
 import os
-import re
-from array import array
-from collections.abc import Callable, Iterable, Iterator
-from typing import BinaryIO, TextIO
+from collections.abc import Iterable, Iterator
+from typing import BinaryIO
 
 from ..document import CORRUPT, NOT_FOUND, TOO_LARGE, UNREADABLE, Document
-from . import warc
+from . import records, warc
 from .compressed import CorruptInput, TooLarge
 from .compressed import expand as expand_compressed
-
-STDIN = "-"
-GLOB_CHARS = frozenset("*?[")
-
-
-class IdAllocator:
-    """Stable ids: the input's file stem, suffixed -2, -3... when already taken.
-
-    Ids handed out are remembered as 64-bit hashes in an open-addressing
-    table (16 bytes an id), not as a set of strings (~90 bytes an id): on a
-    crawl of millions of files the set was one of the main process's largest
-    things. Two different ids with the same 64-bit hash (about one chance in
-    10^8 at a million files) would only cost one id a needless suffix."""
-
-    def __init__(self) -> None:
-        self._table = array("Q", bytes(8 * 1024))  # 0 = empty slot
-        self._count = 0
-
-    @staticmethod
-    def _hash(text: str) -> int:
-        digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest()
-        return int.from_bytes(digest, "little") or 1
-
-    def _slot(self, value: int) -> int:
-        """The slot holding `value`, or the empty one where it would go."""
-        mask = len(self._table) - 1
-        at = value & mask
-        while self._table[at] not in (0, value):
-            at = (at + 1) & mask
-        return at
-
-    def _add(self, value: int) -> None:
-        if 2 * (self._count + 1) > len(self._table):
-            old = self._table
-            self._table = array("Q", bytes(16 * len(old)))
-            for stored in old:
-                if stored:
-                    self._table[self._slot(stored)] = stored
-        self._table[self._slot(value)] = value
-        self._count += 1
-
-    def allocate(self, wanted: str) -> str:
-        wanted = wanted or "doc"
-        candidate, n = wanted, 1
-        value = self._hash(candidate)
-        while self._table[self._slot(value)] == value:
-            n += 1
-            candidate = f"{wanted}-{n}"
-            value = self._hash(candidate)
-        self._add(value)
-        return candidate
-
-
-def stem(path: str) -> str:
-    """The file name without its extension (os.path.splitext's rule: leading
-    dots are not one), by string methods: it runs once per input file."""
-    name = path.rstrip(os.sep).rpartition(os.sep)[2] or path
-    dot = name.rfind(".")
-    return name[:dot] if dot > 0 and name[:dot].lstrip(".") else name
-
-
-def walk(directory: str) -> Iterator[str]:
-    """Files under `directory`, sorted, recursively; hidden entries skipped;
-    symlinked directories followed once (a link loop is not followed again)."""
-    seen: set[tuple[int, int]] = set()
-
-    def visit(path: str) -> Iterator[str]:
-        try:
-            st = os.stat(path)
-        except OSError:
-            return
-        if (st.st_dev, st.st_ino) in seen:
-            return
-        seen.add((st.st_dev, st.st_ino))
-        # Names only (a DirEntry per file would hold ~200 bytes for the whole
-        # walk), and the few that are directories: the entry's type says so
-        # without a stat per file (is_dir follows links, as os.path.isdir).
-        directories: set[str] = set()
-        try:
-            listed = []
-            with os.scandir(path) as entries:
-                for entry in entries:
-                    if not entry.name.startswith("."):
-                        listed.append(entry.name)
-                        if _is_dir(entry):
-                            directories.add(entry.name)
-            names = _Names(sorted(listed))
-            del listed
-        except OSError:
-            return
-        prefix = path if not path or path.endswith(os.sep) else path + os.sep  # what os.path.join adds
-        for name in names:
-            child = prefix + name
-            if name in directories:
-                yield from visit(child)
-            else:
-                yield child
-
-    yield from visit(directory)
-
-
-def _is_dir(entry: os.DirEntry) -> bool:
-    try:
-        return entry.is_dir()
-    except OSError:
-        return False
-
-
-class _Names:
-    """A directory's sorted names packed in one string, handed out one at a
-    time: the list of name strings lived as long as the walk (~70 bytes a
-    file, then fragmented heap once freed); packed, it is the names' own
-    characters. NUL never occurs in a file name, so it separates them."""
-
-    def __init__(self, names: list[str]) -> None:
-        self._packed = "\0".join(names)
-        self._empty = not names
-
-    def __iter__(self) -> Iterator[str]:
-        if self._empty:
-            return
-        start = 0
-        while True:
-            end = self._packed.find("\0", start)
-            if end < 0:
-                yield self._packed[start:]
-                return
-            yield self._packed[start:end]
-            start = end + 1
-
-
-def expand(inputs: Iterable[str]) -> Iterator[str]:
-    """Paths from command-line inputs: files as given, directories walked,
-    glob patterns expanded (sorted) when no file has that exact name."""
-    for item in inputs:
-        if item == STDIN:
-            yield STDIN
-        elif os.path.isdir(item):
-            yield from walk(item)
-        elif not os.path.lexists(item) and GLOB_CHARS & set(item):
-            found = False
-            for match in glob_files(item):
-                found = True
-                yield match
-            if not found:
-                yield item  # reported as not found
-        else:
-            yield item
-
-
-def count(inputs: Iterable[str], stop: Callable[[], bool] = lambda: False) -> int | None:
-    """How many documents `inputs` hold (stdin counts one), by listing
-    directories and expanding globs, never opening a file; None once `stop()`
-    says so (it is asked every thousand paths)."""
-    total = 0
-    for _ in expand(inputs):
-        total += 1
-        if total % 1000 == 0 and stop():
-            return None
-    return total
-
-
-def glob_files(pattern: str) -> Iterator[str]:
-    """Files matching a glob pattern, sorted; matched directories are walked.
-    `**` (any depth) is matched against our own loop-safe, sorted walk rather
-    than glob's, which follows symlink loops and reports a file once per level."""
-    if "**" not in pattern:
-        for match in sorted(glob.glob(pattern)):
-            if os.path.isdir(match):
-                yield from walk(match)
-            else:
-                yield match
-        return
-    parts = pattern.split(os.sep)
-    static = []
-    for part in parts:
-        if GLOB_CHARS & set(part):
-            break
-        static.append(part)
-    base = os.sep.join(static)
-    regex = re.compile(_translate(pattern))
-    root = base or os.curdir
-    for path in walk(root):
-        shown = path if base else os.path.relpath(path, os.curdir)
-        if regex.fullmatch(shown):
-            yield shown
-
-
-def _translate(pattern: str) -> str:
-    """A glob pattern as a regular expression: `**` spans directories, `*` and
-    `?` do not, `[...]` is a character class."""
-    sep = re.escape(os.sep)
-    out, i = [], 0
-    while i < len(pattern):
-        if pattern.startswith("**" + os.sep, i):
-            out.append(f"(?:.*{sep})?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append(f"[^{sep}]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append(f"[^{sep}]")
-            i += 1
-        elif pattern[i] == "[" and "]" in pattern[i + 2:]:
-            end = pattern.index("]", i + 2)
-            body = pattern[i + 1:end].replace("\\", "\\\\")
-            out.append("[" + ("^" + body[1:] if body.startswith("!") else body) + "]")
-            i = end + 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return "".join(out)
-
-
-def paths_from(stream: TextIO) -> Iterator[str]:
-    """Paths listed one per line (as `find` prints them); blank lines skipped."""
-    for line in stream:
-        path = line.rstrip("\n").rstrip("\r")
-        if path.strip():
-            yield path
-
-
-def printable(path: str) -> str:
-    """A path as text that can be written anywhere: undecodable bytes become U+FFFD."""
-    return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+from .paths import GLOB_CHARS, STDIN, IdAllocator, expand, printable, stem
 
 
 def read_limited(path: str, max_bytes: int) -> bytes:
@@ -314,9 +82,12 @@ def load_with_compression(doc: Document, max_bytes: int) -> tuple[Document, str 
 
 def documents(inputs: Iterable[str], stdin: BinaryIO | None = None,
               max_bytes: int = 64 * 1024 * 1024,
-              ids: IdAllocator | None = None) -> Iterator[Document]:
-    """One `Document` per input file (bytes not yet read), stdin read here."""
+              ids: IdAllocator | None = None, fields: records.RecordFields | None = None,
+              input_format: str = "auto") -> Iterator[Document]:
+    """One `Document` per input file (bytes not yet read), stdin read here;
+    one per record of a crawl, a JSON Lines or a Parquet file (read here)."""
     ids = ids or IdAllocator()
+    fields = fields or records.RecordFields()
     for path in expand(inputs):
         if path == STDIN:
             if stdin is not None:
@@ -340,11 +111,45 @@ def documents(inputs: Iterable[str], stdin: BinaryIO | None = None,
             yield doc
         else:
             shown = printable(path)
-            if warc.is_crawl_file(path):  # a crawl: its records are the documents
+            kind = input_format if input_format != "auto" else _kind_of(path)
+            if kind == "warc":  # a crawl: its records are the documents
                 yield from warc.documents(lambda: open(path, "rb"), shown, stem(shown), ids.allocate, max_bytes)
+                continue
+            if kind in ("jsonl", "parquet"):  # another tool's records: one document each
+                yield from _record_documents(path, shown, kind, ids, fields, max_bytes)
                 continue
             yield Document(id=ids.allocate(stem(shown)), source=shown,
                            path=path if shown != path else None)
+
+
+def _kind_of(path: str) -> str | None:
+    """"warc", "jsonl" or "parquet" by a file's first bytes; None for a page
+    (or a file named as one, which is not opened here)."""
+    if warc.named_as_a_page(path):
+        return None
+    head = warc.head_of(path)
+    return "warc" if warc.sniff(head) else records.sniff(warc.plain_head(head))
+
+
+def _record_documents(path: str, shown: str, kind: str, ids: IdAllocator, fields: records.RecordFields,
+                      max_bytes: int) -> Iterator[Document]:
+    name = stem(shown)
+    for suffix in (".jsonl", ".ndjson", ".json", ".parquet"):
+        name = name[:-len(suffix)] if name.lower().endswith(suffix) else name
+    try:
+        if kind == "parquet":
+            yield from records.parquet_documents(path, shown, name, ids.allocate, fields, max_bytes)
+            return
+        with open(path, "rb") as handle:
+            head = handle.peek(warc.SNIFF_BYTES)[:warc.SNIFF_BYTES]
+            stream = warc.decompressed(handle, head) if head[:2] == warc.GZIP or head[:4] == warc.ZSTD else handle
+            yield from records.jsonl_documents(stream, shown, name, ids.allocate, fields, max_bytes)
+    except FileNotFoundError:
+        yield Document(id=ids.allocate(name), source=shown).fail(NOT_FOUND, _not_found(path))
+    except OSError as exc:
+        yield Document(id=ids.allocate(name), source=shown).fail(UNREADABLE, exc.strerror or str(exc))
+    except (EOFError, ValueError) as exc:  # a compressed stream that breaks off
+        yield Document(id=ids.allocate(name), source=shown).fail(CORRUPT, f"the file breaks off ({exc})")
 
 
 def _peek(stream: BinaryIO) -> bytes:

@@ -56,7 +56,7 @@ def is_archive(head: bytes) -> bool:
 def sniff(head: bytes) -> bool:
     """Whether a file's first bytes, as stored, are a WARC or ARC file
     (plain, or gzip or zstd compressed)."""
-    return is_archive(_plain_head(head))
+    return is_archive(plain_head(head))
 
 
 # Files named as pages are taken as pages without a look at their bytes (a
@@ -66,7 +66,7 @@ PAGE_SUFFIXES = tuple(f"{name}{compressed}" for name in (".html", ".htm", ".xhtm
                       for compressed in ("", ".gz", ".bz2", ".xz", ".zst"))
 
 
-def _named_as_a_page(path: str) -> bool:
+def named_as_a_page(path: str) -> bool:
     return path.lower().endswith(PAGE_SUFFIXES)
 
 
@@ -87,7 +87,7 @@ def head_of(path: str) -> bytes:
 
 def is_crawl_file(path: str) -> bool:
     """Whether a file is a WARC or ARC crawl, by its content (unless named as a page)."""
-    return not _named_as_a_page(path) and sniff(head_of(path))
+    return not named_as_a_page(path) and sniff(head_of(path))
 
 
 def record_id(value: str | None) -> str | None:
@@ -170,7 +170,7 @@ def decode_content(body: bytes, encoding: str | None) -> bytes:
     return body
 
 
-def _decompressed(stream: BinaryIO, head: bytes) -> BinaryIO:
+def decompressed(stream: BinaryIO, head: bytes) -> BinaryIO:
     """A whole-file gzip or zstd stream, decompressed."""
     if head.startswith(GZIP):
         return io.BufferedReader(gzip.GzipFile(fileobj=stream), 1 << 16)
@@ -194,10 +194,10 @@ def documents(open_stream: Callable[[], BinaryIO], name: str, stem: str,
         stream = open_stream()
         try:
             head = stream.peek(SNIFF_BYTES)[:SNIFF_BYTES]
-            is_arc = _plain_head(head).lstrip(b"\r\n").startswith(b"filedesc://")
+            is_arc = plain_head(head).lstrip(b"\r\n").startswith(b"filedesc://")
             if whole_file or head.startswith(ZSTD) or (head.startswith(GZIP) and not (
                     rereadable and is_arc or rereadable and _members_follow_records(open_stream))):
-                stream = _decompressed(stream, head)
+                stream = decompressed(stream, head)
                 whole_file = True
             records = ArchiveIterator(stream, arc2warc=True, check_digests=False)
             seen = 0
@@ -252,18 +252,18 @@ def _members_follow_records(open_stream: Callable[[], BinaryIO]) -> bool:
     return match is not None and len(data) == end + 4 + int(match.group(1)) + 4
 
 
-def _plain_head(head: bytes) -> bytes:
-    """The first bytes of an archive, decompressed."""
+def plain_head(head: bytes, size: int = 256) -> bytes:
+    """The first bytes of a file, decompressed (up to `size`)."""
     if head.startswith(GZIP):
         try:
-            return zlib.decompressobj(wbits=31).decompress(head, 64)
+            return zlib.decompressobj(wbits=31).decompress(head, size)
         except zlib.error:
             return b""
     if head.startswith(ZSTD):
         try:
             import zstandard
 
-            return zstandard.ZstdDecompressor().decompressobj().decompress(head)[:64]
+            return zstandard.ZstdDecompressor().decompressobj().decompress(head)[:size]
         except Exception:  # a damaged frame
             return b""
     return head

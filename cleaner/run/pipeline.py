@@ -30,6 +30,8 @@ from ..document import (
     Options,
 )
 from ..io import readers
+from ..io.paths import IdAllocator
+from ..io.records import RecordFields
 from ..io.writers import dumps as record_line
 from ..memory import keep_heap_small, release_free_memory
 from .batches import SpooledBatch, spooled_batch
@@ -47,11 +49,13 @@ ProgressCallback = Callable[[int, int], None]
 
 def _documents(inputs: Iterable[Input], stdin: BinaryIO | None,
                options: Options) -> Iterator[Document]:
-    ids = readers.IdAllocator()
+    ids = IdAllocator()
     paths: list[str] = []
+    fields = RecordFields.of(options)
 
     def flush() -> Iterator[Document]:
-        yield from readers.documents(paths, stdin=stdin, max_bytes=options.max_bytes, ids=ids)
+        yield from readers.documents(paths, stdin=stdin, max_bytes=options.max_bytes, ids=ids, fields=fields,
+                                     input_format=options.input_format)
         paths.clear()
 
     for item in inputs:

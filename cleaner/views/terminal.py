@@ -55,7 +55,7 @@ def input_counter(inputs: tuple[str, ...], files_from: str | None) -> Counter | 
             return None
 
     def listed() -> Iterator[str]:
-        from ..io.readers import paths_from
+        from ..io.paths import paths_from
 
         yield from inputs
         if files_from is not None:
@@ -63,7 +63,7 @@ def input_counter(inputs: tuple[str, ...], files_from: str | None) -> Counter | 
                 yield from paths_from(stream)
 
     def count(stop: threading.Event) -> int | None:
-        from ..io.readers import count as count_documents
+        from ..io.paths import count as count_documents
 
         return count_documents(listed(), stop.is_set)
     return count

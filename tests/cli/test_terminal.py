@@ -364,7 +364,7 @@ def test_no_progress_when_stderr_is_not_a_terminal(progress_corpus: tuple[Path, 
 
 def test_counting_the_inputs_lists_directories_and_reads_no_file(tmp_path: Path) -> None:
     """A FIFO blocks whoever opens it: counting past one proves nothing is opened."""
-    from cleaner.io.readers import count
+    from cleaner.io.paths import count
 
     (tmp_path / "sub").mkdir()
     for name in ("a.txt", "sub/b.html", "sub/c.txt"):

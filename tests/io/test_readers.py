@@ -11,16 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleaner.document import DROPPED, FAILED, NOT_FOUND, OK, TOO_LARGE, UNREADABLE, Document
-from cleaner.io.readers import (
-    IdAllocator,
-    documents,
-    expand,
-    load,
-    paths_from,
-    printable,
-    stem,
-    walk,
-)
+from cleaner.io.paths import IdAllocator, expand, paths_from, printable, stem, walk
+from cleaner.io.readers import documents, load
 
 from .conftest import make
 
@@ -269,7 +261,7 @@ def test_walk_gives_names_with_any_characters_in_order(tmp_path):
 def test_stem_follows_os_path_rules(path):
     """An input's id stem, by string methods, is what basename and splitext
     give (leading dots are not an extension, trailing separators ignored)."""
-    from cleaner.io.readers import stem
+    from cleaner.io.paths import stem
 
     name = os.path.basename(path.rstrip(os.sep)) or path
     root, ext = os.path.splitext(name)

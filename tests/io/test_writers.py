@@ -26,7 +26,6 @@ from cleaner.io.writers import (
 
 from .conftest import make
 
-
 # --- writers -------------------------------------------------------------------------
 
 def test_atomic_file_writes_on_success(tmp_path):
