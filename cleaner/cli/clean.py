@@ -15,6 +15,7 @@ from ..document import SKIPPED, Options
 from ..io.outputs import resolve
 from ..io.parquet import ParquetWriter
 from ..io.pipes import silence_closed_outputs
+from ..io.shards import ShardedWriter, shard_name, shards_of
 from ..io.writers import STDOUT, JsonlWriter, TextDirWriter, write_json
 from ..run.parallel import default_workers
 from ..views.terminal import Counter, input_counter, interrupts_ignored, stdin_hint
@@ -97,6 +98,10 @@ Exit status:
 @click.option("--files-from", metavar="FILE", envvar="CLEANER_FILES_FROM",
               help="Read input paths from FILE, one per line; `-` for stdin. "
                    "Example: find crawl -name '*.html' | cleaner clean --files-from -")
+@click.option("--shard-size", metavar="SIZE", envvar="CLEANER_SHARD_SIZE",
+              help="Write the output in shards of SIZE records (100000) or bytes of JSON (512MB), "
+                   "each complete when it appears; -o names them with {shard}. "
+                   "Example: -o 'out/part-{shard:05d}.parquet' --shard-size 100000")
 @click.option("--input-format", type=click.Choice(["auto", "jsonl", "parquet"]), default="auto",
               show_default=True, envvar="CLEANER_INPUT_FORMAT",
               help="auto: pages, crawls (WARC, ARC), JSON Lines and Parquet told by content; jsonl or "
@@ -183,7 +188,7 @@ Exit status:
 @click.option("--resume", is_flag=True, envvar="CLEANER_RESUME",
               help="Continue an interrupted or killed run from its journal (same inputs and "
                    "options; needs -o FILE or --out-dir). Example: cleaner clean crawl/ -o c.jsonl --resume")
-def clean_command(inputs, output, output_format, out_dir, files_from, input_format, html_field, text_field,
+def clean_command(inputs, output, output_format, out_dir, files_from, shard_size, input_format, html_field, text_field,
                   id_field, url_field, errors_path, report_path,
                   threshold, containment, keep, num_perm, ngram, drop_duplicates, stream, no_dedup,
                   site_learning,
@@ -192,9 +197,14 @@ def clean_command(inputs, output, output_format, out_dir, files_from, input_form
     if not inputs and files_from is None:
         raise click.UsageError("give at least one INPUT (file, directory, glob or -) "
                                "or --files-from FILE")
+    try:
+        shards = shards_of(output, shard_size)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    first = shard_name(output, 0) if shards else output  # the file that stands for the output in checks
     if output_format is None:
         output_format = "parquet" if output.lower().endswith(".parquet") else "jsonl"
-    if output_format == "parquet" and (output == STDOUT or not resolve(output).replaceable):
+    if output_format == "parquet" and (output == STDOUT or not resolve(first).replaceable):
         raise click.UsageError(f"--format parquet needs a regular output file (-o corpus.parquet), not "
                                f"{'stdout' if output == STDOUT else output}: a Parquet file is written "
                                "with seeks and ends with its index")
@@ -210,7 +220,7 @@ def clean_command(inputs, output, output_format, out_dir, files_from, input_form
         raise click.UsageError("--stream keeps the first document of a group: --keep must be first")
     if list(inputs).count("-") + (files_from == "-") > 1:
         raise click.UsageError("standard input can be used only once (INPUT `-` or --files-from -)")
-    check_outputs(output, errors_path, report_path)
+    check_outputs(first, errors_path, report_path)
 
     options = Options(threshold=threshold, containment=containment, keep=keep,
                       num_perm=num_perm, ngram=ngram,
@@ -229,7 +239,7 @@ def clean_command(inputs, output, output_format, out_dir, files_from, input_form
     if files_from is not None:
         sources = _chain(sources, _path_list(files_from))
 
-    journal = journal_path(output, output_format, out_dir)
+    journal = journal_path(first, output_format, out_dir)
     if resume and journal is None and output == STDOUT:
         raise click.UsageError("--resume needs an output file (-o FILE) or --out-dir: "
                                "a run writing to stdout keeps no journal")
@@ -250,7 +260,7 @@ def clean_command(inputs, output, output_format, out_dir, files_from, input_form
     # a progress line would be drawn over what is typed on the terminal
     show_progress = (not quiet) and (progress if progress is not None else sys.stderr.isatty() and not hint)
     code = _run(sources, options, output, output_format, out_dir, errors_path, report_path,
-                quiet, show_progress, journal, resume, count=input_counter(inputs, files_from))
+                quiet, show_progress, journal, resume, count=input_counter(inputs, files_from), shards=shards)
     sys.exit(code)
 
 
@@ -293,7 +303,7 @@ def _chain(first, rest):
 def _run(sources, options: Options, output: str, output_format: str, out_dir: str | None,
          errors_path: str | None, report_path: str | None, quiet: bool, show_progress: bool,
          journal: str | None = None, resume: bool = False,
-         count: Counter | None = None) -> int:
+         count: Counter | None = None, shards: tuple[int | None, int | None] | None = None) -> int:
     from ..run.failures import FailedInputs
     from ..run.journal import ResumeError
     from ..run.pipeline import clean
@@ -303,9 +313,13 @@ def _run(sources, options: Options, output: str, output_format: str, out_dir: st
     stdin = sys.stdin.buffer if sys.stdin is not None else None
     progress = Progress(enabled=show_progress, count=count)
     run = clean(sources, options, stdin=stdin, on_progress=progress.update, journal=journal, resume=resume)
+    def file_writer(path: str, lazy: bool = True):
+        return (ParquetWriter(path, explain=options.explain) if output_format == "parquet"
+                else JsonlWriter(path, lazy=lazy))
+
     writer = (TextDirWriter(out_dir) if output_format == "txt"
-              else ParquetWriter(output, explain=options.explain) if output_format == "parquet"
-              else JsonlWriter(output, lazy=True))
+              else ShardedWriter(output, lambda path: file_writer(path, lazy=False), *shards) if shards
+              else file_writer(output))
     errors = JsonlWriter(errors_path, lazy=True) if errors_path else None
     flush = options.stream or not (options.dedup or options.site_learning)
     failures = FailedInputs()
@@ -359,7 +373,9 @@ def _run(sources, options: Options, output: str, output_format: str, out_dir: st
                    err=True)
     if report_path:
         figures = run.stats.as_dict()
-        if output_format != "txt" and output != STDOUT:
+        if shards:
+            figures["output"] = [os.path.abspath(path) for path in writer.paths]
+        elif output_format != "txt" and output != STDOUT:
             figures["output"] = os.path.abspath(output)
         write_json(report_path, figures)
     if not quiet:

@@ -1,0 +1,106 @@
+"""A corpus in shards: `-o 'out/part-{shard:05d}.parquet' --shard-size N`
+writes records to one file after another, each complete and renamed into
+place when it is full (atomic like any output), so a consumer can start on
+shard 0 while shard 7 is written. The order of records is the output's order
+across the shards.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?)b\s*$", re.I)
+_UNITS = {"": 1, "k": 1e3, "m": 1e6, "g": 1e9, "t": 1e12}
+
+
+def parse_shard_size(text: str) -> tuple[int | None, int | None]:
+    """(records, bytes) per shard from `--shard-size`: a count of records
+    (`100000`) or a size (`512MB`, `1GiB`; bytes of JSON text, before
+    compression). Raises ValueError for anything else."""
+    text = str(text).strip()
+    if text.isdigit() and int(text) > 0:
+        return int(text), None
+    match = _SIZE.match(text)
+    if match:
+        number, unit, binary = float(match.group(1)), match.group(2).lower(), match.group(3)
+        size = int(number * (1024 ** " kmgt".index(unit or " ") if binary and unit else _UNITS[unit]))
+        if size > 0:
+            return None, size
+    raise ValueError(f"{text!r} is neither a number of records (100000) nor a size (512MB)")
+
+
+def shard_name(template: str, number: int) -> str:
+    """The shard's file name: `{shard}` in the template, formatted (e.g. {shard:05d})."""
+    return template.format(shard=number)
+
+
+def is_template(output: str) -> bool:
+    try:
+        return output.format(shard=0) != output.format(shard=1)
+    except (KeyError, IndexError, ValueError):
+        return False
+
+
+def shards_of(output: str, shard_size: str | None) -> tuple[int | None, int | None] | None:
+    """(records, bytes) per shard, or None for one output file; ValueError
+    for an output and --shard-size that do not go together."""
+    if shard_size is None:
+        if is_template(output):
+            raise ValueError(f"-o {output} names shards ({{shard}}): give --shard-size too")
+        return None
+    if output == "-" or not is_template(output):
+        raise ValueError("--shard-size needs -o naming its shards with {shard}, "
+                         "e.g. -o 'out/part-{shard:05d}.parquet'")
+    try:
+        return parse_shard_size(shard_size)
+    except ValueError as exc:
+        raise ValueError(f"--shard-size: {exc}") from None
+
+
+class ShardedWriter:
+    """Records to shard after shard, each a writer made by `open_shard(path)`
+    (a JsonlWriter or ParquetWriter) and closed when full."""
+
+    def __init__(self, template: str, open_shard: Callable[[str], Any], records: int | None,
+                 size: int | None) -> None:
+        self._template, self._open_shard = template, open_shard
+        self._records, self._size = records, size
+        self._writer: Any = None
+        self._count = self._bytes = 0
+        self.paths: list[str] = []
+
+    def _next(self) -> Any:
+        if self._writer is not None:
+            self._writer.close()
+        path = shard_name(self._template, len(self.paths))
+        self.paths.append(path)
+        self._writer = self._open_shard(path)
+        self._count = self._bytes = 0
+        return self._writer
+
+    def _full(self) -> bool:
+        return ((self._records is not None and self._count >= self._records)
+                or (self._size is not None and self._bytes >= self._size))
+
+    def write_line(self, line: bytes) -> None:
+        writer = self._next() if self._writer is None or self._full() else self._writer
+        writer.write_line(line)
+        self._count += 1
+        self._bytes += len(line)
+
+    def write(self, record: dict[str, Any]) -> None:
+        from .writers import dumps
+
+        self.write_line(dumps(record))
+
+    def flush(self) -> None:
+        if self._writer is not None:
+            self._writer.flush()
+
+    def close(self, ok: bool = True) -> None:
+        if self._writer is None and ok:
+            self._next()  # an empty corpus is still one (empty) shard
+        if self._writer is not None:
+            self._writer.close(ok)
