@@ -97,3 +97,14 @@ def test_forced_format_and_named_fields(tmp_path: Path) -> None:
                      url_field="link")
     assert (docs[0].id, docs[0].url, docs[0].text, docs[0].metadata) == ("x1", "http://a.example/p",
                                                                           "One two three four.", None)
+
+
+def test_metadata_goes_into_parquet_as_json_text(tmp_path: Path) -> None:
+    rows = sample_records()
+    path = tmp_path / "pages.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "out.parquet"
+    result = CliRunner().invoke(main, ["clean", str(path), "-o", str(out), "-q", "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    read = pq.read_table(out).to_pylist()
+    assert [json.loads(r["metadata"]) for r in read] == [{"lang_hint": "vi", "rank": n} for n in range(len(rows))]

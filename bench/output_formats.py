@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""What the output format costs: Parquet against JSON Lines, measured side by
+side in one run (paired rounds, the side that goes first alternating; compare
+the ratios). Skips cleanly without ../shared.
+
+  1. time    `cleaner clean vinews-10k -o OUT.jsonl` vs `-o OUT.parquet`
+             (--no-dedup --no-site-learning, so the write is a larger share
+             of the run). Target: Parquet no slower (ratio = JSON Lines'
+             seconds / Parquet's >= 1 within noise).
+  2. memory  the main process's peak (the report's peak_memory_mb) writing
+             Parquet for vinews-10k and for the same corpus 10x (100,010
+             records, each copy with a small edit). Target: it does not grow
+             with the Parquet file (row groups are written as they fill).
+
+    python bench/output_formats.py [--shared PATH] [--rounds 7] [--scale 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CLEANER = [sys.executable, "-m", "cleaner.cli"]
+FAST = ["--no-dedup", "--no-site-learning", "-q"]
+
+
+def seconds(command: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, check=True, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def report(**fields) -> None:
+    print(json.dumps({**fields, "load_1m": round(os.getloadavg()[0], 2)}), flush=True)
+
+
+def bench_time(corpus: str, tmp: str, rounds: int) -> None:
+    jsonl, parquet = [], []
+    for n in range(rounds):
+        first, second = ("jsonl", "parquet") if n % 2 == 0 else ("parquet", "jsonl")
+        for kind in (first, second):
+            took = seconds([*CLEANER, "clean", corpus, "-o", os.path.join(tmp, f"out.{kind}"), *FAST])
+            (jsonl if kind == "jsonl" else parquet).append(took)
+    each = [j / p for j, p in zip(jsonl, parquet)]
+    report(bench="time", documents=len(os.listdir(corpus)), jsonl_s=round(statistics.median(jsonl), 3),
+           parquet_s=round(statistics.median(parquet), 3), ratio=round(statistics.median(each), 3),
+           ratios=[round(r, 3) for r in each], target=">= 1 within noise")
+
+
+def bench_memory(corpus: str, tmp: str, scale: int) -> None:
+    names = sorted(n for n in os.listdir(corpus) if n.endswith(".txt"))
+    big = os.path.join(tmp, "big")
+    os.makedirs(big)
+    for copy in range(scale):
+        for name in names:
+            with open(os.path.join(corpus, name), encoding="utf-8") as handle:
+                text = handle.read()
+            with open(os.path.join(big, f"{copy}-{name}"), "w", encoding="utf-8") as handle:
+                handle.write(text.replace(" ", f" {copy} ", 1) if copy else text)
+    peaks = {}
+    for label, folder in (("small", corpus), ("scaled", big)):
+        figures = os.path.join(tmp, f"{label}.json")
+        subprocess.run([*CLEANER, "clean", folder, "-o", os.path.join(tmp, f"{label}.parquet"), *FAST,
+                        "--report", figures], check=True, cwd=ROOT)
+        with open(figures) as handle:
+            peaks[label] = json.load(handle)["peak_memory_mb"]
+    size = os.path.getsize(os.path.join(tmp, "scaled.parquet")) / 1e6
+    report(bench="memory", documents=len(names), documents_scaled=len(names) * scale,
+           main_process_peak_mb=peaks["small"], main_process_peak_scaled_mb=peaks["scaled"],
+           parquet_scaled_mb=round(size, 1), growth_mb=round(peaks["scaled"] - peaks["small"], 1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--shared", default=os.environ.get("CLEANER_SHARED", os.path.join(ROOT, "..", "shared")))
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--scale", type=int, default=10)
+    parser.add_argument("--only", default="time,memory")
+    args = parser.parse_args()
+    corpus = os.path.join(args.shared, "corpora", "vinews-10k")
+    if not os.path.isdir(corpus):
+        print(json.dumps({"skipped": f"no vinews-10k under {args.shared}"}))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        if "time" in args.only:
+            bench_time(corpus, tmp, args.rounds)
+        if "memory" in args.only:
+            bench_memory(corpus, tmp, args.scale)
+
+
+if __name__ == "__main__":
+    main()
