@@ -250,3 +250,20 @@ def test_a_crawl_is_found_by_its_content_whatever_its_name_unless_named_as_a_pag
     (tmp_path / "page.html").write_bytes(data)  # named as a page: read as one
     docs, stats = run_on(tmp_path / "page.html", dedup=False)
     assert stats.read == 1 and not stats.skipped
+
+
+def test_common_crawl_wet_conversion_records_take_the_text_path(tmp_path: Path) -> None:
+    """WET files (Common Crawl's extracted text) hold `conversion` records of
+    text/plain: text dumps, cleaned by the line rules."""
+    path = tmp_path / "crawl.warc.wet.gz"
+    dump = "Trang chủ | Thời sự | Thế giới\n" + VI + "\nChia sẻ Facebook\n"
+    with open(path, "wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        writer.write_record(writer.create_warcinfo_record("crawl.warc.wet.gz", {"software": "test"}))
+        writer.write_record(writer.create_warc_record("http://tin.example.vn/a", "conversion",
+                                                      payload=io.BytesIO(dump.encode()),
+                                                      warc_content_type="text/plain"))
+    docs, stats = run_on(path, dedup=False)
+    (doc,) = [d for d in docs if d.ok]
+    assert doc.format == "text" and doc.text.startswith("Hà Nội") and "Chia sẻ" not in doc.text
+    assert doc.url == "http://tin.example.vn/a" and stats.skipped == {"warcinfo_record": 1}
