@@ -72,15 +72,24 @@ def start_blocked_run(tmp_path: Path, out: Path) -> tuple[subprocess.Popen, Path
     return process, docs, fifo
 
 
-def test_a_killed_run_leaves_no_output_and_resume_finishes_it_identically(tmp_path: Path) -> None:
-    out = tmp_path / "corpus.jsonl"
+def records_of(path: Path) -> list[dict]:
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        return pq.read_table(path).to_pylist()
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.mark.parametrize("name", ["corpus.jsonl", "corpus.parquet"])
+def test_a_killed_run_leaves_no_output_and_resume_finishes_it_identically(tmp_path: Path, name: str) -> None:
+    out = tmp_path / name
     process, docs, fifo = start_blocked_run(tmp_path, out)
     process.kill()
     process.communicate()
     assert not out.exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []  # no stray temp file
     assert list((tmp_path / "tmp").iterdir()) == []  # the index's temporary files had no names
-    journal = tmp_path / ".corpus.jsonl.cleaner-journal"
+    journal = tmp_path / f".{name}.cleaner-journal"
     done = journaled(journal)
     assert FIRST_BATCH <= done < 130
 
@@ -95,12 +104,14 @@ def test_a_killed_run_leaves_no_output_and_resume_finishes_it_identically(tmp_pa
     assert f"resumed: {done} documents" in resumed.stderr
     assert not journal.exists()
 
-    full = tmp_path / "full.jsonl"
+    full = tmp_path / f"full{out.suffix}"
     fresh = subprocess.run([*COMMAND, str(docs), str(fifo), "-o", str(full), "--workers", "2"],
                            cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert fresh.returncode == 0, fresh.stderr
-    assert out.read_bytes() == full.read_bytes()
-    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    records = records_of(out)
+    assert records == records_of(full)
+    if out.suffix == ".jsonl":
+        assert out.read_bytes() == full.read_bytes()
     assert len(records) == 131 and any(r["duplicate_of"] for r in records)
 
 
