@@ -20,6 +20,11 @@ place, numbered `-`, with its probability of being content and the cut the
 page kept (rule block_model). Give CORPUS paths
 (other pages of the same site) to learn site boilerplate from them.
 
+FILE may be a crawl (WARC, ARC) or another tool's JSON Lines or Parquet
+file: its first document is shown, or the one FILE@WHERE names (WHERE as in
+the record's `source`: a WARC record's offset, a JSON Lines line, a Parquet
+row).
+
 Output is coloured on a terminal, plain tab-separated text when piped
 (keep|drop, line, rule: evidence, text), and JSON with --json.
 
@@ -44,7 +49,7 @@ def explain_command(file: str, corpus: tuple[str, ...], as_json: bool, color: bo
         raise click.UsageError("explain needs a FILE path (stdin is not supported)")
     path, record = file, None
     if not os.path.exists(file) and "@" in file and os.path.isfile(file.rpartition("@")[0]):
-        path, record = file.rpartition("@")[0], file  # one record of a crawl: FILE@OFFSET
+        path, record = file.rpartition("@")[0], file  # one record of a crawl or records file: FILE@WHERE
     if os.path.isdir(path):
         raise click.UsageError(f"{file} is a directory: explain takes a FILE (one page; give the "
                                "directory after it as CORPUS to learn its site's boilerplate)")
@@ -62,12 +67,12 @@ def explain_command(file: str, corpus: tuple[str, ...], as_json: bool, color: bo
             if record is None or f"{path}@{offset}" == record:
                 found.append(candidate)  # a document of the crawl FILE
     if not found:
-        raise click.UsageError(f"{file}: no document to explain (a crawl whose records are all skipped, "
-                               "or no record at that offset)")
+        raise click.UsageError(f"{file}: no document to explain (a file whose records are all skipped, "
+                               "or none at that place)")
     doc = found[0]
     if len(found) > 1:
-        click.echo(f"cleaner: {path} is a crawl of {len(found)} documents; explaining the first, "
-                   f"{doc.source} (explain FILE@OFFSET for another)", err=True)
+        click.echo(f"cleaner: {path} holds {len(found)} documents; explaining the first, "
+                   f"{doc.source} (explain FILE@WHERE for another)", err=True)
     if as_json:
         view.write_json(doc, sys.stdout)
     elif color if color is not None else sys.stdout.isatty():

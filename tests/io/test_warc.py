@@ -224,7 +224,7 @@ def test_explain_takes_a_crawl_or_one_of_its_records(made_warc: Path) -> None:
     first = CliRunner().invoke(main, ["explain", str(made_warc), "--json"])
     assert first.exit_code == 0, first.output
     doc = json.loads(first.stdout)
-    assert doc["source"].startswith(f"{made_warc}@") and "a crawl of 6 documents" in first.stderr
+    assert doc["source"].startswith(f"{made_warc}@") and "holds 6 documents" in first.stderr
     notes = next(d for d in run_on(made_warc, dedup=False)[0] if d.ok and d.url.endswith("notes.txt"))
     picked = CliRunner().invoke(main, ["explain", notes.source, "--json"])
     assert picked.exit_code == 0 and json.loads(picked.stdout)["source"] == notes.source
