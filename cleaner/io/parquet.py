@@ -54,7 +54,7 @@ class ParquetWriter:
 
     def __init__(self, target: str, explain: bool = False, row_group: int = ROW_GROUP_RECORDS) -> None:
         self._target, self._explain, self._row_group = target, explain, row_group
-        self._schema = schema(explain)
+        self._schema = None  # pyarrow is imported at the first row group, not before the workers start
         self._file = None
         self._writer = None
         self._lines: list[bytes] = []
@@ -74,6 +74,7 @@ class ParquetWriter:
     def _open(self) -> None:
         import pyarrow.parquet as pq
 
+        self._schema = schema(self._explain)
         self._file = open_output(self._target, binary=True)
         self._writer = pq.ParquetWriter(self._file.handle, self._schema, compression="zstd",
                                         use_dictionary=list(_FEW_VALUES))
