@@ -1,8 +1,12 @@
-"""Bytes in and out: readers (files, directories, globs, --files-from, stdin,
-compressed inputs and WARC/ARC crawls recognised by content) that make
-Documents, writers (JSON Lines, one .txt per document, JSON reports), outputs
-written atomically or through (devices, pipes), and the standard streams as
-pipes and terminals. (Later: Parquet in and out.)
+"""Bytes in and out.
+
+In: paths.py (files, directories, globs, path lists, and their ids),
+readers.py (inputs to Documents, compressed ones recognised by content),
+warc.py (WARC/ARC crawls, record by record), records.py (other tools' JSON
+Lines and Parquet, record by record). Out: writers.py (JSON Lines, gzip or
+zstd by name, one .txt per document, JSON reports), parquet.py, shards.py,
+outputs.py (written atomically, or through for devices and pipes), and
+pipes.py (the standard streams as pipes and terminals).
 
 May import: `cleaner.document`, `cleaner._native`. Not the stages, `dedup`,
 `run`, `views` or `cli`.
