@@ -127,8 +127,8 @@ def _kind_of(path: str) -> str | None:
     (or a file named as one, which is not opened here)."""
     if warc.named_as_a_page(path):
         return None
-    head = warc.head_of(path)
-    return "warc" if warc.sniff(head) else records.sniff(warc.plain_head(head))
+    plain = warc.plain_head(warc.head_of(path), warc.SNIFF_BYTES)
+    return "warc" if warc.is_archive(plain) else records.sniff(plain)
 
 
 def _record_documents(path: str, shown: str, kind: str, ids: IdAllocator, fields: records.RecordFields,

@@ -85,11 +85,6 @@ def head_of(path: str) -> bytes:
         os.close(fd)
 
 
-def is_crawl_file(path: str) -> bool:
-    """Whether a file is a WARC or ARC crawl, by its content (unless named as a page)."""
-    return not named_as_a_page(path) and sniff(head_of(path))
-
-
 def record_id(value: str | None) -> str | None:
     """The id part of a WARC-Record-ID: `<urn:uuid:X>` gives X."""
     if not value:
@@ -183,42 +178,29 @@ def documents(open_stream: Callable[[], BinaryIO], name: str, stem: str,
               allocate: Callable[[str], str], max_bytes: int, rereadable: bool = True) -> Iterator[Document]:
     """Every record of one archive as a Document (skipped, failed or to be
     cleaned, its bytes in `raw`). `open_stream` opens the archive as stored
-    (a buffered stream); with `rereadable`, it is called again to read a gzip
-    file whose members do not follow its records as one stream (otherwise a
-    gzip stream is read as one from the start)."""
+    (a buffered stream). A gzip file is read member by member when its first
+    member holds exactly its first record, as crawlers write it (with
+    `rereadable`, a first look tells; a stream that cannot be read twice is
+    read as one); else, and for zstd, as one decompressed stream."""
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 
-    given = 0
-    for whole_file in (False, True):
-        stream = open_stream()
+    stored = open_stream()
+    try:
+        head = stored.peek(SNIFF_BYTES)[:SNIFF_BYTES]
+        is_arc = plain_head(head).lstrip(b"\r\n").startswith(b"filedesc://")
+        per_record = head.startswith(GZIP) and rereadable and (is_arc or _members_follow_records(open_stream))
+        stream = decompressed(stored, head) if head.startswith((GZIP, ZSTD)) and not per_record else stored
+        records = ArchiveIterator(stream, arc2warc=True, check_digests=False)
         try:
-            head = stream.peek(SNIFF_BYTES)[:SNIFF_BYTES]
-            is_arc = plain_head(head).lstrip(b"\r\n").startswith(b"filedesc://")
-            if whole_file or head.startswith(ZSTD) or (head.startswith(GZIP) and not (
-                    rereadable and is_arc or rereadable and _members_follow_records(open_stream))):
-                stream = decompressed(stream, head)
-                whole_file = True
-            records = ArchiveIterator(stream, arc2warc=True, check_digests=False)
-            seen = 0
-            try:
-                for record in records:
-                    seen += 1
-                    if seen <= given:  # given before the file was read again as one stream
-                        continue
-                    given += 1
-                    yield _document(record, records.get_record_offset, name, stem, allocate, max_bytes, is_arc)
-                return
-            except ArchiveLoadFailed as exc:
-                if not whole_file and head.startswith(GZIP):
-                    continue  # gzip members that do not follow the records: read the file as one stream
-                yield _failed(name, stem, allocate, records, f"the archive cannot be read on: {_first_line(exc)}")
-                return
-            except (EOFError, OSError, zlib.error, ValueError) as exc:
-                yield _failed(name, stem, allocate, records, f"the archive breaks off or is damaged: {exc}")
-                return
-        finally:
-            stream.close()
+            for record in records:
+                yield _document(record, records.get_record_offset, name, stem, allocate, max_bytes, is_arc)
+        except ArchiveLoadFailed as exc:
+            yield _failed(name, stem, allocate, records, f"the archive cannot be read on: {_first_line(exc)}")
+        except (EOFError, OSError, zlib.error, ValueError) as exc:
+            yield _failed(name, stem, allocate, records, f"the archive breaks off or is damaged: {exc}")
+    finally:
+        stored.close()  # a decompressing wrapper does not close the file it reads
 
 
 def _members_follow_records(open_stream: Callable[[], BinaryIO]) -> bool:
@@ -230,26 +212,29 @@ def _members_follow_records(open_stream: Callable[[], BinaryIO]) -> bool:
     decoder = zlib.decompressobj(wbits=31)
     data = b""
     with open_stream() as stream:
-        while not decoder.eof:
+        while not decoder.eof and len(data) < 1 << 20:  # a first record over 1 MB: one stream either way
             chunk = stream.read(1 << 16)
             if not chunk:
                 return False
             try:
-                data += decoder.decompress(chunk, 1 << 20)
+                data += decoder.decompress(chunk)
             except zlib.error:
                 return False
-            end = data.find(b"\r\n\r\n")
-            if end >= 0:
-                match = re.search(rb"(?im)^content-length:\s*(\d+)", data[:end])
-                if match is None:
-                    return False
-                if len(data) > end + 4 + int(match.group(1)) + 4:
-                    return False  # the member goes on past the record
-            if len(data) >= 1 << 20 and not decoder.eof:
-                return False  # a first record over 1 MB: read as one stream either way
+            end = _record_end(data)
+            if end is None or len(data) > end:
+                return False  # no WARC header, or the member goes on past the record
+    return decoder.eof and _record_end(data) == len(data)
+
+
+def _record_end(data: bytes) -> int | None:
+    """Where the WARC record starting `data` ends (its header, Content-Length
+    bytes, and the two line ends after it); len(data) + 1 while its header is
+    incomplete; None when it has no Content-Length."""
     end = data.find(b"\r\n\r\n")
-    match = re.search(rb"(?im)^content-length:\s*(\d+)", data[:end]) if end >= 0 else None
-    return match is not None and len(data) == end + 4 + int(match.group(1)) + 4
+    if end < 0:
+        return len(data) + 1
+    match = re.search(rb"(?im)^content-length:\s*(\d+)", data[:end])
+    return end + 4 + int(match.group(1)) + 4 if match else None
 
 
 def plain_head(head: bytes, size: int = 256) -> bytes:
