@@ -24,34 +24,19 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CLEANER = [sys.executable, "-m", "cleaner.cli"]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from paired import CLEANER, ROOT, paired, ratios, report, seconds  # noqa: E402
+
 FAST = ["--no-dedup", "--no-site-learning", "-q"]
 
 
-def seconds(command: list[str]) -> float:
-    started = time.perf_counter()
-    subprocess.run(command, check=True, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - started
-
-
-def report(**fields) -> None:
-    print(json.dumps({**fields, "load_1m": round(os.getloadavg()[0], 2)}), flush=True)
-
-
 def bench_time(corpus: str, tmp: str, rounds: int) -> None:
-    jsonl, parquet = [], []
-    for n in range(rounds):
-        first, second = ("jsonl", "parquet") if n % 2 == 0 else ("parquet", "jsonl")
-        for kind in (first, second):
-            took = seconds([*CLEANER, "clean", corpus, "-o", os.path.join(tmp, f"out.{kind}"), *FAST])
-            (jsonl if kind == "jsonl" else parquet).append(took)
-    each = [j / p for j, p in zip(jsonl, parquet)]
+    jsonl, parquet = paired(
+        lambda: seconds([*CLEANER, "clean", corpus, "-o", os.path.join(tmp, "out.jsonl"), *FAST]),
+        lambda: seconds([*CLEANER, "clean", corpus, "-o", os.path.join(tmp, "out.parquet"), *FAST]), rounds)
     report(bench="time", documents=len(os.listdir(corpus)), jsonl_s=round(statistics.median(jsonl), 3),
-           parquet_s=round(statistics.median(parquet), 3), ratio=round(statistics.median(each), 3),
-           ratios=[round(r, 3) for r in each], target=">= 1 within noise")
+           parquet_s=round(statistics.median(parquet), 3), **ratios(jsonl, parquet, 3), target=">= 1 within noise")
 
 
 def bench_memory(corpus: str, tmp: str, scale: int) -> None:

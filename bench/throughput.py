@@ -46,8 +46,9 @@ import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CLEANER = [sys.executable, "-m", "cleaner.cli"]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from paired import CLEANER, ROOT, paired, ratios, report  # noqa: E402
+
 BENCHES = {"html-real", "html", "text", "memory", "startup"}
 _PEAK = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, "
          "stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); "
@@ -72,34 +73,9 @@ def compile_bytecode() -> None:
     compileall.compile_dir(os.path.join(ROOT, "cleaner"), quiet=1)
 
 
-def report(**fields) -> None:
-    """One JSON line; with the machine's load average (1 minute) as the bench ends,
-    since other processes on a busy machine slow the two-process side most."""
-    print(json.dumps({**fields, "load_1m": round(os.getloadavg()[0], 2)}), flush=True)
-
-
 def side_by_side(baseline: list[str], ours: list[str], rounds: int) -> tuple[list[float], list[float]]:
-    """Seconds of each side over `rounds` rounds, a round being one run of
-    each side back to back, so that a change in the machine's speed during
-    the bench hits both sides of a round; which side goes first alternates,
-    so that a steady drift favours neither."""
-    base_times, our_times = [], []
-    for round_number in range(rounds):
-        if round_number % 2 == 0:
-            base_times.append(run(baseline)[0])
-            our_times.append(run(ours)[0])
-        else:
-            our_times.append(run(ours)[0])
-            base_times.append(run(baseline)[0])
-    return base_times, our_times
-
-
-def ratios(base_times: list[float], our_times: list[float]) -> dict:
-    """Each round's ratio (baseline seconds over cleaner's), their median,
-    and the ratio of the two sides' median seconds."""
-    each = [b / o for b, o in zip(base_times, our_times)]
-    return {"ratio": round(statistics.median(each), 2), "ratios": [round(r, 2) for r in each],
-            "ratio_of_medians": round(statistics.median(base_times) / statistics.median(our_times), 2)}
+    """Seconds of each side over paired rounds (see paired.py), peak memory aside."""
+    return paired(lambda: run(baseline)[0], lambda: run(ours)[0], rounds)
 
 
 def bench_html(shared: str, tmp: str, rounds: int) -> None:

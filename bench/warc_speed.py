@@ -28,14 +28,14 @@ import io
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from paired import CLEANER, ROOT, paired, ratios, report, seconds  # noqa: E402
+
 sys.path.insert(0, ROOT)
-CLEANER = [sys.executable, "-m", "cleaner.cli"]
 
 
 def pack(pages: list[str], path: str, compress: bool) -> None:
@@ -56,36 +56,12 @@ def pack(pages: list[str], path: str, compress: bool) -> None:
                                                           http_headers=http))
 
 
-def seconds(command: list[str]) -> float:
-    started = time.perf_counter()
-    subprocess.run(command, check=True, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - started
-
-
-def paired(first, second, rounds: int) -> tuple[list[float], list[float]]:
-    a, b = [], []
-    for n in range(rounds):
-        if n % 2 == 0:
-            a.append(first())
-            b.append(second())
-        else:
-            b.append(second())
-            a.append(first())
-    return a, b
-
-
-def report(**fields) -> None:
-    print(json.dumps({**fields, "load_1m": round(os.getloadavg()[0], 2)}), flush=True)
-
-
 def bench_clean(pages: list[str], warc_path: str, tmp: str, rounds: int) -> None:
     out = os.path.join(tmp, "out.jsonl")
     files, warc = paired(lambda: seconds([*CLEANER, "clean", *pages, "-o", out, "-q"]),
                          lambda: seconds([*CLEANER, "clean", warc_path, "-o", out, "-q"]), rounds)
-    each = [f / w for f, w in zip(files, warc)]
     report(bench="clean", pages=len(pages), files_pages_s=round(len(pages) / statistics.median(files), 1),
-           warc_pages_s=round(len(pages) / statistics.median(warc), 1), ratio=round(statistics.median(each), 3),
-           ratios=[round(r, 3) for r in each], target=0.95)
+           warc_pages_s=round(len(pages) / statistics.median(warc), 1), **ratios(files, warc, 3), target=0.95)
 
 
 def bench_read(warc_path: str, label: str, rounds: int) -> None:
@@ -107,10 +83,9 @@ def bench_read(warc_path: str, label: str, rounds: int) -> None:
         return time.perf_counter() - started
 
     lib, own = paired(library, ours, rounds)
-    each = [a / b for a, b in zip(lib, own)]
     report(bench=f"read {label}", mb=round(os.path.getsize(warc_path) / 1e6, 1),
            warcio_s=round(statistics.median(lib), 3), cleaner_s=round(statistics.median(own), 3),
-           ratio=round(statistics.median(each), 3), ratios=[round(r, 3) for r in each], target=0.83)
+           **ratios(lib, own, 3), target=0.83)
 
 
 def main() -> None:
