@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,11 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 DATA = Path(__file__).resolve().parent / "data"
 GOLDEN = Path(__file__).resolve().parent / "golden"
+# The installed command, as people run it (under `python -m`, CPython ends a
+# run whose Ctrl-C landed in code made by exec(), as dataclasses are, by
+# SIGINT rather than with the exit code: a shell shows both as 130).
+SCRIPT = Path(sys.executable).parent / "cleaner"
+COMMAND = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "cleaner.cli"]
 
 
 def kept(text: str, **kwargs) -> list[str]:

@@ -13,7 +13,6 @@ import re
 import signal
 import struct
 import subprocess
-import sys
 import termios
 import threading
 import time
@@ -21,13 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import ROOT
+from ..conftest import COMMAND, ROOT
 
-# The installed command, as people run it (under `python -m`, CPython ends a
-# run whose Ctrl-C landed in code made by exec(), as dataclasses are, by
-# SIGINT rather than with the exit code: a shell shows both as 130).
-SCRIPT = Path(sys.executable).parent / "cleaner"
-COMMAND = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "cleaner.cli"]
 WORDS = ("river stone market garden window letter morning evening city road harbour "
          "bridge lantern meadow orchard valley summit candle ribbon thunder").split()
 

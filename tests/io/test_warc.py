@@ -20,7 +20,7 @@ from warcio.warcwriter import WARCWriter
 from cleaner import Document, Options, clean
 from cleaner.io import warc
 
-from ..conftest import DATA, ROOT
+from ..conftest import COMMAND, DATA, ROOT
 from ..encoding.conftest import cp1258_bytes
 
 PEER = DATA / "warc-peer"
@@ -165,7 +165,7 @@ def _body_of(path: Path, url: str) -> bytes:
 
 
 def test_a_crawl_on_standard_input_is_read_as_a_crawl(made_warc: Path) -> None:
-    result = subprocess.run([*CLI, "clean", "-", "--no-dedup", "--report", "/dev/stdout", "-o", "/dev/null"],
+    result = subprocess.run([*COMMAND, "clean", "-", "--no-dedup", "--report", "/dev/stdout", "-o", "/dev/null"],
                             cwd=ROOT, input=made_warc.read_bytes(), capture_output=True)
     report = json.loads(result.stdout)
     assert result.returncode == 0, result.stderr
@@ -195,9 +195,6 @@ def test_sniffing_tells_crawls_from_pages() -> None:
 ])
 def test_dechunk_is_lenient_as_browsers_are(body: bytes, expected: bytes) -> None:
     assert warc.dechunk(body) == expected
-
-
-CLI = [str(Path(__import__("sys").executable).parent / "cleaner")]
 
 
 def test_the_counts_add_up_across_files() -> None:
