@@ -33,6 +33,8 @@ NOT_TEXT = "not_text"
 TOO_LARGE = "too_large"
 # A record of another tool (JSON Lines, Parquet) without the page field.
 NO_PAGE = "no_page"
+# How inputs are read: by content, or every file as records of another tool.
+INPUT_FORMATS = ("auto", "jsonl", "parquet")
 INTERNAL_ERROR = "internal_error"
 
 # The fields the last pass sets for a document in a near-duplicate group.
@@ -184,7 +186,7 @@ class Options:
     max_bytes: int = 64 * 1024 * 1024
     # Records of other tools (JSON Lines, Parquet): how inputs are read
     # (auto: by content) and which fields hold the page, id and URL.
-    input_format: str = "auto"
+    input_format: str = "auto"  # one of INPUT_FORMATS
     html_field: str | None = None
     text_field: str | None = None
     id_field: str = "id"

@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from ..document import SKIPPED, Options
+from ..document import INPUT_FORMATS, SKIPPED, Options
 from ..io.outputs import resolve
 from ..io.parquet import ParquetWriter
 from ..io.pipes import silence_closed_outputs
@@ -102,7 +102,7 @@ Exit status:
               help="Write the output in shards of SIZE records (100000) or bytes of JSON (512MB), "
                    "each complete when it appears; -o names them with {shard}. "
                    "Example: -o 'out/part-{shard:05d}.parquet' --shard-size 100000")
-@click.option("--input-format", type=click.Choice(["auto", "jsonl", "parquet"]), default="auto",
+@click.option("--input-format", type=click.Choice(INPUT_FORMATS), default="auto",
               show_default=True, envvar="CLEANER_INPUT_FORMAT",
               help="auto: pages, crawls (WARC, ARC), JSON Lines and Parquet told by content; jsonl or "
                    "parquet: every input file holds records of another tool, one document each. "

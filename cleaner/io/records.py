@@ -28,7 +28,6 @@ from .warc import host_of
 
 PARQUET_MAGIC = b"PAR1"
 PAGE_FIELDS = ("html", "text", "content")
-FORMATS = ("auto", "jsonl", "parquet")
 _OBJECT_START = re.compile(rb'\A(?:\xef\xbb\xbf)?\s*\{\s*"(?:[^"\\\n]|\\.){0,200}"\s*:')
 
 
@@ -84,7 +83,8 @@ def document(record: dict[str, Any], where: int, name: str, stem: str, allocate:
     """One record of another tool as a Document."""
     given = record.get(fields.id)
     wanted = str(given) if isinstance(given, (str, int)) and str(given) else f"{stem}@{where}"
-    url = record.get(fields.url) if isinstance(record.get(fields.url), str) else None
+    url = record.get(fields.url)
+    url = url if isinstance(url, str) else None
     doc = Document(id=allocate(wanted), source=f"{name}@{where}", url=url, site=host_of(url))
     page = fields.page_of(record)
     if page is None:
