@@ -181,26 +181,137 @@ def documents(open_stream: Callable[[], BinaryIO], name: str, stem: str,
     (a buffered stream). A gzip file is read member by member when its first
     member holds exactly its first record, as crawlers write it (with
     `rereadable`, a first look tells; a stream that cannot be read twice is
-    read as one); else, and for zstd, as one decompressed stream."""
-    from warcio.archiveiterator import ArchiveIterator
+    read as one); else, and for zstd, as one decompressed stream. Where the
+    archive cannot be read on (garbage between records, a record whose
+    Content-Length lies), that span fails and reading starts again at the
+    next record found after it (a rereadable WARC only: an ARC record has no
+    mark to find it by, and stdin cannot be read again)."""
     from warcio.exceptions import ArchiveLoadFailed
 
+    ArchiveIterator = _quiet_iterator()
     stored = open_stream()
     try:
         head = stored.peek(SNIFF_BYTES)[:SNIFF_BYTES]
         is_arc = plain_head(head).lstrip(b"\r\n").startswith(b"filedesc://")
         per_record = head.startswith(GZIP) and rereadable and (is_arc or _members_follow_records(open_stream))
-        stream = decompressed(stored, head) if head.startswith((GZIP, ZSTD)) and not per_record else stored
-        records = ArchiveIterator(stream, arc2warc=True, check_digests=False)
-        try:
-            for record in records:
-                yield _document(record, records.get_record_offset, name, stem, allocate, max_bytes, is_arc)
-        except ArchiveLoadFailed as exc:
-            yield _failed(name, stem, allocate, records, f"the archive cannot be read on: {_first_line(exc)}")
-        except (EOFError, OSError, zlib.error, ValueError) as exc:
-            yield _failed(name, stem, allocate, records, f"the archive breaks off or is damaged: {exc}")
+        whole = head.startswith((GZIP, ZSTD)) and not per_record
+        stream = decompressed(stored, head) if whole else stored
+        start = 0
+        while True:
+            # (its offsets are the stream's own positions, so they hold after a seek)
+            records = ArchiveIterator(stream, arc2warc=True, check_digests=False)
+            try:
+                for record in records:
+                    yield _document(record, records, name, stem, allocate, max_bytes, is_arc)
+                return
+            except ArchiveLoadFailed as exc:
+                problem = f"the archive cannot be read on: {_first_line(exc)}"
+            except (EOFError, OSError, zlib.error, ValueError) as exc:
+                problem = f"the archive breaks off or is damaged: {exc}"
+            failed_at = _end_of_last(records, start)
+            try:
+                found = None if is_arc or not rereadable else _next_record(open_stream, head, whole, failed_at)
+            except (EOFError, OSError, zlib.error, ValueError):  # damaged further on: nothing more to read
+                found = None
+            if found is None:
+                yield _failed(name, stem, allocate, failed_at, problem)
+                return
+            yield _failed(name, stem, allocate, failed_at,
+                          f"{problem}; {found - failed_at} bytes passed over to the next record, at {found}")
+            stored.close()
+            stored = open_stream()
+            stream, start = _positioned(stored, head, whole, found), found
     finally:
         stored.close()  # a decompressing wrapper does not close the file it reads
+
+
+def _end_of_last(records, start: int) -> int:
+    """Where the last record read whole ends (`start` before any)."""
+    try:
+        return records.get_record_offset() + records.get_record_length()
+    except Exception:  # no record read yet
+        return start
+
+
+class _Unsaid(str):
+    def format(self, *args, **kwargs) -> str:
+        return ""
+
+
+_QUIET = None
+
+
+def _quiet_iterator():
+    """warcio's ArchiveIterator without the warning it writes on stderr when a
+    record is not followed by its blank lines (a Content-Length that lies):
+    its `err_count` still counts them, and that record fails with the reason."""
+    global _QUIET
+    if _QUIET is None:
+        from warcio.archiveiterator import ArchiveIterator
+
+        _QUIET = type("QuietArchiveIterator", (ArchiveIterator,), {"INC_RECORD": _Unsaid()})
+    return _QUIET
+
+
+def _positioned(stored: BinaryIO, head: bytes, whole: bool, offset: int) -> BinaryIO:
+    """The archive read from `offset` (in the decompressed stream when it is
+    compressed as a whole)."""
+    if not whole:
+        stored.seek(offset)
+        return stored
+    stream = decompressed(stored, head)
+    while offset > 0:
+        skipped = len(stream.read(min(offset, 1 << 20)))
+        if not skipped:
+            break
+        offset -= skipped
+    return stream
+
+
+# A record's version line and the name of its first header (garbage before
+# it need not end with a line end).
+_WARC_LINE = re.compile(rb"WARC/1\.[01]\r?\n[!-9;-~]+:")
+_SCAN = 1 << 20
+
+
+def _next_record(open_stream: Callable[[], BinaryIO], head: bytes, whole: bool, after: int) -> int | None:
+    """The offset of the first record that starts after `after`: a WARC
+    version line followed by a header, or (records gzipped one by one) a
+    gzip member that opens with one; None when there is none."""
+    per_record = head.startswith(GZIP) and not whole
+    with open_stream() as stored:
+        stream = _positioned(stored, head, whole, after)
+        at, window = after, b""  # `window` holds the file from `at`
+        while True:
+            chunk = stream.read(_SCAN)
+            window += chunk
+            if per_record:
+                found = _next_member(window, 1 if at == after else 0, final=not chunk)
+            else:
+                match = _WARC_LINE.search(window, 1 if at == after else 0)
+                found = None if match is None else match.start()
+            if found is not None:
+                return at + found
+            if not chunk:
+                return None
+            keep = 64 << 10 if per_record else 256  # a mark cut by the chunk's end is found next time
+            drop = max(0, len(window) - keep)
+            at, window = at + drop, window[drop:]
+
+
+def _next_member(window: bytes, start: int, final: bool) -> int | None:
+    """The first gzip member in `window` (from `start`) that opens with a WARC
+    record, among those with enough of them at hand to tell (all, at the
+    archive's end)."""
+    at = window.find(GZIP + b"\x08", start)
+    while at >= 0 and (final or at < len(window) - (64 << 10)):
+        try:
+            if zlib.decompressobj(wbits=31).decompress(window[at:at + (64 << 10)], 16).startswith(b"WARC/1."):
+                return at
+        except zlib.error:
+            pass
+        at = window.find(GZIP + b"\x08", at + 1)
+    return None
 
 
 def _members_follow_records(open_stream: Callable[[], BinaryIO]) -> bool:
@@ -258,16 +369,12 @@ def _first_line(exc: Exception) -> str:
     return " ".join(str(exc).split())[:200]
 
 
-def _failed(name: str, stem: str, allocate: Callable[[str], str], records, message: str) -> Document:
-    try:
-        offset = records.get_record_offset() + records.get_record_length()
-    except Exception:  # no record read yet
-        offset = 0
+def _failed(name: str, stem: str, allocate: Callable[[str], str], offset: int, message: str) -> Document:
     doc = Document(id=allocate(f"{stem}@{offset}"), source=f"{name}@{offset}")
     return doc.fail(CORRUPT, message)
 
 
-def _document(record, offset_of: Callable[[], int], name: str, stem: str, allocate: Callable[[str], str],
+def _document(record, records, name: str, stem: str, allocate: Callable[[str], str],
               max_bytes: int, is_arc: bool) -> Document:
     """One record as a Document. Its body is read before its offset is asked
     for (warcio reads the rest of the record to tell the offset). An ARC
@@ -281,11 +388,14 @@ def _document(record, offset_of: Callable[[], int], name: str, stem: str, alloca
     why = _skipped_because(kind, http, record.content_type, content_type)
     too_large = why is None and (record.length or 0) > max_bytes  # its Content-Length says so: not read
     body = record.raw_stream.read() if why is None and not too_large else b""
-    offset = offset_of()
+    errors = records.err_count
+    offset = records.get_record_offset()  # reads to the record's end: a wrong length shows there
     url = target_url(headers.get_header("WARC-Target-URI"))
     wanted = (None if is_arc else record_id(headers.get_header("WARC-Record-ID"))) or f"{stem}@{offset}"
     doc = Document(id=allocate(wanted), source=f"{name}@{offset}", url=url, site=host_of(url),
                    crawl_date=headers.get_header("WARC-Date"))
+    if records.err_count > errors:
+        return doc.fail(CORRUPT, "the record does not end where its Content-Length says (cut short or run on)")
     if why is not None:
         return doc.skip(*why)
     if too_large:

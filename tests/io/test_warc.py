@@ -38,7 +38,8 @@ PEER_EXPECTED = {
     "example-wrong-chunks.warc.gz": ([("http://example.com/", EXAMPLE_TEXT)], {"request_record": 1}),
     "example-iana.org-chunked.warc": ([("http://www.iana.org/", "Domain Names")],
                                       {"warcinfo_record": 1, "request_record": 1}),
-    "example-trunc.warc": ([("http://example.com/", EXAMPLE_TEXT)], {"warcinfo_record": 2, "request_record": 1}),
+    # the response's Content-Length runs past its end, into the next record: it fails
+    "example-trunc.warc": ([], {"warcinfo_record": 2, "request_record": 1}),
     "example-digest.warc": ([], {"request_record": 4}),
     "example-resource.warc.gz": ([("http://example.com/", EXAMPLE_TEXT)], {"warcinfo_record": 2}),
     "example-space-in-target-uri.warc.gz": ([], {"warcinfo_record": 1, "content_type": 1}),
@@ -63,7 +64,8 @@ def test_every_peer_file_is_read_record_by_record(name: str) -> None:
     assert [(d.url, d.text[:len(text)]) for d, (_, text) in zip([d for d in docs if d.ok], written)] == written
     assert len([d for d in docs if d.ok]) == len(written)
     assert dict(stats.skipped) == skipped
-    assert not stats.failed and not stats.dropped and stats.accounted
+    assert dict(stats.failed) == ({"corrupt": 1} if name == "example-trunc.warc" else {})
+    assert not stats.dropped and stats.accounted
     for doc in docs:
         assert doc.source.startswith(f"{PEER / name}@")
         assert doc.crawl_date is None or doc.crawl_date[:2] in ("19", "20")
@@ -87,6 +89,61 @@ def test_every_record_of_a_file_to_the_end_and_a_broken_rest_fails_with_a_reason
     assert stats.skipped["warcinfo_record"] == 2 and stats.accounted
     broken = [d for d in docs if not d.ok and d.status != "skipped"]
     assert broken and all(d.message for d in broken)
+
+
+def three_records(gzipped: bool) -> list[bytes]:
+    """Three response records, each as written alone (a gzip member each when `gzipped`)."""
+    records = []
+    for n in range(3):
+        out = io.BytesIO()
+        http_record(WARCWriter(out, gzip=gzipped), f"http://tin.example.vn/{n}",
+                    f"<html><body><p>{VI} ({n})</p></body></html>".encode(), [("Content-Type", "text/html")])
+        records.append(out.getvalue())
+    return records
+
+
+GARBAGE = bytes(range(256)) * 3 + b"GARBAGE left by a broken copy"
+
+
+@pytest.mark.parametrize("layout", ["plain", "gzip per record", "gzip whole"])
+def test_garbage_between_records_fails_as_one_span_and_the_records_after_it_are_read(
+        tmp_path: Path, layout: str) -> None:
+    first, second, third = three_records(gzipped=layout == "gzip per record")
+    data = first + GARBAGE + second + third
+    path = tmp_path / "garbage.warc.gz"
+    path.write_bytes(gzip.compress(data) if layout == "gzip whole" else data)
+    docs, stats = run_on(path, dedup=False)
+    assert [d.url for d in docs if d.ok] == [f"http://tin.example.vn/{n}" for n in range(3)]
+    (failed,) = [d for d in docs if not d.ok]
+    # (an uncompressed record's length leaves out the two line ends after it)
+    start = int(failed.source.rpartition("@")[2])
+    assert len(first) - 4 <= start <= len(first) and stats.accounted
+    assert failed.status == "failed" and f"{len(first) + len(GARBAGE) - start} bytes passed over" in failed.message
+    for doc in docs[2:]:  # found again by their offsets, in the file or in its decompressed stream
+        offset = int(doc.source.rpartition("@")[2])
+        at = gzip.decompress(path.read_bytes()) if layout == "gzip whole" else path.read_bytes()
+        at = at[offset:] if layout != "gzip per record" else gzip.decompress(at[offset:])
+        assert at.startswith(b"WARC/1.") and doc.url.encode() in at[:600]
+
+
+def test_a_record_whose_content_length_lies_fails_and_the_next_record_is_read(tmp_path: Path) -> None:
+    first, second, third = three_records(gzipped=False)
+    length = int(second.split(b"Content-Length: ")[1].split(b"\r\n")[0])
+    lying = second.replace(b"Content-Length: %d" % length, b"Content-Length: %d" % (length - 40), 1)
+    path = tmp_path / "lying.warc"
+    path.write_bytes(first + lying + third)
+    docs, stats = run_on(path, dedup=False)
+    assert [d.url for d in docs if d.ok][0] == "http://tin.example.vn/0"
+    assert [d.url for d in docs if d.ok][-1] == "http://tin.example.vn/2"
+    assert [d.status for d in docs if not d.ok] == ["failed"] and stats.accounted
+
+
+def test_garbage_on_standard_input_ends_the_crawl_with_one_failure(tmp_path: Path) -> None:
+    first, second, _ = three_records(gzipped=False)
+    done = subprocess.run([*COMMAND, "clean", "-", "-o", "-", "--no-dedup", "-q"], input=first + GARBAGE + second,
+                          capture_output=True, cwd=ROOT)
+    assert done.returncode == 1 and len(done.stdout.splitlines()) == 1
+    assert b"corrupt" in done.stderr and b"Traceback" not in done.stderr
 
 
 def http_record(writer: WARCWriter, url: str, body: bytes, headers: list[tuple[str, str]],
