@@ -53,7 +53,12 @@ def wait_for(condition, timeout: float = 60.0) -> None:
         time.sleep(0.05)
 
 
-def start_blocked_run(tmp_path: Path, out: Path) -> tuple[subprocess.Popen, Path, Path]:
+def journal_of(out: Path) -> Path:
+    """The run's journal, beside its output (its first shard's name when sharded)."""
+    return out.parent / f".{out.name.format(shard=0)}.cleaner-journal"
+
+
+def start_blocked_run(tmp_path: Path, out: Path, *options: str) -> tuple[subprocess.Popen, Path, Path]:
     """A run over 130 documents and then a FIFO nobody writes to: it journals
     its first batches and blocks reading the one holding the FIFO, mid-run,
     every time (how many documents are journaled by then depends on how the
@@ -63,16 +68,28 @@ def start_blocked_run(tmp_path: Path, out: Path) -> tuple[subprocess.Popen, Path
     os.mkfifo(fifo)
     temporary = tmp_path / "tmp"  # the run's own TMPDIR: what it leaves there can be seen
     temporary.mkdir()
-    process = subprocess.Popen([*COMMAND, str(docs), str(fifo), "-o", str(out), "--workers", "1"],
+    process = subprocess.Popen([*COMMAND, str(docs), str(fifo), "-o", str(out), "--workers", "1", *options],
                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env={**os.environ, "TMPDIR": str(temporary)})
-    journal = out.parent / f".{out.name}.cleaner-journal"
+    journal = journal_of(out)
     wait_for(lambda: journaled(journal) >= FIRST_BATCH or process.poll() is not None)
     assert process.poll() is None, process.communicate()
     return process, docs, fifo
 
 
+SHARDED = "part-{shard:03d}.parquet"
+
+
+def outputs(path: Path) -> list[Path]:
+    """The output file, or a sharded output's shards in order."""
+    if "{shard" in path.name:
+        return sorted(path.parent.glob(path.name.split("{")[0] + "[0-9]*" + path.suffix))
+    return [path] if path.exists() else []
+
+
 def records_of(path: Path) -> list[dict]:
+    if "{shard" in path.name:
+        return [record for shard in outputs(path) for record in records_of(shard)]
     if path.suffix == ".parquet":
         import pyarrow.parquet as pq
 
@@ -80,16 +97,17 @@ def records_of(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-@pytest.mark.parametrize("name", ["corpus.jsonl", "corpus.parquet"])
+@pytest.mark.parametrize("name", ["corpus.jsonl", "corpus.parquet", SHARDED])
 def test_a_killed_run_leaves_no_output_and_resume_finishes_it_identically(tmp_path: Path, name: str) -> None:
     out = tmp_path / name
-    process, docs, fifo = start_blocked_run(tmp_path, out)
+    shards = ["--shard-size", "40"] if name == SHARDED else []
+    process, docs, fifo = start_blocked_run(tmp_path, out, *shards)
     process.kill()
     process.communicate()
-    assert not out.exists()
+    assert outputs(out) == []
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []  # no stray temp file
     assert list((tmp_path / "tmp").iterdir()) == []  # the index's temporary files had no names
-    journal = tmp_path / f".{name}.cleaner-journal"
+    journal = journal_of(out)
     done = journaled(journal)
     assert FIRST_BATCH <= done < 130
 
@@ -98,14 +116,14 @@ def test_a_killed_run_leaves_no_output_and_resume_finishes_it_identically(tmp_pa
     fifo.unlink()
     fifo.write_text(TEXTS[0] + "\nMột đoạn cuối cùng, khác với mọi bản khác ở đây.\n", encoding="utf-8")
 
-    resumed = subprocess.run([*COMMAND, str(docs), str(fifo), "-o", str(out), "--workers", "1", "--resume"],
+    resumed = subprocess.run([*COMMAND, str(docs), str(fifo), "-o", str(out), "--workers", "1", "--resume", *shards],
                              cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert resumed.returncode == 0, resumed.stderr
     assert f"resumed: {done} documents" in resumed.stderr
     assert not journal.exists()
 
-    full = tmp_path / f"full{out.suffix}"
-    fresh = subprocess.run([*COMMAND, str(docs), str(fifo), "-o", str(full), "--workers", "2"],
+    full = tmp_path / f"full-{out.name}"
+    fresh = subprocess.run([*COMMAND, str(docs), str(fifo), "-o", str(full), "--workers", "2", *shards],
                            cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert fresh.returncode == 0, fresh.stderr
     records = records_of(out)
@@ -113,6 +131,8 @@ def test_a_killed_run_leaves_no_output_and_resume_finishes_it_identically(tmp_pa
     if out.suffix == ".jsonl":
         assert out.read_bytes() == full.read_bytes()
     assert len(records) == 131 and any(r["duplicate_of"] for r in records)
+    if shards:
+        assert [p.name for p in outputs(out)] == [f"part-{n:03d}.parquet" for n in range(4)]
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
