@@ -2,6 +2,7 @@
 
 In: paths.py (files, directories, globs, path lists, and their ids),
 readers.py (inputs to Documents, compressed ones recognised by content),
+compressed.py (gzip, bzip2, xz, zstd with a cap; HTTP's body encodings),
 warc.py (WARC/ARC crawls, record by record), records.py (other tools' JSON
 Lines and Parquet, record by record). Out: writers.py (JSON Lines, gzip or
 zstd by name, one .txt per document, JSON reports), parquet.py, shards.py,

@@ -1,6 +1,9 @@
 """Compressed inputs: gzip, bzip2, xz and zstd, recognised by their magic
 bytes rather than their names (crawlers save gzip-encoded bodies as .html),
 expanded with a cap so that a decompression bomb costs at most --max-bytes.
+Also HTTP's own encodings of a body, as a crawl stores them (chunked
+transfer, Content-Encoding gzip, deflate or br), undone leniently as
+browsers undo them.
 """
 
 from __future__ import annotations
@@ -95,3 +98,54 @@ def _zstd(data: bytes, max_bytes: int) -> bytes:
     if not decompressor.eof:
         raise CorruptInput("truncated zstd data")
     return b"".join(parts)
+
+
+def dechunk(body: bytes) -> bytes:
+    """A chunked HTTP body decoded; a body that is not validly chunked is
+    returned as it is (as browsers read it)."""
+    out, at = [], 0
+    while True:
+        end = body.find(b"\r\n", at)
+        if end < 0:
+            return body
+        size_text = body[at:end].split(b";", 1)[0].strip()
+        try:
+            size = int(size_text, 16)
+        except ValueError:
+            return body
+        if size == 0:
+            return b"".join(out)
+        start = end + 2
+        if start + size > len(body):
+            return b"".join(out) + body[start:] if out else body
+        out.append(body[start:start + size])
+        at = start + size
+        if body[at:at + 2] == b"\r\n":
+            at += 2
+
+
+def decode_content(body: bytes, encoding: str | None) -> bytes:
+    """The body with its Content-Encoding undone (gzip, x-gzip, deflate, br);
+    what decodes of a damaged body. Raises ValueError when nothing does."""
+    kind = (encoding or "").strip().lower()
+    if kind in ("", "identity"):
+        return body
+    if kind in ("gzip", "x-gzip", "deflate"):
+        for wbits in ((47,) if kind != "deflate" else (15, -15)):  # 47: gzip or zlib header
+            decoder = zlib.decompressobj(wbits=wbits)
+            try:
+                out = decoder.decompress(body)
+            except zlib.error:
+                continue
+            return out
+        if body[:2] != b"\x1f\x8b" and kind != "deflate":
+            return body  # labelled gzip, sent plain: as browsers read it
+        raise ValueError(f"its Content-Encoding {kind} body does not decode")
+    if kind == "br":
+        import brotli
+
+        try:
+            return brotli.decompress(body)
+        except brotli.error as exc:
+            raise ValueError(f"its Content-Encoding br body does not decode ({exc})") from None
+    return body
