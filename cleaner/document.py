@@ -38,7 +38,7 @@ INPUT_FORMATS = ("auto", "jsonl", "parquet")
 INTERNAL_ERROR = "internal_error"
 
 # The fields the last pass sets for a document in a near-duplicate group.
-DUPLICATE_FIELDS = ("duplicate_of", "cluster", "similarity", "contained_in", "containment")
+DUPLICATE_FIELDS = ("duplicate_of", "duplicate_run", "cluster", "similarity", "contained_in", "containment")
 # Fields written to the JSON Lines output, in this order.
 RECORD_FIELDS = (
     "id", "source", "url", "title", "date", "crawl_date", "site", "language", "format",
@@ -70,6 +70,9 @@ class Document:
     confidence: float | None = None
     repairs: list[str] = field(default_factory=list)
     duplicate_of: str | None = None
+    # With a persistent index: the index's run that holds `duplicate_of` (and
+    # `cluster`) when the kept document is of an earlier run; null otherwise.
+    duplicate_run: int | None = None
     cluster: str | None = None
     similarity: float | None = None
     contained_in: str | None = None
@@ -182,6 +185,10 @@ class Options:
     favor_recall: bool = False
     # Keep every line's decision in the record ("explain" field).
     explain: bool = False
+    # A persistent near-duplicate index (a file, or redis://...): checked
+    # against, and this run's documents added unless `index_readonly`.
+    index: str | None = None
+    index_readonly: bool = False
     # Input limits.
     max_bytes: int = 64 * 1024 * 1024
     # Records of other tools (JSON Lines, Parquet): how inputs are read
@@ -202,6 +209,8 @@ class Options:
             raise ValueError(f"threshold must be in (0, 1], got {self.threshold}")
         if not 0.0 < self.containment <= 1.0:
             raise ValueError(f"containment must be in (0, 1], got {self.containment}")
+        if self.index is not None and (self.stream or not self.dedup):
+            raise ValueError("--index works with the corpus passes: not with --stream or --no-dedup")
         if self.stream and self.keep != "first":
             raise ValueError("streaming keeps the first document of a group (keep='first')")
         if self.keep not in ("first", "longest", "earliest-date"):

@@ -4,7 +4,6 @@ failures, and its journal for --resume."""
 
 from __future__ import annotations
 
-import io
 import os
 import signal
 import sys
@@ -25,7 +24,11 @@ from .common import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
+    chain,
+    check_index,
     check_outputs,
+    journal_path,
+    path_list,
     probability,
     raise_interrupt,
     where,
@@ -185,6 +188,13 @@ Exit status:
               help="No summary or progress on stderr (failed inputs are still named).")
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar (default: only when stderr is a terminal).")
+@click.option("--index", "index", metavar="FILE|URL", envvar="CLEANER_INDEX",
+              help="Check against a persistent near-duplicate index of earlier runs and add this run "
+                   "to it: a file (created if missing) or redis://host:port/db. "
+                   "Example: cleaner clean dec/ -o dec.jsonl --index corpus.idx")
+@click.option("--index-readonly", is_flag=True, envvar="CLEANER_INDEX_READONLY",
+              help="With --index: check against it without adding this run (a trial run). "
+                   "Example: cleaner clean dec/ -o trial.jsonl --index corpus.idx --index-readonly")
 @click.option("--resume", is_flag=True, envvar="CLEANER_RESUME",
               help="Continue an interrupted or killed run from its journal (same inputs and "
                    "options; needs -o FILE or --out-dir). Example: cleaner clean crawl/ -o c.jsonl --resume")
@@ -193,7 +203,7 @@ def clean_command(inputs, output, output_format, out_dir, files_from, shard_size
                   threshold, containment, keep, num_perm, ngram, drop_duplicates, stream, no_dedup,
                   site_learning,
                   site_min_docs, site_min_share, explain, favor_precision, favor_recall,
-                  max_bytes, workers, quiet, progress, resume) -> None:
+                  max_bytes, workers, quiet, progress, index, index_readonly, resume) -> None:
     if not inputs and files_from is None:
         raise click.UsageError("give at least one INPUT (file, directory, glob or -) "
                                "or --files-from FILE")
@@ -221,6 +231,10 @@ def clean_command(inputs, output, output_format, out_dir, files_from, shard_size
     if list(inputs).count("-") + (files_from == "-") > 1:
         raise click.UsageError("standard input can be used only once (INPUT `-` or --files-from -)")
     check_outputs(first, errors_path, report_path)
+    if index_readonly and not index:
+        raise click.UsageError("--index-readonly needs --index FILE|URL")
+    if index and (stream or no_dedup):
+        raise click.UsageError("--index works with the corpus passes: not with --stream or --no-dedup")
 
     options = Options(threshold=threshold, containment=containment, keep=keep,
                       num_perm=num_perm, ngram=ngram,
@@ -231,13 +245,15 @@ def clean_command(inputs, output, output_format, out_dir, files_from, shard_size
                       favor_precision=favor_precision, favor_recall=favor_recall,
                       max_bytes=max_bytes, workers=workers or default_workers(),
                       input_format=input_format, html_field=html_field, text_field=text_field,
-                      id_field=id_field, url_field=url_field,
+                      id_field=id_field, url_field=url_field, index=index, index_readonly=index_readonly,
                       # paths arriving on a pipe go out one by one when records stream
                       batch_size=1 if files_from == "-" and (stream or (no_dedup and not site_learning))
                       else Options.batch_size)
+    if index:
+        check_index(options)
     sources = list(inputs)
     if files_from is not None:
-        sources = _chain(sources, _path_list(files_from))
+        sources = chain(sources, path_list(files_from))
 
     journal = journal_path(first, output_format, out_dir)
     if resume and journal is None and output == STDOUT:
@@ -264,46 +280,11 @@ def clean_command(inputs, output, output_format, out_dir, files_from, shard_size
     sys.exit(code)
 
 
-def journal_path(output: str, output_format: str, out_dir: str | None) -> str | None:
-    """Where a run keeps its journal: beside its output file (beside a
-    symlink's target), or in --out-dir. None for stdout and for an output
-    written through in place (a device, pipe, socket, /dev/fd/N): nothing can
-    sit beside those, and the run journals to a temporary file if at all."""
-    if output_format == "txt":
-        return os.path.join(out_dir, ".cleaner-journal")
-    if output == STDOUT:
-        return None
-    place = resolve(output).place
-    if place is None:
-        return None
-    directory, name = os.path.split(place)
-    return os.path.join(directory, f".{name}.cleaner-journal")
-
-
-def _path_list(files_from: str):
-    """Paths listed in FILE (or stdin for `-`), one per line, bytes kept as
-    surrogate escapes so that any file name round-trips."""
-    from ..io.paths import paths_from
-
-    if files_from == "-":
-        stream = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="surrogateescape")
-    else:
-        try:
-            stream = open(files_from, encoding="utf-8", errors="surrogateescape")
-        except OSError as exc:
-            raise click.UsageError(f"cannot read --files-from {files_from}: {exc.strerror}")
-    return paths_from(stream)
-
-
-def _chain(first, rest):
-    yield from first
-    yield from rest
-
-
 def _run(sources, options: Options, output: str, output_format: str, out_dir: str | None,
          errors_path: str | None, report_path: str | None, quiet: bool, show_progress: bool,
          journal: str | None = None, resume: bool = False,
          count: Counter | None = None, shards: tuple[int | None, int | None] | None = None) -> int:
+    from ..dedup.store import IndexProblem
     from ..run.failures import FailedInputs
     from ..run.journal import ResumeError
     from ..run.pipeline import clean
@@ -312,7 +293,9 @@ def _run(sources, options: Options, output: str, output_format: str, out_dir: st
     signal.signal(signal.SIGTERM, raise_interrupt)
     stdin = sys.stdin.buffer if sys.stdin is not None else None
     progress = Progress(enabled=show_progress, count=count)
-    run = clean(sources, options, stdin=stdin, on_progress=progress.update, journal=journal, resume=resume)
+    named = [] if output == STDOUT else [os.path.abspath(out_dir or output)]
+    run = clean(sources, options, stdin=stdin, on_progress=progress.update, journal=journal, resume=resume,
+                outputs=named)
     def file_writer(path: str, lazy: bool = True):
         return (ParquetWriter(path, explain=options.explain) if output_format == "parquet"
                 else JsonlWriter(path, lazy=lazy))
@@ -353,6 +336,13 @@ def _run(sources, options: Options, output: str, output_format: str, out_dir: st
     except ResumeError as exc:
         _abort(writer, errors)
         click.echo(f"Error: cannot resume: {exc}", err=True)
+        return EXIT_USAGE
+    except IndexProblem as exc:  # the index went away or broke mid-run: nothing of this run was added
+        _abort(writer, errors)
+        click.echo(f"Error: index: {exc}", err=True)
+        if journal is not None and os.path.exists(journal):
+            click.echo(f"cleaner: the documents done are kept in {journal}; once the index is back, the "
+                       "same command with --resume continues", err=True)
         return EXIT_USAGE
     except OSError as exc:  # the output, journal or a temporary file cannot be written
         _abort(writer, errors)

@@ -83,6 +83,8 @@ class Grouping:
     roots: np.ndarray = field(default_factory=lambda: _NO_KEYS)  # int64, the kept key of each
     similarities: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
     contained_in: dict[int, tuple[int, float]] = field(default_factory=dict)
+    # Earlier runs' documents in the groups (negative keys): key -> (id, run).
+    earlier: dict[int, tuple[str, int]] = field(default_factory=dict)
 
     def root(self, key: int) -> int | None:
         """The kept document of `key`'s group, or None when it is in none."""
@@ -216,11 +218,16 @@ class ClusterReport:
     def __iter__(self) -> Iterator[dict]:
         g, ids = self.grouping, self.ids
         for root, members in g.groups():
+            if members[-1] < 0:
+                continue  # earlier runs' documents only: their clusters are in those runs' reports
             yield {
                 "cluster": ids[root],
                 "kept": ids[root],
+                **({"kept_run": g.earlier[root][1]} if root < 0 else {}),
                 "size": len(members),
                 "members": [{"id": ids[k], "similarity": 1.0 if k == root else g.similarity_of(k),
+                             # an earlier run's document (a persistent index): the run that holds it
+                             **({"run": g.earlier[k][1]} if k < 0 else {}),
                              **({"contained_in": ids[g.contained_in[k][0]],
                                  "containment": g.contained_in[k][1]} if k in g.contained_in else {})}
                             for k in members.tolist()],

@@ -20,13 +20,15 @@ import os
 import tempfile
 from array import array
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..memory import release_free_memory
 from . import minhash
 from .bandstore import BandStore, Chunked
-from .candidates import BUCKET_NEIGHBOURS, candidate_pairs
+from .candidates import candidate_pairs
+from .earlier import similarity
 from .groups import (
     ClusterReport,
     Grouping,
@@ -38,6 +40,9 @@ from .groups import (
     report_clusters,
 )
 from .minhash import estimated_jaccard, fingerprints
+
+if TYPE_CHECKING:
+    from .store import IndexStore
 
 KEEP_POLICIES = ("first", "longest", "earliest-date")
 # Candidates must be found for pairs this far below the threshold (they may
@@ -155,6 +160,22 @@ class CorpusIndex:
                 self._removed = np.zeros(self._count, dtype=bool)
             self._removed[rows] = True
 
+    def rows_for_store(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """What a persistent index keeps of the grouped documents (those not
+        left out): keys, shingle-set sizes, band hashes (rows x bands) and
+        16-bit signatures."""
+        from .store import low_bits
+
+        self._file.flush()
+        kept = np.ones(self._count, dtype=bool) if self._removed is None else ~self._removed
+        sigs = np.memmap(self._file, dtype=np.uint32, mode="r", shape=(self._count, self.num_perm))
+        bands = np.stack([self._bands.column(b)[kept] for b in range(self.bands)], axis=1) if self._count \
+            else np.zeros((0, self.bands), dtype=np.uint32)
+        out = (self._keys.array()[kept], self._numbers.array()[kept, 0].astype(np.int64), bands,
+               low_bits(sigs[kept]) if self._count else np.zeros((0, self.num_perm), dtype=np.uint16))
+        _release(sigs)
+        return out
+
     def close(self) -> None:
         self._file.close()
         self._bands.close()
@@ -165,10 +186,12 @@ class CorpusIndex:
         except Exception:
             pass
 
-    def grouping(self) -> Grouping:
-        """Verified groups of the documents added so far."""
+    def grouping(self, store: "IndexStore | None" = None) -> Grouping:
+        """Verified groups of the documents added so far; with a persistent
+        index (`store`), the earlier documents they near-duplicate join the
+        groups, as their kept documents (earlier.py)."""
         self._file.flush()
-        if self._count < 2:
+        if self._count < (1 if store is not None else 2):
             return Grouping()
         keys = self._keys.array()
         numbers = self._numbers.array().astype(np.int64)
@@ -176,20 +199,35 @@ class CorpusIndex:
         sigs = np.memmap(self._file, dtype=np.uint32, mode="r", shape=(self._count, self.num_perm))
         left, right, holds = self._verified(sigs, sizes)
         out = Grouping()
-        parent = components(self._count, left, right)
+        rows_of, total = _RowReader(sigs), self._count
+        if store is not None:
+            from .earlier import find_earlier
+
+            earlier = find_earlier(store, self._bands.column, self._removed, sigs, sizes, self.threshold,
+                                   self.containment, SHORTER_SHARE)
+            left = np.concatenate([left, earlier.link_rows.astype(left.dtype)])
+            right = np.concatenate([right, (earlier.link_earlier + self._count).astype(right.dtype)])
+            keys = np.concatenate([keys, earlier.keys])
+            sizes = np.concatenate([sizes, earlier.sizes])
+            lengths = np.concatenate([lengths, np.zeros(len(earlier), dtype=lengths.dtype)])
+            dates = np.concatenate([dates, np.full(len(earlier), NO_DATE, dtype=dates.dtype)])
+            rows_of = _WithEarlier(rows_of, self._count, earlier.signatures)
+            for row, key, score in earlier.contained:
+                out.contained_in[int(keys[row])] = (key, score)
+            out.earlier, total = earlier.names, self._count + len(earlier)
+        parent = components(total, left, right)
         # A shorter report inside a longer one: contained, whether or not the
         # pair is also similar overall.
         for i, j, c in zip(*holds):
             short, long_ = (i, j) if sizes[i] <= sizes[j] else (j, i)
             previous = out.contained_in.get(int(keys[short]))
-            if previous is None or c > previous[1]:
+            if previous is None or (c > previous[1] and previous[0] >= 0):
                 out.contained_in[int(keys[short])] = (int(keys[long_]), round(float(min(c, 1.0)), 4))
-        linked = _Adjacency(left, right, self._count)
+        linked = _Adjacency(left, right, total)
         del left, right, holds
-        code, row = ("i", np.int32) if self._count < 2**31 else ("q", np.int64)  # rows, compactly
+        code, row = ("i", np.int32) if total < 2**31 else ("q", np.int64)  # rows, compactly
         member_rows, root_rows = array(code), array(code)
         similarities = array("f")  # k/128 values: exact in float32
-        rows_of = _RowReader(sigs)
         for rows in groups_of(parent):
             for kept, group, similar in self._stars(rows.tolist(), linked, rows_of, sizes, lengths, dates):
                 member_rows.extend(group)
@@ -254,13 +292,14 @@ class CorpusIndex:
         pending = sorted(rows)
         while pending:
             component = _component(pending[0], set(pending), linked)
-            kept = _representative(sorted(component), self.keep, lengths, dates)
+            earlier = [r for r in component if r >= self._count]  # earlier runs' documents keep first
+            kept = min(earlier) if earlier else _representative(sorted(component), self.keep, lengths, dates)
             kept_sig = rows_of(kept)
             group = {kept: 1.0}
             for r in sorted(component):
                 if r == kept:
                     continue
-                j = estimated_jaccard(rows_of(r), kept_sig)
+                j = similarity(rows_of(r), kept_sig)
                 small, large = sorted((int(sizes[r]), int(sizes[kept])))
                 contained = j * (small + large) / ((1 + j) * max(small, 1))
                 if j >= self.threshold * MEMBER_SHARE or contained >= self.containment:
@@ -307,6 +346,16 @@ class _RowReader:
         return np.asarray(self.sigs[row])
 
 
+class _WithEarlier:
+    """Signature rows of the run, then those of the earlier rows (16-bit)."""
+
+    def __init__(self, run_rows: _RowReader, count: int, earlier: np.ndarray) -> None:
+        self.run_rows, self.count, self.earlier = run_rows, count, earlier
+
+    def __call__(self, row: int) -> np.ndarray:
+        return self.run_rows(row) if row < self.count else self.earlier[row - self.count]
+
+
 def _release(sigs) -> None:
     """Drop the signature file's pages from this process's resident memory
     (they stay in the page cache: reading them again is cheap). Without it a
@@ -341,58 +390,3 @@ def collision_probability(jaccard: float, bands: int, rows: int) -> float:
 
 __all__ = ["CorpusIndex", "Grouping", "KEEP_POLICIES", "components", "groups_of", "collision_probability",
            "date_number", "estimated_jaccard", "report_clusters", "ClusterReport", "fingerprints", "lsh_bands"]
-
-
-class StreamIndex:
-    """Incremental near-duplicate index for streaming (keep-first): each
-    document is compared with every earlier one as it arrives, and the answer
-    is final at once. Memory grows with the index (band buckets and
-    signatures), never with the texts."""
-
-    def __init__(self, threshold: float = 0.5, num_perm: int = 128, containment: float = 0.8,
-                 per_bucket: int = BUCKET_NEIGHBOURS) -> None:
-        self.threshold, self.num_perm, self.containment = threshold, num_perm, containment
-        self.bands, self.rows = lsh_bands(threshold, num_perm)
-        self.per_bucket = per_bucket
-        self._buckets: list[dict[int, list[int]]] = [{} for _ in range(self.bands)]
-        self._sigs = np.zeros((0, num_perm), dtype=np.uint32)
-        self._sizes = np.zeros(0, dtype=np.int64)
-        self._root = np.zeros(0, dtype=np.int64)
-        self._count = 0
-
-    def _grow(self, needed: int) -> None:
-        if needed <= len(self._sigs):
-            return
-        size = max(needed, 2 * len(self._sigs), 1024)
-        self._sigs = np.resize(self._sigs, (size, self.num_perm))
-        self._sizes = np.resize(self._sizes, size)
-        self._root = np.resize(self._root, size)
-
-    def add(self, sig: np.ndarray, size: int) -> tuple[int, int | None, float | None, float | None]:
-        """Index one document; return (its row, the row it duplicates or None,
-        similarity to that row, containment in it when it is contained)."""
-        row = self._count
-        self._grow(row + 1)
-        hashes = band_hashes(sig[None, :], self.bands, self.rows)[0]
-        candidates: set[int] = set()
-        for band, value in zip(self._buckets, hashes.tolist()):
-            candidates.update(band.get(value, ()))
-        match, best, contained = None, None, None
-        for other in sorted(candidates):
-            j = estimated_jaccard(sig, self._sigs[other])
-            small, large = sorted((size, int(self._sizes[other])))
-            c = j * (small + large) / ((1 + j) * max(small, 1))
-            inside = c >= self.containment and size < SHORTER_SHARE * int(self._sizes[other])
-            if j >= self.threshold or inside:
-                root = int(self._root[other])
-                if match is None or root < match:
-                    match, best = root, estimated_jaccard(sig, self._sigs[root])
-                    contained = round(min(c, 1.0), 4) if inside else None
-        self._sigs[row], self._sizes[row] = sig, size
-        self._root[row] = row if match is None else match
-        for band, value in zip(self._buckets, hashes.tolist()):
-            bucket = band.setdefault(value, [])
-            if len(bucket) < self.per_bucket:
-                bucket.append(row)
-        self._count += 1
-        return row, match, (round(best, 4) if best is not None else None), contained

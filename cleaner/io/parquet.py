@@ -29,7 +29,7 @@ from .writers import dumps
 # and parallelise by row group.
 ROW_GROUP_RECORDS = 4096
 _FLOATS = {"confidence", "similarity", "containment"}
-_INTEGERS = {"bytes_in", "chars_in", "chars_out"}
+_INTEGERS = {"bytes_in", "chars_in", "chars_out", "duplicate_run"}
 _REQUIRED = {"id", "source", "text"}
 # Columns of few distinct values, dictionary-encoded (trying it on the text
 # columns cost a third of the write for nothing).

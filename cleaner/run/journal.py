@@ -20,6 +20,7 @@ import dataclasses
 import json
 import os
 import tempfile
+import uuid
 from collections.abc import Iterator
 
 import orjson
@@ -103,14 +104,16 @@ class Journal:
     def __init__(self, options: Options, path: str | None = None, resume: bool = False) -> None:
         self.path = path
         self.replayable = 0  # documents a resumed run takes from the journal
-        header = dumps({"cleaner_journal": VERSION, "options": journal_options(options)})
+        # Names this run to a persistent index; a resumed run keeps it (store.begin).
+        self.token = uuid.uuid4().hex
+        header = dumps({"cleaner_journal": VERSION, "options": journal_options(options), "token": self.token})
         if path is None:
             self._file = tempfile.TemporaryFile("w+b", buffering=FILE_BUFFER)
         elif resume and os.path.exists(path):
             self._file = open(path, "r+b", buffering=FILE_BUFFER)
             self._check_header(header)
             self.replayable = self._count_and_cut()
-            self._data_start = len(header)
+            self._data_start = self._header_bytes
             return
         else:
             self._file = open(path, "w+b", buffering=FILE_BUFFER)
@@ -120,12 +123,14 @@ class Journal:
 
     def _check_header(self, expected: bytes) -> None:
         found = self._file.readline()
+        self._header_bytes = len(found)
         try:
             header = json.loads(found)
         except ValueError:
             header = None
         if not isinstance(header, dict) or header.get("cleaner_journal") != VERSION:
             raise ResumeError(f"{self.path} is not a journal this version of cleaner wrote")
+        self.token = str(header.get("token") or self.token)
         wanted = json.loads(expected)["options"]
         differing = sorted(k for k in wanted if header.get("options", {}).get(k) != wanted[k])
         if differing:

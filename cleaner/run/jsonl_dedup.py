@@ -23,6 +23,7 @@ import numpy as np
 from ..dedup import minhash
 from ..dedup.index import CorpusIndex, Grouping, date_number, fingerprints, report_clusters
 from ..document import DUPLICATE_FIELDS, Options
+from ..io.writers import dumps as record_line
 from .failures import NO_TEXT, NOT_JSON, NOT_OBJECT, TEXT_NOT_STRING, InvalidRecords, Problem
 from .journal import loads as parse_json
 
@@ -72,11 +73,13 @@ class NoValidRecords(ValueError):
         self.invalid = invalid
 
 
-def duplicate_fields(key: int, root: int, grouping: Grouping, ids: IdTable) -> dict:
+def duplicate_fields(key: int, root: int, grouping: Grouping, ids: IdTable, names=DUPLICATE_FIELDS) -> dict:
     """The duplicate fields of a grouped document (`root`: its kept one), in
     the output record's order."""
-    out = dict.fromkeys(DUPLICATE_FIELDS)
+    out = dict.fromkeys(names)
     out["cluster"] = ids[root]
+    if root < 0:  # kept by a document of an earlier run (a persistent index)
+        out["duplicate_run"] = grouping.earlier[root][1]
     if root != key:
         out["duplicate_of"] = ids[root]
         out["similarity"] = grouping.similarity_of(key)
@@ -94,8 +97,9 @@ def _roots(grouping: Grouping, count: int) -> np.ndarray:
     return roots
 
 
-_NO_DUPLICATE = {"duplicate_of": None, "cluster": None, "similarity": None,
-                 "contained_in": None, "containment": None}
+# What `cleaner dedup` adds to a record (no persistent index: no duplicate_run).
+_RECORD_FIELDS = tuple(name for name in DUPLICATE_FIELDS if name != "duplicate_run")
+_NO_DUPLICATE = dict.fromkeys(_RECORD_FIELDS)
 
 
 def _append_fields(line: bytes, extra: dict | None, has_ours: bool) -> bytes:
@@ -274,7 +278,7 @@ def dedup_lines(source: BinaryIO, options: Options, id_field: str = "id",
                     yield line if line.endswith(b"\n") else line + b"\n"
                     continue
                 root = int(roots[key])
-                extra = None if root < 0 else duplicate_fields(key, root, grouping, ids)
+                extra = None if root < 0 else duplicate_fields(key, root, grouping, ids, _RECORD_FIELDS)
                 if root >= 0 and root != key:
                     stats.flagged += 1
                     if options.drop_duplicates:
@@ -318,3 +322,27 @@ def _read(source: BinaryIO, spool, stats: DedupStats) -> Iterator[tuple[int, byt
         if spool is not None:
             spool.write(line if line.endswith(b"\n") else line + b"\n")
         yield number, line
+
+
+# A journaled record's duplicate fields, all null until the last pass.
+_NO_DUPLICATE_FIELDS = record_line(dict.fromkeys(DUPLICATE_FIELDS))[1:-2]
+
+
+def with_duplicate_fields(record: bytes, fields: dict) -> bytes | None:
+    """A journaled record with its duplicate fields set, as writing the
+    document would give it, by replacing their bytes: parsing and writing
+    again every document of a group was most of the last pass on corpora
+    full of near-copies. Outside a string a JSON quote is never escaped, so
+    the record's own `"duplicate_of": null, ...` is the only match. None
+    (write it from the document) where the writer escapes, or may have
+    escaped, a whole record to ASCII (for a lone surrogate): ids holding
+    what that escaping changes (DEL and beyond ASCII) that came out escaped,
+    or went into a record that is all ASCII."""
+    at = record.find(_NO_DUPLICATE_FIELDS)
+    if at < 0:
+        return None
+    line = record_line(fields)
+    plain = all(value.isascii() and "\x7f" not in value for value in fields.values() if type(value) is str)
+    if not plain and (line.isascii() or record.isascii()):
+        return None
+    return record[:at] + line[1:-2] + record[at + len(_NO_DUPLICATE_FIELDS):]

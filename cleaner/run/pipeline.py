@@ -21,10 +21,10 @@ from typing import BinaryIO
 import numpy as np
 
 from ..chrome.sites import SiteKeySpool, SiteStats, site_of
-from ..dedup.index import CorpusIndex, Grouping, StreamIndex, report_clusters
+from ..dedup.index import CorpusIndex, Grouping, report_clusters
+from ..dedup.stream import StreamIndex
 from ..document import (
     DUPLICATE_DROPPED,
-    DUPLICATE_FIELDS,
     EMPTY_AFTER_CLEANING,
     Document,
     Options,
@@ -32,11 +32,10 @@ from ..document import (
 from ..io import readers
 from ..io.paths import IdAllocator
 from ..io.records import RecordFields
-from ..io.writers import dumps as record_line
 from ..memory import keep_heap_small, release_free_memory
 from .batches import SpooledBatch, spooled_batch
 from .journal import Journal, ResumeError, parse_line, split_line, written_figures
-from .jsonl_dedup import IdTable, duplicate_fields
+from .jsonl_dedup import IdTable, duplicate_fields, with_duplicate_fields
 from .parallel import BatchSizer, batched, ordered_map
 from .stages import fingerprint_batch, process_job
 from .stats import RunStats
@@ -90,7 +89,7 @@ class CleanRun:
     def __init__(self, inputs: Iterable[Input], options: Options | None = None, *,
                  stdin: BinaryIO | None = None,
                  on_progress: ProgressCallback | None = None,
-                 journal: str | None = None, resume: bool = False) -> None:
+                 journal: str | None = None, resume: bool = False, outputs: list[str] | None = None) -> None:
         self.inputs = inputs
         self.options = options or Options()
         self.stdin = stdin
@@ -100,6 +99,7 @@ class CleanRun:
         self.resume = resume
         self.resumed = 0  # documents taken over from an interrupted run
         self._lines = False  # see `output_lines`
+        self.outputs = outputs or []  # where this run's texts go: a persistent index keeps it
 
     def _journal(self, temporary_ok: bool) -> Journal | None:
         if self.journal_path is None and not temporary_ok:
@@ -237,9 +237,10 @@ class CleanRun:
                     for doc_id in batch.ids:
                         ids.append(doc_id)
                     self._progressed(len(batch))
-                grouping = index.grouping()
+                grouping = index.grouping() if options.index is None or sites is not None else None
                 if sites is None:
-                    yield from self._finish(journal, grouping, ids)
+                    grouping, names = self._with_earlier(index, grouping, ids, journal)
+                    yield from self._finish(journal, grouping, names)
                     return
                 site_stats = sites.statistics(grouping, options.site_min_docs, options.site_min_share)
                 site_stats = site_stats.compacted()  # only the boilerplate lines stay in memory
@@ -249,16 +250,35 @@ class CleanRun:
                     grouping = Grouping()
                 elif changed:
                     del grouping  # the next one replaces it; both at once would double the peak
-                    grouping = self._regrouped(journal, index, changed, site_stats)
+                    grouping = self._regrouped(journal, index, changed, site_stats, options.index is None)
                 # else no document lost a line: the index, and so its grouping, stand
-                yield from self._finish(journal, grouping, ids, site_stats, changed)
+                if options.index is not None:
+                    grouping = None  # made with the earlier runs' documents, next
+                grouping, names = self._with_earlier(index, grouping, ids, journal)
+                yield from self._finish(journal, grouping, names, site_stats, changed)
         finally:
             index.close()
             if sites is not None:
                 sites.close()
 
+    def _with_earlier(self, index: CorpusIndex, grouping: Grouping | None, ids: IdTable, journal: Journal):
+        """Without --index, the grouping as it is; with it, the grouping with
+        the earlier runs' documents (`grouping` None: made here)."""
+        if self.options.index is None:
+            return grouping, ids
+        from .indexing import grouped_with_earlier, open_store
+
+        store = open_store(self.options)
+        try:
+            grouping, names, self.stats.index = grouped_with_earlier(
+                index, store, ids, journal.token, ", ".join(self.outputs) or "(no output file)", self.outputs,
+                self.options.index_readonly)
+        finally:
+            store.close()
+        return grouping, names
+
     def _regrouped(self, journal: Journal, index: CorpusIndex, changed: array,
-                   site_stats: SiteStats) -> Grouping:
+                   site_stats: SiteStats, group: bool = True) -> Grouping | None:
         """The grouping after site learning: the documents that lost boilerplate
         (only theirs are read back from the journal) get new signatures in the
         same index; the others keep those of the first pass."""
@@ -276,7 +296,7 @@ class CleanRun:
                 if len(edited) == options.batch_size or at == len(changed):
                     _update(index, edited, options)
                     edited = []
-        return index.grouping()
+        return index.grouping() if group else None  # (with --index, grouped with the earlier runs next)
 
     def output_lines(self) -> Iterator[Document | bytes]:
         """The run for a JSON Lines writer: as iterating it, except that a
@@ -304,7 +324,7 @@ class CleanRun:
                 figures = written_figures(rest)
                 fields = None if root is None or figures is None else duplicate_fields(key, root, grouping, ids)
                 if fields is not None:
-                    record = _with_duplicate_fields(record, fields)
+                    record = with_duplicate_fields(record, fields)
                 if figures is not None and record is not None:
                     self.stats.count_written(*figures, flagged=fields is not None and root != key)
                     yield record + b"\n"
@@ -363,30 +383,6 @@ def _mark_duplicate(doc: Document, key: int, root: int, grouping: Grouping, ids:
         setattr(doc, name, value)
     if root != key and options.drop_duplicates:
         doc.drop(DUPLICATE_DROPPED, f"near-duplicate of {ids[root]}")
-
-
-# A journaled record's duplicate fields, all null until the last pass.
-_NO_DUPLICATE_FIELDS = record_line(dict.fromkeys(DUPLICATE_FIELDS))[1:-2]
-
-
-def _with_duplicate_fields(record: bytes, fields: dict) -> bytes | None:
-    """A journaled record with its duplicate fields set, as writing the
-    document would give it, by replacing their bytes: parsing and writing
-    again every document of a group was most of the last pass on corpora
-    full of near-copies. Outside a string a JSON quote is never escaped, so
-    the record's own `"duplicate_of": null, ...` is the only match. None
-    (write it from the document) where the writer escapes, or may have
-    escaped, a whole record to ASCII (for a lone surrogate): ids holding
-    what that escaping changes (DEL and beyond ASCII) that came out escaped,
-    or went into a record that is all ASCII."""
-    at = record.find(_NO_DUPLICATE_FIELDS)
-    if at < 0:
-        return None
-    line = record_line(fields)
-    plain = all(value.isascii() and "\x7f" not in value for value in fields.values() if type(value) is str)
-    if not plain and (line.isascii() or record.isascii()):
-        return None
-    return record[:at] + line[1:-2] + record[at + len(_NO_DUPLICATE_FIELDS):]
 
 
 def clean(inputs: Iterable[Input], options: Options | None = None, **kwargs) -> CleanRun:

@@ -29,6 +29,7 @@ class RunStats:
     bytes_out: int = 0
     chars_out: int = 0
     clusters: Any = field(default_factory=list)  # a dedup.ClusterReport: len() and iteration
+    index: dict | None = None  # with --index: the persistent index's figures (run/indexing.py)
     started: float = field(default_factory=time.monotonic)
     finished: float | None = None
 
@@ -83,6 +84,7 @@ class RunStats:
             "seconds": round(self.seconds, 3),
             "peak_memory_mb": _peak_memory_mb(),
             "accounted": self.accounted,
+            **({"index": self.index} if self.index is not None else {}),
             "clusters": self.clusters,
         }
 

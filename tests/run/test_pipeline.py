@@ -278,14 +278,14 @@ def test_duplicate_fields_spliced_into_a_record_are_what_the_writer_writes(doc_i
     None where the writer would escape it whole (lone surrogates)."""
     from cleaner.document import DUPLICATE_FIELDS
     from cleaner.io.writers import dumps
-    from cleaner.run.pipeline import _with_duplicate_fields
+    from cleaner.run.jsonl_dedup import with_duplicate_fields
 
     record = {"id": doc_id, "title": "Tin", "text": text, "repairs": [],
               **dict.fromkeys(DUPLICATE_FIELDS), "chars_out": len(text)}
-    fields = {"duplicate_of": root_id if similarity is not None else None, "cluster": root_id,
+    fields = {"duplicate_of": root_id if similarity is not None else None, "duplicate_run": None, "cluster": root_id,
               "similarity": similarity, "contained_in": contained and contained[0],
               "containment": contained and contained[1]}
-    spliced = _with_duplicate_fields(dumps(record)[:-1], fields)
+    spliced = with_duplicate_fields(dumps(record)[:-1], fields)
     if spliced is not None:
         assert spliced + b"\n" == dumps({**record, **fields})
     if all(value.isascii() and "\x7f" not in value for value in (doc_id, root_id, text, *(contained or ("",))[:1])):
