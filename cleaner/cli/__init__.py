@@ -31,6 +31,7 @@ from .dedup import dedup_command  # noqa: E402
 from .detect import detect_command  # noqa: E402
 from .dups import dups_command  # noqa: E402
 from .explain import explain_command  # noqa: E402
+from .index import index_command  # noqa: E402
 
 __all__ = ["main"]
 
@@ -69,5 +70,5 @@ def main() -> None:
     """
 
 
-for _command in (clean_command, explain_command, dedup_command, dups_command, detect_command):
+for _command in (clean_command, explain_command, dedup_command, dups_command, detect_command, index_command):
     main.add_command(_command)

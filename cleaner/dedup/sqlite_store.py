@@ -58,13 +58,22 @@ class SqliteStore:
         exists = os.path.exists(location) and os.path.getsize(location) > 0
         if not exists and not create:
             raise IndexProblem(f"no index at {location}")
-        try:
-            self._db = sqlite3.connect(location, timeout=_WAIT_SECONDS, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        except sqlite3.DatabaseError as exc:
-            raise IndexProblem(f"{location} is not a cleaner index (SQLite says: {exc})") from None
+        deadline = time.monotonic() + _WAIT_SECONDS
+        while True:
+            try:
+                self._db = sqlite3.connect(location, timeout=_WAIT_SECONDS, isolation_level=None)
+                self._db.execute("PRAGMA journal_mode=WAL")  # (needs a moment alone: retried while another opens it)
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+                break
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise IndexProblem(f"{location} cannot be opened as a cleaner index ({exc})") from None
+                self._db.close()
+                time.sleep(0.05)
+            except sqlite3.DatabaseError as exc:
+                raise IndexProblem(f"{location} is not a cleaner index, or a damaged one (SQLite says: {exc})") \
+                    from None
         if not tables:
             if parameters is None:
                 raise IndexProblem(f"no index at {location}")
