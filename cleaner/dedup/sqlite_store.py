@@ -4,11 +4,12 @@ SQLite holds the parameters, the runs, the ids and the transactions; the
 bulk of what is kept per document is laid out for whole-band reads, not row
 lookups (one row per band hash and document was measured at ~5,700
 documents a second and ~770 bytes a document):
-  * each run's add is one `segments` row: its documents are seqs
-    first_seq .. first_seq + count - 1, and its blobs hold, band after band,
-    every document's 32-bit band hash (a query reads one band's slice of each
-    segment, a few MB), then each document's 16-bit signature, root, size
-    and run, and its id;
+  * each run's add is one segment: its documents are seqs first_seq ..
+    first_seq + count - 1; a `bands` row per band holds every document's
+    32-bit hash of that band (a query reads each band whole, a few MB), and
+    `blocks` rows of 256 documents their 16-bit signatures, roots, sizes,
+    runs and ids (what verifying a candidate reads: SQLite reads a blob from
+    its start, so a blob per segment made a read at its end walk it all);
   * `ids` (id, seq), without rowid, finds documents to remove;
   * `removed` lists the seqs taken out.
 That is ~168 + 256 + 16 bytes a document in blobs, plus the id twice.
@@ -36,14 +37,22 @@ CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE runs (run INTEGER PRIMARY KEY, token TEXT, label TEXT, started TEXT, finished TEXT,
                    first_seq INTEGER, documents INTEGER, outputs TEXT);
 CREATE TABLE segments (segment INTEGER PRIMARY KEY, run INTEGER NOT NULL, first_seq INTEGER NOT NULL,
-                       count INTEGER NOT NULL, bands BLOB NOT NULL, signatures BLOB NOT NULL,
-                       numbers BLOB NOT NULL, ids BLOB NOT NULL, id_ends BLOB NOT NULL);
+                       count INTEGER NOT NULL);
+CREATE TABLE bands (segment INTEGER NOT NULL, band INTEGER NOT NULL, hashes BLOB NOT NULL,
+                    PRIMARY KEY (segment, band)) WITHOUT ROWID;
+CREATE TABLE blocks (segment INTEGER NOT NULL, block INTEGER NOT NULL, signatures BLOB NOT NULL,
+                     numbers BLOB NOT NULL, ids BLOB NOT NULL, id_ends BLOB NOT NULL,
+                     PRIMARY KEY (segment, block));
 CREATE TABLE ids (id TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (id, seq)) WITHOUT ROWID;
 CREATE TABLE removed (seq INTEGER PRIMARY KEY);
 """
 # Per document in `numbers`: root seq, run, shingle-set size.
 _NUMBERS = np.dtype([("root", "<i8"), ("run", "<u4"), ("size", "<u4")])
 _WAIT_SECONDS = 3600  # for another run's write lock
+# Documents per row of `blocks`: what verifying one candidate reads (SQLite
+# reads a blob from its start, so one blob per segment made a read at its
+# end walk all of it).
+_BLOCK = 256
 
 
 def _now() -> str:
@@ -78,7 +87,7 @@ class SqliteStore:
             if parameters is None:
                 raise IndexProblem(f"no index at {location}")
             self._create(parameters)
-        elif not {"meta", "segments", "ids", "runs", "removed"} <= tables:
+        elif not {"meta", "segments", "bands", "blocks", "ids", "runs", "removed"} <= tables:
             raise IndexProblem(f"{location} is an SQLite file but not a cleaner index")
         stored = dict(self._checked(self._db.execute("SELECT key, value FROM meta").fetchall))
         version = int(stored.get("format", 0))
@@ -128,8 +137,8 @@ class SqliteStore:
         for segment, first, count in self._db.execute(
                 "SELECT segment, first_seq, count FROM segments WHERE run = ?", (run,)).fetchall():
             self._db.execute("DELETE FROM ids WHERE seq >= ? AND seq < ?", (first, first + count))
-            self._db.executemany("INSERT OR IGNORE INTO removed VALUES (?)",
-                                 ((seq,) for seq in range(first, first + count)))
+            for table in ("bands", "blocks", "segments"):
+                self._db.execute(f"DELETE FROM {table} WHERE segment = ?", (segment,))
         self._db.execute("DELETE FROM runs WHERE run = ?", (run,))
         self._removed = None
 
@@ -139,15 +148,9 @@ class SqliteStore:
 
     def band_entries(self, band: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         for segment, first, count in self._segments():
-            data = self._read(segment, "bands", band * count * 4, count * 4)
+            (data,) = self._checked(lambda: self._db.execute(
+                "SELECT hashes FROM bands WHERE segment = ? AND band = ?", (segment, band)).fetchone())
             yield np.frombuffer(data, dtype="<u4"), np.arange(first, first + count, dtype=np.int64)
-
-    def _read(self, segment: int, column: str, offset: int, size: int) -> bytes:
-        def read() -> bytes:
-            with self._db.blobopen("segments", column, segment, readonly=True) as blob:
-                blob.seek(offset)
-                return blob.read(size)
-        return self._checked(read)
 
     def _removed_seqs(self) -> set[int]:
         if self._removed is None:
@@ -161,6 +164,7 @@ class SqliteStore:
         firsts = np.array([first for _, first, _ in segments], dtype=np.int64)
         perm = self.parameters.num_perm
         found, ids, numbers, signatures = [], [], [], []
+        block_of: dict[tuple[int, int], tuple] = {}
         for seq in wanted:
             at = int(np.searchsorted(firsts, seq, side="right")) - 1
             if at < 0:
@@ -169,12 +173,18 @@ class SqliteStore:
             row = seq - first
             if row >= count:
                 continue
+            block, row = divmod(row, _BLOCK)
+            if (segment, block) not in block_of:
+                block_of[(segment, block)] = self._checked(lambda: self._db.execute(
+                    "SELECT signatures, numbers, ids, id_ends FROM blocks WHERE segment = ? AND block = ?",
+                    (segment, block)).fetchone())
+            sigs, values, names, ends = block_of[(segment, block)]
             found.append(seq)
-            numbers.append(self._read(segment, "numbers", row * _NUMBERS.itemsize, _NUMBERS.itemsize))
-            signatures.append(self._read(segment, "signatures", row * perm * 2, perm * 2))
-            ends = np.frombuffer(self._read(segment, "id_ends", max(0, row - 1) * 4, 8 if row else 4), "<u4")
-            start, end = (0, int(ends[0])) if row == 0 else (int(ends[0]), int(ends[1]))
-            ids.append(self._read(segment, "ids", start, end - start).decode("utf-8", "surrogateescape"))
+            numbers.append(values[row * _NUMBERS.itemsize:(row + 1) * _NUMBERS.itemsize])
+            signatures.append(sigs[row * perm * 2:(row + 1) * perm * 2])
+            ends = np.frombuffer(ends, "<u4")
+            start, end = (int(ends[row - 1]) if row else 0), int(ends[row])
+            ids.append(names[start:end].decode("utf-8", "surrogateescape"))
         values = np.frombuffer(b"".join(numbers), dtype=_NUMBERS)
         return IndexedDocuments(
             seqs=np.array(found, dtype=np.int64), ids=ids, runs=values["run"].astype(np.int64),
@@ -197,12 +207,19 @@ class SqliteStore:
         numbers = np.zeros(count, dtype=_NUMBERS)
         numbers["root"], numbers["run"], numbers["size"] = roots, run, np.minimum(documents.sizes, 2**32 - 1)
         encoded = [i.encode("utf-8", "surrogateescape") for i in documents.ids]
-        id_ends = np.cumsum([len(e) for e in encoded], dtype=np.uint64).astype("<u4")
         bands = np.ascontiguousarray(np.asarray(documents.bands, dtype="<u4").T)  # band after band
-        self._checked(self._db.execute, "INSERT INTO segments VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?)",
-                      (run, first, count, bands.tobytes(),
-                       np.ascontiguousarray(documents.signatures, dtype="<u2").tobytes(),
-                       numbers.tobytes(), b"".join(encoded), id_ends.tobytes()))
+        signatures = np.ascontiguousarray(documents.signatures, dtype="<u2")
+        segment = self._checked(self._db.execute, "INSERT INTO segments VALUES (NULL, ?, ?, ?)",
+                                (run, first, count)).lastrowid
+        self._checked(self._db.executemany, "INSERT INTO bands VALUES (?, ?, ?)",
+                      ((segment, band, bands[band].tobytes()) for band in range(len(bands))))
+        blocks = []
+        for block, lo in enumerate(range(0, count, _BLOCK)):
+            names = encoded[lo:lo + _BLOCK]
+            ends = np.cumsum([len(e) for e in names], dtype=np.uint64).astype("<u4")
+            blocks.append((segment, block, signatures[lo:lo + _BLOCK].tobytes(), numbers[lo:lo + _BLOCK].tobytes(),
+                           b"".join(names), ends.tobytes()))
+        self._checked(self._db.executemany, "INSERT INTO blocks VALUES (?, ?, ?, ?, ?, ?)", blocks)
         self._checked(self._db.executemany, "INSERT OR IGNORE INTO ids VALUES (?, ?)",
                       zip(documents.ids, seqs.tolist()))
         self._first_seq = first
