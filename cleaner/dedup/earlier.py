@@ -19,7 +19,10 @@ from .minhash import estimated_jaccard
 from .store import IndexedDocuments, IndexStore, b_bit_jaccard, low_bits
 
 EARLIER_KEY_BASE = -(1 << 62)
-_PREFIX_BITS = 24  # a table of which 24-bit hash prefixes the run holds: most index entries stop there
+# A table of which hash prefixes the run holds (most index entries stop
+# there): ~64 slots a run document, so that few pass by chance and the table
+# stays in the CPU's cache (16 MB at most).
+_SLOTS_PER_DOCUMENT, _MAX_PREFIX_BITS = 64, 24
 _VERIFY = 4096  # pairs verified at once
 
 
@@ -102,7 +105,9 @@ def _candidates(store: IndexStore, column: Callable[[int], np.ndarray], left_out
                 count: int) -> tuple[np.ndarray, np.ndarray]:
     """(run row, indexed seq) pairs sharing a band hash, each pair once."""
     found_rows, found_seqs = [], []
-    present = np.zeros(1 << _PREFIX_BITS, dtype=bool)
+    bits = int(min(_MAX_PREFIX_BITS, max(16, np.ceil(np.log2(max(1, count) * _SLOTS_PER_DOCUMENT)))))
+    shift = np.uint32(32 - bits)
+    present = np.zeros(1 << bits, dtype=bool)
     for band in range(store.parameters.bands):
         hashes = column(band)
         order = np.argsort(hashes, kind="stable")
@@ -110,9 +115,9 @@ def _candidates(store: IndexStore, column: Callable[[int], np.ndarray], left_out
             order = order[~left_out[order]]
         ordered = hashes[order]
         present[:] = False
-        present[ordered >> (32 - _PREFIX_BITS)] = True
+        present[ordered >> shift] = True
         for theirs, seqs in store.band_entries(band):
-            hit = present[theirs >> (32 - _PREFIX_BITS)]
+            hit = present[theirs >> shift]
             if not hit.any():
                 continue
             theirs, seqs = theirs[hit], seqs[hit]

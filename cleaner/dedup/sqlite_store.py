@@ -71,6 +71,10 @@ class SqliteStore:
         while True:
             try:
                 self._db = sqlite3.connect(location, timeout=_WAIT_SECONDS, isolation_level=None)
+                # Large pages: a band's blob is read whole, and overflow pages are a chain
+                # (taken at creation only); mapped reads skip a copy.
+                self._db.execute("PRAGMA page_size=65536")
+                self._db.execute("PRAGMA mmap_size=4294967296")
                 self._db.execute("PRAGMA journal_mode=WAL")  # (needs a moment alone: retried while another opens it)
                 self._db.execute("PRAGMA synchronous=NORMAL")
                 tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
