@@ -52,19 +52,40 @@ def dups_command(report, corpus, cluster_ids, limit, id_field, text_field, color
     id_field = id_field or figures.get("id_field") or "id"
     text_field = text_field or figures.get("text_field") or "text"
     clusters = sorted(clusters, key=lambda c: (-c["size"], c["cluster"]))[:limit]
-    wanted = {m["id"] for c in clusters for m in c["members"]}
+    keys = {dups.member_key(m) for c in clusters for m in c["members"]}
     try:
         with open(corpus, encoding="utf-8", errors="replace") as handle:
-            texts = dups.load_texts(handle, wanted, id_field, text_field)
+            texts = {(None, i): t for i, t in dups.load_texts(handle, {i for r, i in keys if r is None},
+                                                             id_field, text_field).items()}
     except OSError as exc:
         raise click.UsageError(f"cannot read the corpus {corpus}: {exc.strerror}")
+    runs = (figures.get("index") or {}).get("earlier_runs") or {}
+    texts.update(_earlier_texts(keys, runs))
     if not clusters:
         click.echo("no duplicate clusters", err=True)
         sys.exit(EXIT_OK)
     if not texts:
         click.echo(dups.no_texts_hint(corpus, id_field, text_field), err=True)
     if color if color is not None else sys.stdout.isatty():
-        dups.write_rich(clusters, texts)
+        dups.write_rich(clusters, texts, runs)
     else:
-        dups.write_plain(clusters, texts, sys.stdout)
+        dups.write_plain(clusters, texts, sys.stdout, runs)
     sys.exit(EXIT_OK)
+
+
+def _earlier_texts(keys: set, runs: dict[str, list[str]]) -> dict:
+    """Texts of earlier index runs' members, from those runs' JSON Lines
+    outputs where they are still at hand (others are said to be elsewhere)."""
+    from ..views import dups
+
+    texts = {}
+    for run in sorted({r for r, _ in keys if r is not None}):
+        wanted = {i for r, i in keys if r == run}
+        for path in runs.get(str(run)) or []:
+            try:
+                with open(path, encoding="utf-8", errors="replace") as handle:
+                    found = dups.load_texts(handle, wanted, "id", "text")
+            except (OSError, UnicodeError):
+                continue
+            texts.update({(run, i): t for i, t in found.items()})
+    return texts

@@ -40,9 +40,13 @@ def grouped_with_earlier(index: CorpusIndex, store: IndexStore, ids, token: str,
         store.abort()
         raise
     flagged = int(np.count_nonzero((grouping.roots < 0) & (grouping.keys >= 0)))
+    referenced = {run for _, run in grouping.earlier.values()}
+    outputs_of = {str(r["run"]): r["outputs"] for r in store.stats()["runs"] if r["run"] in referenced} \
+        if referenced else {}
     figures = {"location": store.location, "run": run if not readonly else None, "readonly": readonly,
                "added": added, "flagged_against_earlier_runs": flagged,
-               "earlier_documents_matched": len(grouping.earlier)}
+               "earlier_documents_matched": len(grouping.earlier),
+               "earlier_runs": outputs_of}  # where the earlier members' texts were written
     return grouping, names, figures
 
 

@@ -118,22 +118,48 @@ def alignment(kept: str, other: str) -> list[tuple[str, str, str]]:
     return rows
 
 
-def write_plain(clusters: Iterable[dict], texts: dict[str, str], out: IO[str]) -> None:
+def kept_key(cluster: dict) -> tuple[int | None, str]:
+    """The kept document's key in `texts`: (its index run, or None for the run's own, id)."""
+    return cluster.get("kept_run"), cluster["kept"]
+
+
+def member_key(member: dict) -> tuple[int | None, str]:
+    return member.get("run"), member["id"]
+
+
+def named(key: tuple[int | None, str]) -> str:
+    return key[1] if key[0] is None else f"{key[1]} (run {key[0]})"
+
+
+def missing(keys: Iterable[tuple[int | None, str]], texts: dict, runs: dict[str, list[str]]) -> str | None:
+    """Why a pair cannot be shown, or None when both texts are at hand."""
+    for run, _ in (k for k in keys if k not in texts):
+        if run is None:
+            return "(text not in the corpus)"
+        places = ", ".join(runs.get(str(run)) or []) or "no output file"
+        return f"(text not at hand: run {run} of the index wrote it to {places})"
+    return None
+
+
+def write_plain(clusters: Iterable[dict], texts: dict, out: IO[str], runs: dict | None = None) -> None:
     """Diff-like text: two spaces for shared sentences, `- ` only in the kept
-    document, `+ ` only in the duplicate."""
+    document, `+ ` only in the duplicate. `texts` by member_key; `runs`: the
+    outputs of earlier index runs, to say where texts not at hand are."""
     for cluster in clusters:
-        kept = cluster["kept"]
+        kept = named(kept_key(cluster))
         out.write(printable(f"## cluster {cluster['cluster']}: {cluster['size']} documents, kept {kept}") + "\n")
         for member in cluster["members"]:
-            if member["id"] == kept:
+            if member_key(member) == kept_key(cluster):
                 continue
             extra = (f", contained in {member['contained_in']} ({member['containment']:.2f})"
                      if member.get("contained_in") else "")
-            out.write(printable(f"### {member['id']} vs {kept}: similarity {member['similarity']:.2f}{extra}") + "\n")
-            if kept not in texts or member["id"] not in texts:
-                out.write("(text not in the corpus)\n")
+            out.write(printable(f"### {named(member_key(member))} vs {kept}: similarity "
+                                f"{member['similarity']:.2f}{extra}") + "\n")
+            why = missing((kept_key(cluster), member_key(member)), texts, runs or {})
+            if why:
+                out.write(printable(why) + "\n")
                 continue
-            for tag, left, right in alignment(texts[kept], texts[member["id"]]):
+            for tag, left, right in alignment(texts[kept_key(cluster)], texts[member_key(member)]):
                 if tag == "equal":
                     out.write(printable(f"  {left}") + "\n")
                 else:
@@ -143,7 +169,7 @@ def write_plain(clusters: Iterable[dict], texts: dict[str, str], out: IO[str]) -
                         out.write(printable(f"+ {right}") + "\n")
 
 
-def write_rich(clusters: Iterable[dict], texts: dict[str, str]) -> None:
+def write_rich(clusters: Iterable[dict], texts: dict, runs: dict | None = None) -> None:
     """Side by side on a terminal: the kept document left, the duplicate right."""
     from rich.table import Table
     from rich.text import Text
@@ -152,20 +178,21 @@ def write_rich(clusters: Iterable[dict], texts: dict[str, str]) -> None:
 
     console = stdout_console(highlight=False)
     for cluster in clusters:
-        kept = cluster["kept"]
+        kept = named(kept_key(cluster))
         console.rule(Text(printable(f"cluster {cluster['cluster']} · {cluster['size']} documents · kept {kept}")))
         for member in cluster["members"]:
-            if member["id"] == kept:
+            if member_key(member) == kept_key(cluster):
                 continue
-            title = printable(f"{member['id']}: similarity {member['similarity']:.2f}"
+            title = printable(f"{named(member_key(member))}: similarity {member['similarity']:.2f}"
                               + (f", contained ({member['containment']:.2f})" if member.get("contained_in") else ""))
             table = Table(title=title, show_header=True, header_style="bold", expand=True, show_lines=False)
             table.add_column(printable(f"{kept} (kept)"), ratio=1, overflow="fold")
-            table.add_column(printable(member["id"]), ratio=1, overflow="fold")
-            if kept not in texts or member["id"] not in texts:
-                table.add_row("(text not in the corpus)", "")
+            table.add_column(printable(named(member_key(member))), ratio=1, overflow="fold")
+            why = missing((kept_key(cluster), member_key(member)), texts, runs or {})
+            if why:
+                table.add_row(printable(why), "")
             else:
-                for tag, left, right in alignment(texts[kept], texts[member["id"]]):
+                for tag, left, right in alignment(texts[kept_key(cluster)], texts[member_key(member)]):
                     style = "dim" if tag == "equal" else "bold yellow"
                     table.add_row(Text(printable(left), style=style if left else None),
                                   Text(printable(right), style=style if right else None))

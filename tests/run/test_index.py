@@ -246,3 +246,34 @@ def test_open_index_refuses_other_parameters(tmp_path: Path) -> None:
     open_index(str(tmp_path / "p.idx"), IndexParameters.of(Options())).close()
     with pytest.raises(IndexProblem, match="ngram is 3 there, 5 here"):
         open_index(str(tmp_path / "p.idx"), IndexParameters.of(Options(ngram=5)))
+
+
+def test_reports_and_dups_show_earlier_members_and_say_where_their_texts_are(tmp_path: Path, stories) -> None:
+    index = str(tmp_path / "corpus.idx")
+    half = len(stories) // 2
+    for part, paths in (("one", stories[:half]), ("two", stories[half:])):
+        directory = tmp_path / part
+        directory.mkdir()
+        for path in paths:
+            (directory / path.name).symlink_to(path)
+        done = cli("clean", str(directory), "-o", str(tmp_path / f"{part}.jsonl"), "--index", index,
+                   "--report", str(tmp_path / f"{part}.json"), "-q")
+        assert done.returncode == 0, done.stderr
+    report = json.loads((tmp_path / "two.json").read_text())
+    assert report["index"]["earlier_runs"] == {"1": [str(tmp_path / "one.jsonl")]}
+    earlier = [c for c in report["clusters"] if c.get("kept_run") == 1]
+    assert earlier and all(m["run"] == 1 for c in earlier for m in c["members"] if m["id"] == c["kept"])
+    shown = cli("dups", str(tmp_path / "two.json"), "--no-color", "--limit", "1000")
+    assert shown.returncode == 0 and "(run 1)" in shown.stdout and "not at hand" not in shown.stdout
+    (tmp_path / "one.jsonl").unlink()
+    shown = cli("dups", str(tmp_path / "two.json"), "--no-color", "--limit", "1000")
+    assert f"(text not at hand: run 1 of the index wrote it to {tmp_path / 'one.jsonl'})" in shown.stdout
+    fresh = str(tmp_path / "fresh.idx")
+    assert cli("clean", str(tmp_path / "one"), "-o", "-", "--index", fresh, "-q").returncode == 0
+    dropped = cli("clean", str(tmp_path / "two"), "-o", "-", "--index", fresh, "--drop-duplicates", "-q",
+                  "--errors", str(tmp_path / "dropped.jsonl"))
+    written = [json.loads(line) for line in dropped.stdout.splitlines()]
+    assert written and all(r["duplicate_of"] is None for r in written)
+    reasons = [json.loads(line) for line in (tmp_path / "dropped.jsonl").read_text().splitlines()]
+    assert len(written) + len(reasons) == len(stories) - half
+    assert any(r["id"] in {m["id"] for c in earlier for m in c["members"]} for r in reasons)
