@@ -149,6 +149,29 @@ def test_a_run_begun_again_with_its_token_does_not_match_its_earlier_attempt(loc
     store.close()
 
 
+def test_the_lock_is_renewed_while_held_and_a_run_that_lost_it_writes_nothing(location: str, redis_url: str,
+                                                                             monkeypatch) -> None:
+    from cleaner.dedup import redis_store
+
+    monkeypatch.setattr(redis_store, "LOCK_MS", 300)
+    monkeypatch.setattr(redis_store, "RENEW_EVERY", 0.05)
+    store = RedisStore(location, PARAMETERS)
+    run = store.begin("t", "slow")
+    store.add(run, new_documents(5))
+    time.sleep(0.8)  # past the lock's expiry: renewed
+    store.commit(run, 5, [])
+    assert store.stats()["documents"] == 5
+    run = store.begin("u", "paused")
+    store.add(run, new_documents(5, 1))
+    client = redis.Redis.from_url(f"{redis_url}/0")
+    client.delete(location.split("prefix=")[1] + "lock")  # as if it expired while the run was paused
+    client.close()
+    with pytest.raises(IndexProblem, match="lost the index's write lock"):
+        store.commit(run, 5, [])
+    assert store.stats()["documents"] == 5
+    store.close()
+
+
 def test_a_password_from_the_url_or_the_environment(redis_password_port: int, monkeypatch) -> None:
     prefix = f"?prefix=pw-{uuid.uuid4().hex[:8]}:"
     good = f"redis://:{REDIS_PASSWORD}@127.0.0.1:{redis_password_port}/0{prefix}"
