@@ -1,5 +1,5 @@
 """The `cleaner` command: a thin layer over `cleaner.clean`, one module per
-command with its help text (clean, explain, dedup, dups, detect), and what
+command with its help text (clean, explain, dedup, dups, detect, index), and what
 they share in common.py.
 
 stdout carries data only (JSON Lines); everything for people goes to stderr.

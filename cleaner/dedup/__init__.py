@@ -8,7 +8,12 @@ verified pairs, and groups of documents that report the same story.
   signatures, groups, the kept document of each, and cluster reports;
 - candidates.py: candidate pairs from shared band hashes;
 - groups.py: connected components of the verified pairs;
-- bandstore.py: the index's per-document values in fixed-size chunks.
+- bandstore.py: the index's per-document values in fixed-size chunks;
+- stream.py: the streaming index (--stream), keep-first as documents come;
+- store.py: the persistent index (--index): what it keeps, its interface,
+  `open_index`; sqlite_store.py (a file, the default) and redis_store.py
+  (shared) implement it; earlier.py brings the earlier runs' documents into
+  a run's grouping.
 
 May import: `cleaner.document`, `cleaner.tokens`, `cleaner.memory`,
 `cleaner._native`. Not the stages, `io`, `run`, `views` or `cli`.

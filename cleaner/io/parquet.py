@@ -69,6 +69,12 @@ class ParquetWriter:
 
     def write_line(self, line: bytes) -> None:
         """A record made by writers.dumps (as the run gives them)."""
+        if self._writer is None and self._thread is None:
+            # pyarrow's import (a tenth of a second) and the file's opening
+            # overlap the first row group's filling
+            self._thread = threading.Thread(target=self._run, args=(self._open,), name="parquet-writer",
+                                            daemon=True)
+            self._thread.start()
         self._lines.append(line)
         if len(self._lines) >= self._row_group:
             self._hand_over()
@@ -113,7 +119,7 @@ class ParquetWriter:
         last one (so at most two are held)."""
         self._wait()
         lines, self._lines = self._lines, []
-        self._thread = threading.Thread(target=self._write_rows, args=(lines,), name="parquet-writer",
+        self._thread = threading.Thread(target=self._run, args=(self._flush_rows, lines), name="parquet-writer",
                                         daemon=True)
         self._thread.start()
 
@@ -126,9 +132,9 @@ class ParquetWriter:
             failure, self._failure = self._failure, None
             raise failure
 
-    def _write_rows(self, lines: list[bytes]) -> None:
+    def _run(self, work, *args) -> None:
         try:
-            self._flush_rows(lines)
+            work(*args)
         except BaseException as exc:  # handed to the writing side by _wait
             self._failure = exc
 

@@ -1,7 +1,8 @@
 """Running the stages over a corpus: the pipeline (`clean`, `process_batch`),
 the local process pool, the journal that makes runs resumable, the batches
-the corpus passes receive, the run's figures and its named failures, and
-`cleaner dedup` over JSON Lines made by other tools.
+the corpus passes receive, the run's figures and its named failures,
+`cleaner dedup` over JSON Lines made by other tools, and a run against a
+persistent near-duplicate index (indexing.py).
 
 May import: the stages (`encoding`, `extract`, `chrome`, `language`),
 `dedup`, `io`, `document`, `tokens`, `memory`. Not `views` or `cli`.

@@ -10,6 +10,8 @@ import json
 import os
 import random
 import subprocess
+import time
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +22,7 @@ from cleaner.dedup.store import IndexParameters, IndexProblem, NewDocuments, low
 from cleaner.run.pipeline import CleanRun
 
 from ..conftest import COMMAND, ROOT
+from ..dedup.conftest import redis_server, redis_url  # noqa: F401  (a real redis-server for the session)
 
 WORDS = ("hà nội thành phố sông hồng cầu đường xe buýt điện sân bay quốc tế công bố kế hoạch xây dựng tuyến "
          "mới nối trung tâm với người dân chính quyền dự án vốn đầu tư năm nay tháng sau hoàn thành giai đoạn "
@@ -71,30 +74,41 @@ def run_parts(paths: list[Path], parts: int, index: str, **options) -> tuple[dic
     return found, runs
 
 
+@pytest.fixture(params=["sqlite", "redis"])
+def place(request, tmp_path: Path):
+    """Index locations of one store: a file beside the test, or keys of the
+    session's Redis server under a prefix of the test's own."""
+    if request.param == "sqlite":
+        return lambda name: str(tmp_path / name)
+    url = request.getfixturevalue("redis_url")
+    tag = uuid.uuid4().hex[:8]
+    return lambda name: f"{url}/0?prefix=t{tag}-{name}:"
+
+
 @pytest.fixture(scope="module")
 def stories(tmp_path_factory) -> list[Path]:
     return story_corpus(tmp_path_factory.mktemp("stories"))
 
 
 @pytest.mark.parametrize("parts", [2, 5])
-def test_a_corpus_fed_in_parts_gets_the_flags_of_one_run_over_all_of_it(tmp_path: Path, stories, parts: int) -> None:
+def test_a_corpus_fed_in_parts_gets_the_flags_of_one_run_over_all_of_it(place, stories, parts: int) -> None:
     one = flags(clean([str(p) for p in stories], Options(workers=1)))
     assert sum(v is not None for v in one.values()) > 20  # a corpus with duplicates to find
-    found, runs = run_parts(stories, parts, str(tmp_path / "corpus.idx"))
+    found, runs = run_parts(stories, parts, place("corpus.idx"))
     assert found == one
     later = [d for docs, _ in runs[1:] for d in docs if d.duplicate_run is not None]
     assert later and all(d.duplicate_run < len(runs) for d in later)  # flagged against earlier runs
     assert all(d.duplicate_of not in {x.id for x in docs} for docs, _ in runs for d in docs
                if d.duplicate_run is not None)
-    store = open_index(str(tmp_path / "corpus.idx"), create=False)
+    store = open_index(place("corpus.idx"), create=False)
     try:
         assert store.stats()["documents"] == len(stories) and len(store.stats()["runs"]) == parts
     finally:
         store.close()
 
 
-def test_earlier_runs_keep_first_whatever_keep_says_within_the_run(tmp_path: Path, stories) -> None:
-    index = str(tmp_path / "corpus.idx")
+def test_earlier_runs_keep_first_whatever_keep_says_within_the_run(place, stories) -> None:
+    index = place("corpus.idx")
     half = len(stories) // 2
     list(clean([str(p) for p in stories[:half]], Options(workers=1, index=index)))
     docs = list(clean([str(p) for p in stories[half:]], Options(workers=1, index=index, keep="longest")))
@@ -102,11 +116,11 @@ def test_earlier_runs_keep_first_whatever_keep_says_within_the_run(tmp_path: Pat
     assert earlier and all(d.duplicate_run == 1 and d.cluster == d.duplicate_of for d in earlier)
 
 
-def test_readonly_checks_without_adding(tmp_path: Path, stories) -> None:
-    index = str(tmp_path / "corpus.idx")
+def test_readonly_checks_without_adding(place, stories) -> None:
+    index = place("corpus.idx")
     half = len(stories) // 2
     list(clean([str(p) for p in stories[:half]], Options(workers=1, index=index)))
-    before = os.path.getsize(index)
+    before = os.path.getsize(index) if os.path.exists(index) else None
     docs = list(clean([str(p) for p in stories[half:]], Options(workers=1, index=index, index_readonly=True)))
     assert any(d.duplicate_run == 1 for d in docs)
     store = open_index(index, create=False)
@@ -115,11 +129,11 @@ def test_readonly_checks_without_adding(tmp_path: Path, stories) -> None:
         assert figures["documents"] == half and len(figures["runs"]) == 1
     finally:
         store.close()
-    assert os.path.getsize(index) == before
+    assert before is None or os.path.getsize(index) == before
 
 
-def test_a_resumed_run_replaces_its_own_first_add(tmp_path: Path, stories) -> None:
-    index = str(tmp_path / "corpus.idx")
+def test_a_resumed_run_replaces_its_own_first_add(tmp_path: Path, place, stories) -> None:
+    index = place("corpus.idx")
     half = len(stories) // 2
     list(clean([str(p) for p in stories[:half]], Options(workers=1, index=index)))
     journal = str(tmp_path / ".out.jsonl.cleaner-journal")
@@ -202,7 +216,7 @@ def test_index_stats_and_remove(tmp_path: Path, stories) -> None:
     assert cli("index", "stats", str(tmp_path / "missing.idx")).returncode == 2
 
 
-def test_two_runs_at_once_never_both_keep_the_same_story(tmp_path: Path) -> None:
+def test_two_runs_at_once_never_both_keep_the_same_story(tmp_path: Path, place) -> None:
     """Two processes clean copies of the same stories into one index at the
     same time: each story is kept once, by whichever run wrote first."""
     texts = story_corpus(tmp_path / "src", stories=15, seed=11)
@@ -210,7 +224,7 @@ def test_two_runs_at_once_never_both_keep_the_same_story(tmp_path: Path) -> None
         (tmp_path / side).mkdir()
         for path in texts:
             (tmp_path / side / f"{side}-{path.name}").write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
-    index = str(tmp_path / "shared.idx")
+    index = place("shared.idx")
     runs = [subprocess.Popen([*COMMAND, "clean", str(tmp_path / side), "-o", str(tmp_path / f"{side}.jsonl"),
                               "--index", index, "-q", "--workers", "1"], cwd=ROOT)
             for side in ("a", "b")]
@@ -223,7 +237,7 @@ def test_two_runs_at_once_never_both_keep_the_same_story(tmp_path: Path) -> None
     assert len([r for r in records if r["duplicate_of"] is None]) == len(kept)
 
 
-def test_incremental_equals_one_shot_on_the_shared_corpora(tmp_path: Path) -> None:
+def test_incremental_equals_one_shot_on_the_shared_corpora(place) -> None:
     """vinews-10k and sites-dev (../shared; skipped without it), in 2 and 5 parts."""
     shared = Path(os.environ.get("CLEANER_SHARED", ROOT.parent / "shared"))
     corpora = [sorted((shared / "corpora" / "vinews-10k").glob("*.txt")),
@@ -234,7 +248,7 @@ def test_incremental_equals_one_shot_on_the_shared_corpora(tmp_path: Path) -> No
         docs = list(clean([str(p) for p in paths], Options(workers=2)))
         one, similarity = flags(docs), {d.id: d.similarity for d in docs}
         for parts in (2, 5):
-            found, _ = run_parts(paths, parts, str(tmp_path / f"{paths[0].parent.name}-{parts}.idx"))
+            found, _ = run_parts(paths, parts, place(f"{paths[0].parent.name}-{parts}.idx"))
             differing = [key for key in one if found.get(key) != one[key]]
             # The one exception (README): a document below the threshold to its group's kept one, joined
             # to the group through a copy that comes in a later part; its record was written before.
@@ -277,3 +291,55 @@ def test_reports_and_dups_show_earlier_members_and_say_where_their_texts_are(tmp
     reasons = [json.loads(line) for line in (tmp_path / "dropped.jsonl").read_text().splitlines()]
     assert len(written) + len(reasons) == len(stories) - half
     assert any(r["id"] in {m["id"] for c in earlier for m in c["members"]} for r in reasons)
+
+
+def test_a_redis_that_goes_away_mid_run_stops_it_cleanly_and_resume_finishes_it(tmp_path: Path, stories) -> None:
+    """The server is stopped while the run reads its inputs (blocked on a
+    FIFO): the run ends with exit 2 and a message, writes no output and adds
+    nothing; with the server back, --resume finishes it."""
+    import shutil
+
+    from ..dedup.conftest import _start
+
+    if shutil.which("redis-server") is None:
+        pytest.skip("no redis-server")
+    (tmp_path / "data").mkdir()
+    server, port = _start(tmp_path / "data")
+    url = f"redis://127.0.0.1:{port}/0"
+    half = len(stories) // 2
+    list(clean([str(p) for p in stories[:half]], Options(workers=1, index=url)))
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for path in stories[half:]:
+        (docs / path.name).symlink_to(path)
+    fifo = docs / "zz-last.txt"
+    os.mkfifo(fifo)
+    out = tmp_path / "out.jsonl"
+    command = [*COMMAND, "clean", str(docs), "-o", str(out), "--index", url, "--workers", "1"]
+    run = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(1.0)  # the run is past its index check, reading its inputs
+        server.terminate()
+        server.wait(timeout=10)
+        fifo.write_text(stories[0].read_text(encoding="utf-8") + "\nMột dòng cuối.\n", encoding="utf-8")
+        _, stderr = run.communicate(timeout=120)
+    finally:
+        run.kill()
+    assert run.returncode == 2 and "Error: index:" in stderr and "Traceback" not in stderr, stderr
+    assert "--resume" in stderr and not out.exists()
+    restarted = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                  "--appendonly", "no", "--dir", str(tmp_path / "data")],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(0.5)
+        # (a server without persistence comes back empty: index part one again first)
+        list(clean([str(p) for p in stories[:half]], Options(workers=1, index=url)))
+        fifo.unlink()
+        fifo.write_text(stories[0].read_text(encoding="utf-8") + "\nMột dòng cuối.\n", encoding="utf-8")
+        resumed = subprocess.run([*command, "--resume"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert resumed.returncode == 0, resumed.stderr
+        records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+        assert len(records) == len(stories) - half + 1 and any(r["duplicate_run"] == 1 for r in records)
+    finally:
+        restarted.terminate()
+        restarted.wait(timeout=10)
