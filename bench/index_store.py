@@ -133,7 +133,7 @@ def datasketch_redis(port: int, parameters: IndexParameters, count: int = 5_000)
 
     rng = np.random.default_rng(5)
     sigs = rng.integers(0, 2**32, (count, parameters.num_perm), dtype=np.uint64).astype(np.uint32)
-    hashes = [LeanMinHash(seed=1, hashvalues=s) for s in sigs]
+    hashes = [LeanMinHash(seed=1, hashvalues=s, scheme="affine32") for s in sigs]
     lsh = MinHashLSH(threshold=Options.threshold, num_perm=parameters.num_perm,
                      storage_config={"type": "redis", "basename": b"bench", "redis": {"host": "127.0.0.1",
                                                                                       "port": port}})
