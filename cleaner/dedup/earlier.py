@@ -120,7 +120,8 @@ def _candidates(store: IndexStore, column: Callable[[int], np.ndarray], left_out
             hit = present[theirs >> shift]
             if not hit.any():
                 continue
-            theirs, seqs = theirs[hit], seqs[hit]
+            theirs = theirs[hit]
+            seqs = seqs[hit] if isinstance(seqs, np.ndarray) else seqs + np.flatnonzero(hit)
             lo, hi = np.searchsorted(ordered, theirs, "left"), np.searchsorted(ordered, theirs, "right")
             many = hi - lo
             if not many.any():

@@ -154,7 +154,7 @@ class SqliteStore:
         for segment, first, count in self._segments():
             (data,) = self._checked(lambda: self._db.execute(
                 "SELECT hashes FROM bands WHERE segment = ? AND band = ?", (segment, band)).fetchone())
-            yield np.frombuffer(data, dtype="<u4"), np.arange(first, first + count, dtype=np.int64)
+            yield np.frombuffer(data, dtype="<u4"), first  # consecutive seqs from `first`
 
     def _removed_seqs(self) -> set[int]:
         if self._removed is None:

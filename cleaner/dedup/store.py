@@ -121,9 +121,11 @@ class IndexStore(Protocol):
         an earlier attempt of the same run (`token`, kept in the run's journal)
         added. Returns the run's number."""
 
-    def band_entries(self, band: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """Every indexed (band hash, seq) of one band, in chunks of arrays
-        (uint32 hashes, int64 seqs); removed documents may be among them."""
+    def band_entries(self, band: int) -> Iterator[tuple[np.ndarray, np.ndarray | int]]:
+        """Every indexed (band hash, seq) of one band, in chunks: uint32
+        hashes, and their int64 seqs or, when they are consecutive, the first
+        (no array to make for a million entries of which few are wanted);
+        removed documents may be among them."""
 
     def documents(self, seqs: np.ndarray) -> IndexedDocuments:
         """The indexed documents with these seqs (removed ones left out)."""
