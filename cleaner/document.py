@@ -35,6 +35,8 @@ TOO_LARGE = "too_large"
 NO_PAGE = "no_page"
 # How inputs are read: by content, or every file as records of another tool.
 INPUT_FORMATS = ("auto", "jsonl", "parquet")
+# What runs the per-document stages: this machine's process pool, or a Ray cluster.
+ENGINES = ("local", "ray")
 INTERNAL_ERROR = "internal_error"
 
 # The fields the last pass sets for a document in a near-duplicate group.
@@ -203,6 +205,10 @@ class Options:
     # processes running the batches (1: this process).
     batch_size: int = 1024
     workers: int = 1
+    # The engine (one of ENGINES) and, for Ray, the cluster's address (None:
+    # a local Ray instance of `workers` CPUs; "auto"; "ray://head:10001").
+    engine: str = "local"
+    address: str | None = None
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold <= 1.0:
@@ -213,6 +219,8 @@ class Options:
             raise ValueError("--index works with the corpus passes: not with --stream or --no-dedup")
         if self.stream and self.keep != "first":
             raise ValueError("streaming keeps the first document of a group (keep='first')")
+        if self.engine not in ENGINES:
+            raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {self.engine}")
         if self.keep not in ("first", "longest", "earliest-date"):
             raise ValueError(f"keep must be first, longest or earliest-date, got {self.keep}")
         if self.num_perm < 16:

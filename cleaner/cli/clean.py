@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from ..document import INPUT_FORMATS, SKIPPED, Options
+from ..document import ENGINES, INPUT_FORMATS, SKIPPED, Options
 from ..io.outputs import resolve
 from ..io.parquet import ParquetWriter
 from ..io.pipes import silence_closed_outputs
@@ -184,6 +184,12 @@ Exit status:
 @click.option("--workers", type=click.IntRange(1), default=None, envvar="CLEANER_WORKERS",
               help="Processes decoding, extracting and cleaning (default: all cores); the output "
                    "is the same for any number. Example: --workers 1")
+@click.option("--engine", type=click.Choice(ENGINES), default="local", show_default=True, envvar="CLEANER_ENGINE",
+              help="What runs the per-document stages: this machine's processes, or a Ray cluster "
+                   "(pip install 'cleaner[ray]'). Example: cleaner clean crawl/ -o c.jsonl --engine ray")
+@click.option("--address", metavar="ADDRESS", envvar="CLEANER_ADDRESS",
+              help="With --engine ray: the cluster, as Ray takes it (auto, ray://head:10001); none starts a "
+                   "local Ray instance. Example: --engine ray --address auto")
 @click.option("-q", "--quiet", is_flag=True, envvar="CLEANER_QUIET",
               help="No summary or progress on stderr (failed inputs are still named).")
 @click.option("--progress/--no-progress", default=None,
@@ -203,7 +209,7 @@ def clean_command(inputs, output, output_format, out_dir, files_from, shard_size
                   threshold, containment, keep, num_perm, ngram, drop_duplicates, stream, no_dedup,
                   site_learning,
                   site_min_docs, site_min_share, explain, favor_precision, favor_recall,
-                  max_bytes, workers, quiet, progress, index, index_readonly, resume) -> None:
+                  max_bytes, workers, engine, address, quiet, progress, index, index_readonly, resume) -> None:
     if not inputs and files_from is None:
         raise click.UsageError("give at least one INPUT (file, directory, glob or -) "
                                "or --files-from FILE")
@@ -231,6 +237,8 @@ def clean_command(inputs, output, output_format, out_dir, files_from, shard_size
     if list(inputs).count("-") + (files_from == "-") > 1:
         raise click.UsageError("standard input can be used only once (INPUT `-` or --files-from -)")
     check_outputs(first, errors_path, report_path)
+    if address and engine != "ray":
+        raise click.UsageError("--address is for --engine ray")
     if index_readonly and not index:
         raise click.UsageError("--index-readonly needs --index FILE|URL")
     if index and (stream or no_dedup):
@@ -246,6 +254,7 @@ def clean_command(inputs, output, output_format, out_dir, files_from, shard_size
                       max_bytes=max_bytes, workers=workers or default_workers(),
                       input_format=input_format, html_field=html_field, text_field=text_field,
                       id_field=id_field, url_field=url_field, index=index, index_readonly=index_readonly,
+                      engine=engine, address=address,
                       # paths arriving on a pipe go out one by one when records stream
                       batch_size=1 if files_from == "-" and (stream or (no_dedup and not site_learning))
                       else Options.batch_size)
@@ -285,6 +294,7 @@ def _run(sources, options: Options, output: str, output_format: str, out_dir: st
          journal: str | None = None, resume: bool = False,
          count: Counter | None = None, shards: tuple[int | None, int | None] | None = None) -> int:
     from ..dedup.store import IndexProblem
+    from ..run.engines import EngineProblem
     from ..run.failures import FailedInputs
     from ..run.journal import ResumeError
     from ..run.pipeline import clean
@@ -336,6 +346,10 @@ def _run(sources, options: Options, output: str, output_format: str, out_dir: st
     except ResumeError as exc:
         _abort(writer, errors)
         click.echo(f"Error: cannot resume: {exc}", err=True)
+        return EXIT_USAGE
+    except EngineProblem as exc:
+        _abort(writer, errors)
+        click.echo(f"Error: {exc}", err=True)
         return EXIT_USAGE
     except IndexProblem as exc:  # the index went away or broke mid-run: nothing of this run was added
         _abort(writer, errors)

@@ -36,7 +36,7 @@ _REST_FIELDS = tuple(name for name in SPOOLED_FIELDS if name not in _IN_RECORD)
 # Fields of the part after the tab that are not Document fields.
 _WRITTEN = "written"  # [chars_out, UTF-8 bytes of the text]
 # Options that only say how to run, not what comes out.
-_RUN_ONLY = {"workers", "batch_size"}
+_RUN_ONLY = {"workers", "batch_size", "engine", "address"}
 
 
 class ResumeError(ValueError):

@@ -34,9 +34,10 @@ from ..io.paths import IdAllocator
 from ..io.records import RecordFields
 from ..memory import keep_heap_small, release_free_memory
 from .batches import SpooledBatch, spooled_batch
+from .engines import engine_for
 from .journal import Journal, ResumeError, parse_line, split_line, written_figures
 from .jsonl_dedup import IdTable, duplicate_fields, with_duplicate_fields
-from .parallel import BatchSizer, batched, ordered_map
+from .parallel import BatchSizer, batched
 from .stages import fingerprint_batch, process_job
 from .stats import RunStats
 
@@ -138,15 +139,19 @@ class CleanRun:
                 yield spooled_batch(batch, journal_lines=False) if spool else batch
         sizes = BatchSizer(options.batch_size)
         jobs = ((None, (batch, options, spool)) for batch in batched(docs, sizes.next_size))
-        for _, (batch, seconds) in ordered_map(process_job, jobs, options.workers):
-            sizes.observe(len(batch), seconds)
-            if journal is not None:
-                if isinstance(batch, SpooledBatch):
-                    journal.write_lines(batch.lines)
-                else:
-                    journal.write(batch)
-                journal.flush()
-            yield batch
+        engine = engine_for(options)
+        try:
+            for _, (batch, seconds) in engine.map_ordered(process_job, jobs):
+                sizes.observe(len(batch), seconds)
+                if journal is not None:
+                    if isinstance(batch, SpooledBatch):
+                        journal.write_lines(batch.lines)
+                    else:
+                        journal.write(batch)
+                    journal.flush()
+                yield batch
+        finally:
+            engine.close()
 
     def _counted(self, batch: list[Document]) -> Iterator[Document]:
         for doc in batch:
@@ -262,8 +267,7 @@ class CleanRun:
                 sites.close()
 
     def _with_earlier(self, index: CorpusIndex, grouping: Grouping | None, ids: IdTable, journal: Journal):
-        """Without --index, the grouping as it is; with it, the grouping with
-        the earlier runs' documents (`grouping` None: made here)."""
+        """The grouping, with --index made here with the earlier runs' documents."""
         if self.options.index is None:
             return grouping, ids
         from .indexing import grouped_with_earlier, open_store

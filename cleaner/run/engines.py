@@ -1,0 +1,113 @@
+"""Engines: what runs the per-document stages (`stages.process_job`) over a
+run's batches, results in input order. `local` is the process pool of this
+machine (parallel.py); `ray` sends each batch to a Ray cluster as a task
+(retried by Ray when a worker dies), the same function on the same batch.
+
+An engine is small on purpose (`map_ordered`, `close`), so that another
+(Dask, Spark) needs no change to the stages or the pipeline.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Protocol
+
+from .parallel import ordered_map
+
+
+class EngineProblem(Exception):
+    """An engine that cannot run: Ray not installed, or no cluster at the address."""
+
+
+class Engine(Protocol):
+    def map_ordered(self, function: Callable[[Any], Any], items: Iterable[tuple[Any, Any]]
+                    ) -> Iterator[tuple[Any, Any]]:
+        """(tag, function(payload)) for each (tag, payload), in the items' order."""
+
+    def close(self) -> None:
+        """Release what the engine started."""
+
+
+class LocalEngine:
+    """This machine's process pool (`workers` processes; 1: this process)."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+
+    def map_ordered(self, function, items):
+        return ordered_map(function, items, self.workers)
+
+    def close(self) -> None:
+        pass
+
+
+class RayEngine:
+    """Batches as Ray tasks: at most `in_flight` at once per CPU of the
+    cluster, their results taken in order. Joins the cluster at `address`
+    (`auto`, `ray://head:10001`), or starts a local Ray instance when there
+    is none (stopped again by `close`)."""
+
+    def __init__(self, address: str | None = None, num_cpus: int | None = None, in_flight: int = 2) -> None:
+        try:
+            import ray
+        except ImportError:
+            raise EngineProblem("--engine ray needs Ray: pip install 'cleaner[ray]'") from None
+        self._ray = ray
+        self._started = not ray.is_initialized()
+        # A local instance keeps its sockets and logs in a directory of its own, removed by close().
+        self._directory = _short_directory() if self._started and address is None else None
+        if self._started:
+            try:
+                ray.init(address=address, num_cpus=num_cpus if address is None else None,
+                         include_dashboard=False, log_to_driver=False, configure_logging=False,
+                         **({"_temp_dir": self._directory} if self._directory else {}))
+            except (ConnectionError, RuntimeError, ValueError, OSError) as exc:
+                self.close()
+                raise EngineProblem(f"cannot join the Ray cluster at {address or 'a new local instance'}: "
+                                    f"{' '.join(str(exc).split())[:300]}") from None
+        cpus = int(ray.cluster_resources().get("CPU", 1))
+        self._limit = max(2, in_flight * cpus)
+        self._task = ray.remote(_call).options(max_retries=3, retry_exceptions=False)
+
+    def map_ordered(self, function, items):
+        pending: deque = deque()
+        try:
+            for tag, payload in items:
+                pending.append((tag, self._task.remote(function, payload)))
+                if len(pending) >= self._limit:
+                    done_tag, ref = pending.popleft()
+                    yield done_tag, self._ray.get(ref)
+            while pending:
+                done_tag, ref = pending.popleft()
+                yield done_tag, self._ray.get(ref)
+        finally:
+            for _, ref in pending:  # stopped early: what is still queued is not wanted
+                self._ray.cancel(ref, force=False)
+
+    def close(self) -> None:
+        if self._started and self._ray.is_initialized():
+            self._ray.shutdown()
+        if self._directory is not None:
+            shutil.rmtree(self._directory, ignore_errors=True)
+            self._directory = None
+
+
+def _short_directory() -> str:
+    """A new directory for a local Ray instance, under TMPDIR when its path is
+    short enough for Ray's sockets (107 bytes at most, ~70 taken by Ray)."""
+    base = tempfile.gettempdir()
+    return tempfile.mkdtemp(prefix="cleaner-ray-", dir=base if len(base) <= 24 else "/tmp")
+
+
+def _call(function: Callable[[Any], Any], payload: Any) -> Any:
+    return function(payload)
+
+
+def engine_for(options) -> Engine:
+    """The engine a run's options ask for."""
+    if options.engine == "ray":
+        return RayEngine(options.address, num_cpus=options.workers)
+    return LocalEngine(options.workers)

@@ -1,0 +1,77 @@
+"""--engine ray on a real local Ray instance (two CPUs, started once for
+these tests and stopped after them): the same records as the local engine,
+and a worker process killed mid-run retried by Ray with nothing lost."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from cleaner import Options, clean
+from cleaner.run.engines import RayEngine
+
+from ..conftest import COMMAND, ROOT, SAMPLES
+from .test_index import story_corpus
+
+ray = pytest.importorskip("ray", reason="Ray is in the test extra: pip install -e '.[test]'")
+
+
+@pytest.fixture(scope="module")
+def ray_instance():
+    directory = tempfile.mkdtemp(prefix="ray-", dir="/tmp")  # (Ray's socket paths must stay short)
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False,
+             _temp_dir=directory)
+    yield
+    ray.shutdown()
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+def records(run) -> list[dict]:
+    return [doc.record() if doc.ok else {"id": doc.id, "status": doc.status, "reason": doc.reason} for doc in run]
+
+
+@pytest.mark.parametrize("options", [{}, {"site_learning": False}, {"dedup": False, "site_learning": False},
+                                     {"batch_size": 3}])
+def test_ray_gives_the_records_of_the_local_engine(ray_instance, tmp_path: Path, options: dict) -> None:
+    inputs = [str(SAMPLES), *map(str, story_corpus(tmp_path / "stories", stories=25))]
+    local = records(clean(inputs, Options(workers=2, **options)))
+    on_ray = records(clean(inputs, Options(engine="ray", **options)))
+    assert on_ray == local
+    assert any(r.get("duplicate_of") for r in local) or options.get("dedup") is False
+
+
+def _dies_once(payload: tuple[int, str]) -> int:
+    """Kills its worker process the first time it sees item 5."""
+    number, marker = payload
+    if number == 5 and not os.path.exists(marker):
+        Path(marker).touch()
+        os._exit(1)
+    return number * number
+
+
+def test_a_worker_killed_mid_run_is_retried_and_nothing_is_lost(ray_instance, tmp_path: Path) -> None:
+    engine = RayEngine()
+    marker = str(tmp_path / "died")
+    results = list(engine.map_ordered(_dies_once, ((n, (n, marker)) for n in range(12))))
+    assert os.path.exists(marker)  # a worker did die
+    assert results == [(n, n * n) for n in range(12)]
+
+
+def test_the_command_line_runs_on_ray_and_says_what_is_missing(tmp_path: Path) -> None:
+    out = tmp_path / "corpus.jsonl"
+    done = subprocess.run([*COMMAND, "clean", str(SAMPLES), "-o", str(out), "--engine", "ray", "--workers", "2",
+                           "-q"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    local = subprocess.run([*COMMAND, "clean", str(SAMPLES), "-o", "-", "-q"], cwd=ROOT, capture_output=True,
+                           text=True, timeout=300)
+    assert [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()] == \
+        [json.loads(line) for line in local.stdout.splitlines()]
+    wrong = subprocess.run([*COMMAND, "clean", str(SAMPLES), "--address", "auto"], cwd=ROOT,
+                           capture_output=True, text=True, timeout=60)
+    assert wrong.returncode == 2 and "--address is for --engine ray" in wrong.stderr
