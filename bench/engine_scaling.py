@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""--engine ray against --engine local, on real pages, in paired rounds.
+
+Each configuration runs in a process of its own: `local` with 1 and 2
+workers, `ray` on a local Ray instance of 1 and 2 CPUs (Ray's start-up is
+timed apart: the run is timed once Ray is up). Per corpus it prints the
+seconds of each and the ratios the issue sets targets for:
+  * ray 2 CPUs vs ray 1 CPU: >= 1.5x;
+  * ray 2 CPUs vs local 2 workers: within 25% (ratio >= 0.8);
+  * the driver's peak memory (ru_maxrss of the run's process).
+Corpora: vinews-10k (text dumps; --scale N: N edited copies) and every
+fourth page of wcxb-dev (HTML). Skips cleanly without ../shared.
+
+    python bench/engine_scaling.py [--shared PATH] [--rounds 3] [--scale 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from paired import ROOT, report  # noqa: E402
+
+CONFIGS = ("local-1", "local-2", "ray-1", "ray-2")
+
+
+def one(config: str, listing: str) -> None:
+    """Run one configuration over the paths listed in `listing`; print its figures."""
+    sys.path.insert(0, ROOT)
+    from cleaner import Options, clean
+
+    with open(listing, encoding="utf-8") as handle:
+        inputs = handle.read().splitlines()
+    engine, cpus = config.split("-")
+    startup = 0.0
+    if engine == "ray":
+        import ray
+
+        started = time.perf_counter()
+        directory = tempfile.mkdtemp(prefix="bench-ray-", dir="/tmp")
+        ray.init(num_cpus=int(cpus), include_dashboard=False, log_to_driver=False, configure_logging=False,
+                 _temp_dir=directory)
+        startup = time.perf_counter() - started
+    started = time.perf_counter()
+    documents = sum(1 for _ in clean(inputs, Options(engine=engine, workers=int(cpus))))
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "startup": startup, "documents": documents, "driver_peak_mb": peak}))
+    if engine == "ray":
+        ray.shutdown()
+
+
+def measure(config: str, listing: str) -> dict:
+    done = subprocess.run([sys.executable, __file__, "--one", config, "--listing", listing], cwd=ROOT,
+                          capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def bench(label: str, paths: list[str], tmp: str, rounds: int) -> None:
+    listing = os.path.join(tmp, f"{label}.txt")
+    with open(listing, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(paths) + "\n")
+    runs: dict[str, list[dict]] = {config: [] for config in CONFIGS}
+    for n in range(rounds):
+        for config in (CONFIGS if n % 2 == 0 else CONFIGS[::-1]):
+            runs[config].append(measure(config, listing))
+
+    def median(config: str, key: str = "seconds") -> float:
+        return statistics.median(run[key] for run in runs[config])
+
+    report(bench="engine scaling", corpus=label, documents=runs["local-1"][0]["documents"],
+           seconds={config: round(median(config), 2) for config in CONFIGS},
+           ray_startup_s=round(median("ray-2", "startup"), 2),
+           ray_2_vs_1=round(median("ray-1") / median("ray-2"), 2), target_ray_2_vs_1=">= 1.5",
+           ray_vs_local_2=round(median("local-2") / median("ray-2"), 2), target_ray_vs_local=">= 0.8",
+           local_2_vs_1=round(median("local-1") / median("local-2"), 2),
+           driver_peak_mb={config: round(max(r["driver_peak_mb"] for r in runs[config])) for config in CONFIGS})
+
+
+def scaled(corpus: str, tmp: str, scale: int) -> list[str]:
+    names = sorted(glob.glob(os.path.join(corpus, "*.txt")))
+    if scale <= 1:
+        return names
+    out = os.path.join(tmp, "scaled")
+    os.makedirs(out)
+    paths = []
+    for copy in range(scale):
+        for name in names:
+            with open(name, encoding="utf-8") as handle:
+                text = handle.read()
+            path = os.path.join(out, f"{copy}-{os.path.basename(name)}")
+            with open(path, "w", encoding="utf-8") as handle:
+                handle.write(text.replace(" ", f" {copy} ", 1) if copy else text)
+            paths.append(path)
+    return paths
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--shared", default=os.environ.get("CLEANER_SHARED", os.path.join(ROOT, "..", "shared")))
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--scale", type=int, default=1)
+    parser.add_argument("--one", help=argparse.SUPPRESS)
+    parser.add_argument("--listing", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        return one(args.one, args.listing)
+    corpus = os.path.join(args.shared, "corpora", "vinews-10k")
+    pages = sorted(glob.glob(os.path.join(args.shared, "eval", "wcxb-dev", "*.html.gz")))[::4]
+    if not os.path.isdir(corpus):
+        return report(bench="engine scaling", skipped=f"no vinews-10k under {args.shared}")
+    with tempfile.TemporaryDirectory() as tmp:
+        bench(f"vinews-10k x{args.scale}", scaled(corpus, tmp, args.scale), tmp, args.rounds)
+        if pages:
+            bench("wcxb-dev (every 4th page)", pages, tmp, args.rounds)
+
+
+if __name__ == "__main__":
+    main()
