@@ -40,7 +40,7 @@ def records(run) -> list[dict]:
                                      {"batch_size": 3}])
 def test_ray_gives_the_records_of_the_local_engine(ray_instance, tmp_path: Path, options: dict) -> None:
     inputs = [str(SAMPLES), *map(str, story_corpus(tmp_path / "stories", stories=25))]
-    local = records(clean(inputs, Options(workers=2, **options)))
+    local = records(clean(inputs, Options(workers=1, **options)))
     on_ray = records(clean(inputs, Options(engine="ray", **options)))
     assert on_ray == local
     assert any(r.get("duplicate_of") for r in local) or options.get("dedup") is False
@@ -75,3 +75,42 @@ def test_the_command_line_runs_on_ray_and_says_what_is_missing(tmp_path: Path) -
     wrong = subprocess.run([*COMMAND, "clean", str(SAMPLES), "--address", "auto"], cwd=ROOT,
                            capture_output=True, text=True, timeout=60)
     assert wrong.returncode == 2 and "--address is for --engine ray" in wrong.stderr
+
+
+def test_on_a_two_node_cluster_a_removed_node_loses_nothing(tmp_path: Path, monkeypatch) -> None:
+    """A head that runs no task and two worker nodes (ray.cluster_utils):
+    the run reads its inputs where the workers are; one worker node is
+    removed mid-run and its tasks are retried on the other, with the same
+    records as the local engine."""
+    from ray.cluster_utils import Cluster
+
+    inputs = [str(SAMPLES), *map(str, story_corpus(tmp_path / "stories", stories=40))]
+    local = records(clean(inputs, Options(workers=1, batch_size=4)))
+    if ray.is_initialized():
+        ray.shutdown()  # (the other tests' local instance)
+    directory = tempfile.mkdtemp(prefix="ray-", dir="/tmp")
+    monkeypatch.setenv("TMPDIR", directory)  # where the cluster's nodes keep their files (short paths)
+    monkeypatch.setattr(tempfile, "tempdir", directory)
+    os.makedirs(os.path.join(directory, "ray"))
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 0, "include_dashboard": False})
+    try:
+        doomed = cluster.add_node(num_cpus=1)
+        cluster.add_node(num_cpus=1)
+        ray.init(address=cluster.address, log_to_driver=False, configure_logging=False)
+        run = clean(inputs, Options(engine="ray", batch_size=4))
+        seen = []
+        for doc in run:
+            seen.append(doc.record() if doc.ok else {"id": doc.id, "status": doc.status, "reason": doc.reason})
+        assert seen == local  # all nodes at work
+
+        def removing():
+            for n, doc in enumerate(clean(inputs, Options(engine="ray", batch_size=4, site_learning=False))):
+                if n == 0:
+                    cluster.remove_node(doomed)
+                yield doc.record() if doc.ok else {"id": doc.id, "status": doc.status, "reason": doc.reason}
+
+        assert list(removing()) == records(clean(inputs, Options(workers=1, batch_size=4, site_learning=False)))
+    finally:
+        ray.shutdown()
+        cluster.shutdown()
+        shutil.rmtree(directory, ignore_errors=True)
