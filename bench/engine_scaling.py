@@ -7,7 +7,9 @@ timed apart: the run is timed once Ray is up). Per corpus it prints the
 seconds of each and the ratios the issue sets targets for:
   * ray 2 CPUs vs ray 1 CPU: >= 1.5x;
   * ray 2 CPUs vs local 2 workers: within 25% (ratio >= 0.8);
-  * the driver's peak memory (ru_maxrss of the run's process).
+  * the driver's peak memory (ru_maxrss of the run's process), and with
+    --only memory its growth from vinews-10k to 10 edited copies (100,000
+    documents): at most 100 MB.
 Corpora: vinews-10k (text dumps; --scale N: N edited copies) and every
 fourth page of wcxb-dev (HTML). Skips cleanly without ../shared.
 
@@ -90,8 +92,8 @@ def scaled(corpus: str, tmp: str, scale: int) -> list[str]:
     names = sorted(glob.glob(os.path.join(corpus, "*.txt")))
     if scale <= 1:
         return names
-    out = os.path.join(tmp, "scaled")
-    os.makedirs(out)
+    out = os.path.join(tmp, f"scaled-{scale}")
+    os.makedirs(out, exist_ok=True)
     paths = []
     for copy in range(scale):
         for name in names:
@@ -109,6 +111,7 @@ def main() -> None:
     parser.add_argument("--shared", default=os.environ.get("CLEANER_SHARED", os.path.join(ROOT, "..", "shared")))
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--scale", type=int, default=1)
+    parser.add_argument("--only", default="time,memory")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--listing", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -119,9 +122,28 @@ def main() -> None:
     if not os.path.isdir(corpus):
         return report(bench="engine scaling", skipped=f"no vinews-10k under {args.shared}")
     with tempfile.TemporaryDirectory() as tmp:
-        bench(f"vinews-10k x{args.scale}", scaled(corpus, tmp, args.scale), tmp, args.rounds)
-        if pages:
-            bench("wcxb-dev (every 4th page)", pages, tmp, args.rounds)
+        if "time" in args.only:
+            bench(f"vinews-10k x{args.scale}", scaled(corpus, tmp, args.scale), tmp, args.rounds)
+            if pages:
+                bench("wcxb-dev (every 4th page)", pages, tmp, args.rounds)
+        if "memory" in args.only:
+            driver_memory(corpus, tmp)
+
+
+def driver_memory(corpus: str, tmp: str, scale: int = 10) -> None:
+    """The driver's peak with --engine ray (2 CPUs) for vinews-10k and for
+    10 edited copies of it (100,000 documents). Target: at most 100 MB more."""
+    peaks = {}
+    for label, paths in (("x1", scaled(corpus, tmp, 1)), (f"x{scale}", scaled(corpus, tmp, scale))):
+        listing = os.path.join(tmp, f"memory-{label}.txt")
+        with open(listing, "w", encoding="utf-8") as handle:
+            handle.write("\n".join(paths) + "\n")
+        peaks[label] = measure("ray-2", listing)
+    small, large = peaks["x1"], peaks[f"x{scale}"]
+    report(bench="driver memory", documents=small["documents"], documents_scaled=large["documents"],
+           driver_peak_mb=round(small["driver_peak_mb"]), driver_peak_scaled_mb=round(large["driver_peak_mb"]),
+           growth_mb=round(large["driver_peak_mb"] - small["driver_peak_mb"]), target="<= 100",
+           seconds_scaled=round(large["seconds"], 1))
 
 
 if __name__ == "__main__":
