@@ -21,6 +21,17 @@ def open_store(options: Options) -> IndexStore:
     return open_index(options.index, IndexParameters.of(options), create=not options.index_readonly)
 
 
+def run_against_index(options: Options, index: CorpusIndex, ids, token: str,
+                      outputs: list[str]) -> tuple[Grouping, RunIds, dict]:
+    """`grouped_with_earlier` on the run's index, opened and closed here."""
+    store = open_store(options)
+    try:
+        return grouped_with_earlier(index, store, ids, token, ", ".join(outputs) or "(no output file)", outputs,
+                                    options.index_readonly)
+    finally:
+        store.close()
+
+
 def grouped_with_earlier(index: CorpusIndex, store: IndexStore, ids, token: str, label: str,
                          outputs: list[str], readonly: bool) -> tuple[Grouping, RunIds, dict]:
     """The run's grouping with the earlier runs' documents in it, the ids by

@@ -34,7 +34,7 @@ from ..io.paths import IdAllocator
 from ..io.records import RecordFields
 from ..memory import keep_heap_small, release_free_memory
 from .batches import SpooledBatch, spooled_batch
-from .engines import engine_for
+from .engines import Engine, engine_for
 from .journal import Journal, ResumeError, parse_line, split_line, written_figures
 from .jsonl_dedup import IdTable, duplicate_fields, with_duplicate_fields
 from .parallel import BatchSizer, batched
@@ -90,7 +90,8 @@ class CleanRun:
     def __init__(self, inputs: Iterable[Input], options: Options | None = None, *,
                  stdin: BinaryIO | None = None,
                  on_progress: ProgressCallback | None = None,
-                 journal: str | None = None, resume: bool = False, outputs: list[str] | None = None) -> None:
+                 journal: str | None = None, resume: bool = False, outputs: list[str] | None = None,
+                 engine: Engine | None = None) -> None:
         self.inputs = inputs
         self.options = options or Options()
         self.stdin = stdin
@@ -101,6 +102,7 @@ class CleanRun:
         self.resumed = 0  # documents taken over from an interrupted run
         self._lines = False  # see `output_lines`
         self.outputs = outputs or []  # where this run's texts go: a persistent index keeps it
+        self.engine = engine  # given: used as it is (and not closed); else made from options.engine
 
     def _journal(self, temporary_ok: bool) -> Journal | None:
         if self.journal_path is None and not temporary_ok:
@@ -139,7 +141,7 @@ class CleanRun:
                 yield spooled_batch(batch, journal_lines=False) if spool else batch
         sizes = BatchSizer(options.batch_size)
         jobs = ((None, (batch, options, spool)) for batch in batched(docs, sizes.next_size))
-        engine = engine_for(options)
+        engine = self.engine or engine_for(options)
         try:
             for _, (batch, seconds) in engine.map_ordered(process_job, jobs):
                 sizes.observe(len(batch), seconds)
@@ -151,7 +153,8 @@ class CleanRun:
                     journal.flush()
                 yield batch
         finally:
-            engine.close()
+            if engine is not self.engine:
+                engine.close()
 
     def _counted(self, batch: list[Document]) -> Iterator[Document]:
         for doc in batch:
@@ -270,15 +273,9 @@ class CleanRun:
         """The grouping, with --index made here with the earlier runs' documents."""
         if self.options.index is None:
             return grouping, ids
-        from .indexing import grouped_with_earlier, open_store
+        from .indexing import run_against_index
 
-        store = open_store(self.options)
-        try:
-            grouping, names, self.stats.index = grouped_with_earlier(
-                index, store, ids, journal.token, ", ".join(self.outputs) or "(no output file)", self.outputs,
-                self.options.index_readonly)
-        finally:
-            store.close()
+        grouping, names, self.stats.index = run_against_index(self.options, index, ids, journal.token, self.outputs)
         return grouping, names
 
     def _regrouped(self, journal: Journal, index: CorpusIndex, changed: array,
@@ -393,6 +390,9 @@ def clean(inputs: Iterable[Input], options: Options | None = None, **kwargs) -> 
     """Clean and deduplicate documents: paths (files, directories, globs, "-")
     or `Document`s with `raw` bytes. Iterate the result for documents in input
     order; its `stats` holds the figures once iteration ends.
+
+    `engine=` takes an engine object (run/engines.py: LocalEngine, RayEngine,
+    or one of your own with `map_ordered` and `close`) instead of options.engine.
 
     >>> run = clean(["samples/"])                               # doctest: +SKIP
     >>> kept = [d for d in run if d.ok and d.duplicate_of is None]  # doctest: +SKIP

@@ -114,3 +114,18 @@ def test_on_a_two_node_cluster_a_removed_node_loses_nothing(tmp_path: Path, monk
         ray.shutdown()
         cluster.shutdown()
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def test_an_engine_object_of_ones_own_and_an_index_work_with_ray(ray_instance, tmp_path: Path) -> None:
+    """A program's own Ray instance and engine object: `clean(..., engine=)`
+    uses it as it is (not closed after); a persistent index works on Ray too."""
+    inputs = [str(p) for p in story_corpus(tmp_path / "stories", stories=20)]
+    engine = RayEngine()
+    index = str(tmp_path / "corpus.idx")
+    first = records(clean(inputs[:30], Options(index=index), engine=engine))
+    second = records(clean(inputs[30:], Options(index=index), engine=engine))
+    assert ray.is_initialized()
+    local_index = str(tmp_path / "local.idx")
+    assert first == records(clean(inputs[:30], Options(workers=1, index=local_index)))
+    assert second == records(clean(inputs[30:], Options(workers=1, index=local_index)))
+    assert any(r.get("duplicate_run") == 1 for r in second)
