@@ -57,13 +57,14 @@ def stats_command(location: str, as_json: bool) -> None:
     p = figures["parameters"]
     lines = [f"index        {figures['location']} ({figures['store']}, format {figures['format']})",
              f"documents    {figures['documents']:,} ({figures['removed']:,} removed)",
-             f"size         {figures['bytes'] / 1e6:,.1f} MB ({figures['bytes_per_document']:,} bytes a document)",
+             f"size         {figures['bytes'] / 1e6:,.1f} MB ({figures['bytes_per_document']:,} bytes a document"
+             f"{', in Redis memory' if figures['store'] == 'redis' else ' on disk'})",
              f"parameters   num_perm {p['num_perm']}, {p['ngram']}-grams, seed {p['seed']}, "
              f"{p['bands']} bands x {p['rows']} rows, {p['scheme']}, {p['signature_bits']}-bit signatures",
              f"runs         {len(figures['runs'])}"]
     for run in figures["runs"]:
-        lines.append(f"  run {run['run']}: {run['documents']:,} documents, {run['finished']}, "
-                     f"texts in {', '.join(run['outputs']) or '(no output file)'}")
+        lines.append(f"  run {run['run']}: {run.get('documents') or 0:,} documents, {run.get('finished')}, "
+                     f"texts in {', '.join(run.get('outputs') or []) or '(no output file)'}")
     click.echo("\n".join(lines))
 
 

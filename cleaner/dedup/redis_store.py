@@ -384,11 +384,13 @@ class RedisStore:
         pipe = self._redis.pipeline(transaction=False)
         for key in self._redis.scan_iter(match=self._glob, count=1000):
             pipe.memory_usage(key)
-        return {"location": self.location, "format": self.format,
-                "documents": int(self._redis.hlen(self._key("ids"))),
+        # documents indexed and not removed (an id that two runs added counts twice, as in SQLite)
+        documents = sum(value.count(b",") + 1 for _, value in self._redis.hscan_iter(self._key("ids"), count=10000))
+        memory = sum(v or 0 for v in pipe.execute())
+        return {"location": self.location, "store": "redis", "format": self.format, "documents": documents,
                 "removed": int(self._redis.bitcount(self._key("removed"))),
-                "runs": sorted(runs, key=lambda r: r["run"]),
-                "memory_bytes": sum(v or 0 for v in pipe.execute()), "parameters": self.parameters.as_dict()}
+                "runs": sorted(runs, key=lambda r: r["run"]), "bytes": memory, "memory_bytes": memory,
+                "bytes_per_document": round(memory / max(1, documents), 1), "parameters": self.parameters.as_dict()}
 
     def close(self) -> None:
         try:

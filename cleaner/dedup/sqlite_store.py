@@ -273,10 +273,11 @@ class SqliteStore:
             run["outputs"] = json.loads(run["outputs"] or "[]")
         (stored,) = db.execute("SELECT COALESCE(SUM(count), 0) FROM segments").fetchone()
         (removed,) = db.execute("SELECT COUNT(*) FROM removed").fetchone()
+        (documents,) = db.execute("SELECT COUNT(*) FROM ids").fetchone()  # indexed and not removed
         size = sum(os.path.getsize(self.location + suffix) for suffix in ("", "-wal")
                    if os.path.exists(self.location + suffix))
         return {"location": self.location, "store": "sqlite", "format": FORMAT_VERSION,
-                "documents": int(stored) - int(removed), "removed": int(removed), "runs": runs,
+                "documents": int(documents), "removed": int(removed), "runs": runs,
                 "bytes": size, "bytes_per_document": round(size / max(1, int(stored)), 1),
                 "parameters": self.parameters.as_dict()}
 

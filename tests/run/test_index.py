@@ -343,3 +343,13 @@ def test_a_redis_that_goes_away_mid_run_stops_it_cleanly_and_resume_finishes_it(
     finally:
         restarted.terminate()
         restarted.wait(timeout=10)
+
+
+def test_index_stats_reads_either_store(place, stories) -> None:
+    index = place("corpus.idx")
+    list(clean([str(p) for p in stories[:10]], Options(workers=1, index=index)))
+    shown = cli("index", "stats", index)
+    assert shown.returncode == 0, shown.stderr
+    assert "documents    10 (0 removed)" in shown.stdout and "run 1: 10 documents" in shown.stdout
+    figures = json.loads(cli("index", "stats", index, "--json").stdout)
+    assert figures["store"] in ("sqlite", "redis") and figures["bytes_per_document"] > 0
