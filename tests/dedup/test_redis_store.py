@@ -107,7 +107,7 @@ def test_committed_runs_are_in_the_stats(location: str) -> None:
     (record,) = stats["runs"]
     assert record["run"] == run and record["token"] == "tok" and record["label"] == "monday's crawl"
     assert record["documents"] == 25 and record["outputs"] == ["a.jsonl", "b.jsonl"]
-    assert record["started"] and record["finished"] and stats["memory_bytes"] > 20 * 600
+    assert record["started"] and record["finished"] and stats["bytes"] > 20 * 600
     assert store.begin("read", "query", write=False) == 0
     store.close()
 
@@ -301,7 +301,7 @@ def test_memory_per_document_stays_under_a_kilobyte(redis_url: str) -> None:
         docs.ids = [f"https://example.com/news/{start + i:07d}.html" for i in range(per_run)]
         store.add(run := store.begin(f"run-{start}", "measure"), docs)
         store.commit(run, per_run, [])
-    keys_bytes = store.stats()["memory_bytes"]
+    keys_bytes = store.stats()["bytes"]
     store.close()
     per_document = (client.info("memory")["used_memory"] - before) / total
     print(f"\nRedis memory per document: {per_document:.0f} bytes (MEMORY USAGE of the keys: "
