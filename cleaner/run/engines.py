@@ -9,8 +9,10 @@ An engine is small on purpose (`map_ordered`, `close`), so that another
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol
@@ -91,7 +93,12 @@ class RayEngine:
         if self._started and self._ray.is_initialized():
             self._ray.shutdown()
         if self._directory is not None:
-            shutil.rmtree(self._directory, ignore_errors=True)
+            # Ray's own processes may still write their last logs there for a moment after shutdown
+            for _ in range(50):
+                shutil.rmtree(self._directory, ignore_errors=True)
+                if not os.path.exists(self._directory):
+                    break
+                time.sleep(0.1)
             self._directory = None
 
 

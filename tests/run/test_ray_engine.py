@@ -65,9 +65,12 @@ def test_a_worker_killed_mid_run_is_retried_and_nothing_is_lost(ray_instance, tm
 
 def test_the_command_line_runs_on_ray_and_says_what_is_missing(tmp_path: Path) -> None:
     out = tmp_path / "corpus.jsonl"
+    before = set(Path("/tmp").glob("cleaner-ray-*")) | set(Path(tempfile.gettempdir()).glob("cleaner-ray-*"))
     done = subprocess.run([*COMMAND, "clean", str(SAMPLES), "-o", str(out), "--engine", "ray", "--workers", "2",
                            "-q"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
+    after = set(Path("/tmp").glob("cleaner-ray-*")) | set(Path(tempfile.gettempdir()).glob("cleaner-ray-*"))
+    assert after <= before  # the local Ray instance's directory is gone with it
     local = subprocess.run([*COMMAND, "clean", str(SAMPLES), "-o", "-", "-q"], cwd=ROOT, capture_output=True,
                            text=True, timeout=300)
     assert [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()] == \
