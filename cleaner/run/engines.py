@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -62,14 +64,19 @@ class RayEngine:
         # A local instance keeps its sockets and logs in a directory of its own, removed by close().
         self._directory = _short_directory() if self._started and address is None else None
         if self._started:
+            handlers = _signal_handlers()
             try:
                 ray.init(address=address, num_cpus=num_cpus if address is None else None,
                          include_dashboard=False, log_to_driver=False, configure_logging=False,
                          **({"_temp_dir": self._directory} if self._directory else {}))
             except (ConnectionError, RuntimeError, ValueError, OSError) as exc:
+                _restore(handlers)
                 self.close()
                 raise EngineProblem(f"cannot join the Ray cluster at {address or 'a new local instance'}: "
                                     f"{' '.join(str(exc).split())[:300]}") from None
+            # Ray's core replaces the SIGTERM handler with one that dumps a stack and
+            # dies: the run's own (stop cleanly, exit 130, the journal kept) come back.
+            _restore(handlers)
         cpus = int(ray.cluster_resources().get("CPU", 1))
         self._limit = max(2, in_flight * cpus)
         self._task = ray.remote(_call).options(max_retries=3, retry_exceptions=False)
@@ -100,6 +107,21 @@ class RayEngine:
                     break
                 time.sleep(0.1)
             self._directory = None
+
+
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _signal_handlers() -> dict:
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {signum: signal.getsignal(signum) for signum in _STOP_SIGNALS}
+
+
+def _restore(handlers: dict) -> None:
+    for signum, handler in handlers.items():
+        if handler is not None:
+            signal.signal(signum, handler)
 
 
 def _short_directory() -> str:

@@ -72,7 +72,11 @@ def start_blocked_run(tmp_path: Path, out: Path, *options: str) -> tuple[subproc
                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env={**os.environ, "TMPDIR": str(temporary)})
     journal = journal_of(out)
-    wait_for(lambda: journaled(journal) >= FIRST_BATCH or process.poll() is not None)
+    try:
+        wait_for(lambda: journaled(journal) >= FIRST_BATCH or process.poll() is not None)
+    except AssertionError:
+        process.kill()  # blocked on the FIFO for ever otherwise
+        raise
     assert process.poll() is None, process.communicate()
     return process, docs, fifo
 
