@@ -347,15 +347,11 @@ def _run(sources, options: Options, output: str, output_format: str, out_dir: st
         _abort(writer, errors)
         click.echo(f"Error: cannot resume: {exc}", err=True)
         return EXIT_USAGE
-    except EngineProblem as exc:
+    except (EngineProblem, IndexProblem) as exc:  # the cluster or the index failed mid-run: nothing added
         _abort(writer, errors)
-        click.echo(f"Error: {exc}", err=True)
-        return EXIT_USAGE
-    except IndexProblem as exc:  # the index went away or broke mid-run: nothing of this run was added
-        _abort(writer, errors)
-        click.echo(f"Error: index: {exc}", err=True)
+        click.echo(f"Error: {'index: ' if isinstance(exc, IndexProblem) else ''}{exc}", err=True)
         if journal is not None and os.path.exists(journal):
-            click.echo(f"cleaner: the documents done are kept in {journal}; once the index is back, the "
+            click.echo(f"cleaner: the documents done are kept in {journal}; once the problem is fixed, the "
                        "same command with --resume continues", err=True)
         return EXIT_USAGE
     except OSError as exc:  # the output, journal or a temporary file cannot be written

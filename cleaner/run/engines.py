@@ -88,13 +88,22 @@ class RayEngine:
                 pending.append((tag, self._task.remote(function, payload)))
                 if len(pending) >= self._limit:
                     done_tag, ref = pending.popleft()
-                    yield done_tag, self._ray.get(ref)
+                    yield done_tag, self._result(ref)
             while pending:
                 done_tag, ref = pending.popleft()
-                yield done_tag, self._ray.get(ref)
+                yield done_tag, self._result(ref)
         finally:
             for _, ref in pending:  # stopped early: what is still queued is not wanted
                 self._ray.cancel(ref, force=False)
+
+    def _result(self, ref):
+        """A task's result; a task Ray gave up on (its retries spent, the
+        cluster gone) ends the run as an EngineProblem, with what Ray said."""
+        try:
+            return self._ray.get(ref)
+        except self._ray.exceptions.RayError as exc:
+            said = " ".join(str(exc).split())[:300]
+            raise EngineProblem(f"a Ray task failed after its retries ({type(exc).__name__}: {said})") from None
 
     def close(self) -> None:
         if self._started and self._ray.is_initialized():

@@ -64,6 +64,17 @@ def test_a_worker_killed_mid_run_is_retried_and_nothing_is_lost(ray_instance, tm
     assert results == [(n, n * n) for n in range(12)]
 
 
+def _always_dies(payload: int) -> int:
+    os._exit(1)
+
+
+def test_a_task_ray_gives_up_on_ends_the_run_as_an_engine_problem(ray_instance) -> None:
+    from cleaner.run.engines import EngineProblem
+
+    with pytest.raises(EngineProblem, match="a Ray task failed after its retries"):
+        list(RayEngine().map_ordered(_always_dies, [(0, 0)]))
+
+
 def test_the_command_line_runs_on_ray_and_says_what_is_missing(tmp_path: Path) -> None:
     out = tmp_path / "corpus.jsonl"
     before = set(Path("/tmp").glob("cleaner-ray-*")) | set(Path(tempfile.gettempdir()).glob("cleaner-ray-*"))
