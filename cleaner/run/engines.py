@@ -9,6 +9,7 @@ An engine is small on purpose (`map_ordered`, `close`), so that another
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import signal
@@ -77,6 +78,9 @@ class RayEngine:
             # Ray's core replaces the SIGTERM handler with one that dumps a stack and
             # dies: the run's own (stop cleanly, exit 130, the journal kept) come back.
             _restore(handlers)
+            # A run stopped by a signal may never close its engine (the generator
+            # running it is dropped at exit): the instance and its files go then.
+            atexit.register(self.close)
         cpus = int(ray.cluster_resources().get("CPU", 1))
         self._limit = max(2, in_flight * cpus)
         self._task = ray.remote(_call).options(max_retries=3, retry_exceptions=False)

@@ -154,6 +154,7 @@ def test_sigterm_and_ctrl_c_stop_a_ray_run_cleanly(tmp_path: Path, signum: int) 
     from .test_interrupt import start_blocked_run
 
     out = tmp_path / "corpus.jsonl"
+    before = set(Path("/tmp").glob("cleaner-ray-*"))
     process, _, fifo = start_blocked_run(tmp_path, out, "--engine", "ray")
     process.send_signal(signum)
     try:
@@ -166,3 +167,4 @@ def test_sigterm_and_ctrl_c_stop_a_ray_run_cleanly(tmp_path: Path, signum: int) 
     assert process.returncode == 130, stderr
     assert "interrupted" in stderr and "--resume" in stderr and "Traceback" not in stderr
     assert "SIGTERM received" not in stderr and not out.exists()
+    assert set(Path("/tmp").glob("cleaner-ray-*")) <= before  # the local instance's files went with it
