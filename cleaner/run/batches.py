@@ -6,7 +6,8 @@ near-duplicate index, its site and paragraph keys for site learning, and what
 the run's figures count. A worker sends exactly that for a whole batch, in a
 few objects, instead of the Documents: the main process, which shares the
 cores with the workers, no longer unpickles a Document per input (~14 µs)
-nor walks them one by one.
+nor walks them one by one. `add_to_index` and `update_index` hand a batch's
+signatures to the run's near-duplicate index.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..chrome.sites import site_of
-from ..dedup.index import date_number
-from ..document import Document
+from ..dedup.index import CorpusIndex, date_number
+from ..document import Document, Options
 from .journal import spool_line
 
 
@@ -68,3 +69,25 @@ def spooled_batch(docs: list[Document], journal_lines: bool = True) -> SpooledBa
         chars_out=np.array([docs[i].chars_out for i in signed], dtype=np.int64),
         dates=np.array([date_number(docs[i].date) for i in signed], dtype=np.int64),
         sites=sites, key_counts=key_counts, keys=keys)
+
+
+def add_to_index(index: CorpusIndex, batch: SpooledBatch, first_key: int) -> None:
+    """The batch's documents that have signatures, under their input-order keys."""
+    if len(batch.signed):
+        index.add(batch.signed + first_key, batch.signatures, batch.shingle_counts, batch.chars_out,
+                  batch.dates)
+
+
+def update_index(index: CorpusIndex, edited: list[tuple[int, Document]], options: Options) -> None:
+    """Edited documents' new signatures into the index; those left without
+    text or words leave it."""
+    from .stages import fingerprint_batch  # (stages makes batches: imported here, not at the top)
+
+    fingerprint_batch([doc for _, doc in edited], options)
+    signed = [(key, d) for key, d in edited if d.ok and d.signature is not None and d.shingle_count > 0]
+    index.update(np.array([k for k, _ in signed], dtype=np.int64),
+                 np.array([d.signature for _, d in signed], dtype=np.uint32).reshape(len(signed), -1),
+                 np.array([d.shingle_count for _, d in signed], dtype=np.int64),
+                 np.array([d.chars_out for _, d in signed], dtype=np.int64))
+    kept = {key for key, _ in signed}
+    index.remove(np.array([key for key, _ in edited if key not in kept], dtype=np.int64))

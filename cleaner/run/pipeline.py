@@ -13,12 +13,11 @@ stream straight through.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO
-
-import numpy as np
 
 from ..chrome.sites import SiteKeySpool, SiteStats, site_of
 from ..dedup.index import CorpusIndex, Grouping, report_clusters
@@ -33,7 +32,7 @@ from ..io import readers
 from ..io.paths import IdAllocator
 from ..io.records import RecordFields
 from ..memory import keep_heap_small, release_free_memory
-from .batches import SpooledBatch, spooled_batch
+from .batches import SpooledBatch, add_to_index, spooled_batch, update_index
 from .engines import Engine, engine_for
 from .journal import Journal, ResumeError, parse_line, split_line, written_figures
 from .jsonl_dedup import IdTable, duplicate_fields, with_duplicate_fields
@@ -239,7 +238,7 @@ class CleanRun:
             with self._journal(temporary_ok=True) as journal:
                 for batch in self._batches(journal, spool=True):
                     self.stats.count_read_batch(len(batch), batch.bytes_in)
-                    _add(index, batch, len(ids))
+                    add_to_index(index, batch, len(ids))
                     if sites is not None:
                         sites.add_batch(len(ids), batch.sites, batch.key_counts, batch.keys)
                     for doc_id in batch.ids:
@@ -295,7 +294,7 @@ class CleanRun:
                 _remove_site_boilerplate(doc, site_stats, options)
                 edited.append((key, doc))
                 if len(edited) == options.batch_size or at == len(changed):
-                    _update(index, edited, options)
+                    update_index(index, edited, options)
                     edited = []
         return index.grouping() if group else None  # (with --index, grouped with the earlier runs next)
 
@@ -339,26 +338,6 @@ class CleanRun:
             yield doc
 
 
-def _add(index: CorpusIndex, batch: SpooledBatch, first_key: int) -> None:
-    """The batch's documents that have signatures, under their input-order keys."""
-    if len(batch.signed):
-        index.add(batch.signed + first_key, batch.signatures, batch.shingle_counts, batch.chars_out,
-                  batch.dates)
-
-
-def _update(index: CorpusIndex, edited: list[tuple[int, Document]], options: Options) -> None:
-    """Edited documents' new signatures into the index; those left without
-    text or words leave it."""
-    fingerprint_batch([doc for _, doc in edited], options)
-    signed = [(key, d) for key, d in edited if d.ok and d.signature is not None and d.shingle_count > 0]
-    index.update(np.array([k for k, _ in signed], dtype=np.int64),
-                 np.array([d.signature for _, d in signed], dtype=np.uint32).reshape(len(signed), -1),
-                 np.array([d.shingle_count for _, d in signed], dtype=np.int64),
-                 np.array([d.chars_out for _, d in signed], dtype=np.int64))
-    kept = {key for key, _ in signed}
-    index.remove(np.array([key for key, _ in edited if key not in kept], dtype=np.int64))
-
-
 def _remove_site_boilerplate(doc: Document, site_stats: SiteStats, options: Options) -> bool:
     """Drop the paragraphs that recur across the document's site; True if any went."""
     text, removed = site_stats.filter(site_of(doc.url, doc.source), doc.text, doc.site_keys)
@@ -391,10 +370,19 @@ def clean(inputs: Iterable[Input], options: Options | None = None, **kwargs) -> 
     or `Document`s with `raw` bytes. Iterate the result for documents in input
     order; its `stats` holds the figures once iteration ends.
 
-    `engine=` takes an engine object (run/engines.py: LocalEngine, RayEngine,
+    Keyword arguments named as Options fields override `options`
+    (`clean(paths, workers=1)`); `engine=` takes an engine object (run/engines.py: LocalEngine, RayEngine,
     or one of your own with `map_ordered` and `close`) instead of options.engine.
 
     >>> run = clean(["samples/"])                               # doctest: +SKIP
     >>> kept = [d for d in run if d.ok and d.duplicate_of is None]  # doctest: +SKIP
     """
+    # (engine= is an option when it names one, "local" or "ray", and an engine object otherwise)
+    overrides = {name: kwargs.pop(name) for name in list(kwargs)
+                 if name in _OPTION_NAMES and (name != "engine" or isinstance(kwargs[name], str))}
+    if overrides:
+        options = dataclasses.replace(options or Options(), **overrides)
     return CleanRun(inputs, options, **kwargs)
+
+
+_OPTION_NAMES = {f.name for f in dataclasses.fields(Options)}

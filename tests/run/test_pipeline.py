@@ -8,6 +8,7 @@ import gzip
 import json
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -314,3 +315,14 @@ def test_a_document_crosses_processes_whole() -> None:
             else getattr(back, f.name) == getattr(doc, f.name), f.name
     doc.note = "not a field"
     assert pickle.loads(pickle.dumps(doc)).note == "not a field"
+
+
+def test_clean_takes_option_overrides_by_name_as_documented() -> None:
+    """docs/api.md: clean(inputs, options=None, **option_overrides)."""
+    base = Options(threshold=0.6)
+    run = clean([str(SAMPLES)], base, workers=1, dedup=False, site_learning=False)
+    assert run.options == Options(threshold=0.6, workers=1, dedup=False, site_learning=False)
+    assert all(d.duplicate_of is None for d in run)
+    assert clean([str(SAMPLES)], engine="local").options.engine == "local"
+    with pytest.raises(TypeError):
+        clean([str(SAMPLES)], no_such_option=1)
