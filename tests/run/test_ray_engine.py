@@ -168,3 +168,14 @@ def test_sigterm_and_ctrl_c_stop_a_ray_run_cleanly(tmp_path: Path, signum: int) 
     assert "interrupted" in stderr and "--resume" in stderr and "Traceback" not in stderr
     assert "SIGTERM received" not in stderr and not out.exists()
     assert set(Path("/tmp").glob("cleaner-ray-*")) <= before  # the local instance's files went with it
+
+
+def test_an_input_a_worker_cannot_read_fails_by_name(ray_instance, tmp_path: Path) -> None:
+    """Paths must be readable where the workers are: one that is not (here a
+    link to nothing) fails that document, named, and the run goes on."""
+    gone = tmp_path / "gone.txt"
+    gone.symlink_to(tmp_path / "nowhere" / "page.txt")
+    docs = list(clean([str(SAMPLES), str(gone)], Options(engine="ray")))
+    failed = [(d.source, d.reason) for d in docs if d.status == "failed"]
+    assert failed == [(str(gone), "not_found")]
+    assert len(docs) == len(list(SAMPLES.iterdir())) + 1 and all(d.ok for d in docs[:-1])
