@@ -347,19 +347,16 @@ def _run(sources, options: Options, output: str, output_format: str, out_dir: st
         _abort(writer, errors)
         click.echo(f"Error: cannot resume: {exc}", err=True)
         return EXIT_USAGE
-    except (EngineProblem, IndexProblem) as exc:  # the cluster or the index failed mid-run: nothing added
+    except (EngineProblem, IndexProblem, OSError) as exc:
+        # the cluster or the index failed mid-run (nothing of it added), or the
+        # output, journal or a temporary file cannot be written
         _abort(writer, errors)
-        click.echo(f"Error: {'index: ' if isinstance(exc, IndexProblem) else ''}{exc}", err=True)
+        said = (f"cannot write {where(exc)}{exc.strerror or exc}" if isinstance(exc, OSError)
+                else f"{'index: ' if isinstance(exc, IndexProblem) else ''}{exc}")
+        click.echo(f"Error: {said}", err=True)
         if journal is not None and os.path.exists(journal):
             click.echo(f"cleaner: the documents done are kept in {journal}; once the problem is fixed, the "
                        "same command with --resume continues", err=True)
-        return EXIT_USAGE
-    except OSError as exc:  # the output, journal or a temporary file cannot be written
-        _abort(writer, errors)
-        click.echo(f"Error: cannot write {where(exc)}{exc.strerror or exc}", err=True)
-        if journal is not None and os.path.exists(journal):
-            click.echo(f"cleaner: the documents done are kept in {journal}; once the problem is "
-                       "fixed, the same command with --resume continues", err=True)
         return EXIT_USAGE
     except BaseException:
         _abort(writer, errors)
