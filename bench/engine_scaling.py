@@ -30,7 +30,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from paired import ROOT, report  # noqa: E402
+from paired import ROOT, arguments, report  # noqa: E402
 
 CONFIGS = ("local-1", "local-2", "ray-1", "ray-2")
 
@@ -107,8 +107,7 @@ def scaled(corpus: str, tmp: str, scale: int) -> list[str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--shared", default=os.environ.get("CLEANER_SHARED", os.path.join(ROOT, "..", "shared")))
+    parser = arguments(__doc__)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--scale", type=int, default=1)
     parser.add_argument("--only", default="time,memory")

@@ -21,7 +21,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shutil
@@ -35,7 +34,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from paired import CLEANER, ROOT, paired, report, seconds  # noqa: E402
+from paired import CLEANER, ROOT, arguments, paired, report, seconds  # noqa: E402
 
 sys.path.insert(0, ROOT)
 from cleaner.dedup.earlier import find_earlier  # noqa: E402
@@ -173,8 +172,7 @@ def run_figures(corpus: str, big: str, tmp: str, rounds: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--shared", default=os.environ.get("CLEANER_SHARED", os.path.join(ROOT, "..", "shared")))
+    parser = arguments(__doc__)
     parser.add_argument("--documents", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--only", default="size,speed,redis,run")

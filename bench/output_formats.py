@@ -19,7 +19,6 @@ the ratios). Skips cleanly without ../shared.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import statistics
@@ -28,7 +27,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from paired import CLEANER, ROOT, paired, ratios, report, seconds  # noqa: E402
+from paired import CLEANER, ROOT, arguments, paired, ratios, report, seconds  # noqa: E402
 
 FAST = ["--no-dedup", "--no-site-learning"]
 
@@ -66,8 +65,7 @@ def bench_memory(corpus: str, tmp: str, scale: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--shared", default=os.environ.get("CLEANER_SHARED", os.path.join(ROOT, "..", "shared")))
+    parser = arguments(__doc__)
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--scale", type=int, default=10)
     parser.add_argument("--only", default="time,memory")

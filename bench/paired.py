@@ -4,6 +4,7 @@ per result with the machine's load."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import statistics
@@ -51,3 +52,11 @@ def ratios(first_times: list[float], second_times: list[float], digits: int = 2)
     each = [a / b for a, b in zip(first_times, second_times)]
     return {"ratio": round(statistics.median(each), digits), "ratios": [round(r, digits) for r in each],
             "ratio_of_medians": round(statistics.median(first_times) / statistics.median(second_times), digits)}
+
+
+def arguments(description: str) -> argparse.ArgumentParser:
+    """A bench's command line: its docstring as help, and --shared (the
+    evaluation sets; CLEANER_SHARED, else ../shared beside the project)."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--shared", default=os.environ.get("CLEANER_SHARED", os.path.join(ROOT, "..", "shared")))
+    return parser

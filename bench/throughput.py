@@ -35,7 +35,6 @@ printed too, as pages/s or MB/s, with `ratio_of_medians`).
 
 from __future__ import annotations
 
-import argparse
 import glob
 import json
 import os
@@ -47,7 +46,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from paired import CLEANER, ROOT, paired, ratios, report  # noqa: E402
+from paired import CLEANER, ROOT, arguments, paired, ratios, report  # noqa: E402
 
 BENCHES = {"html-real", "html", "text", "memory", "startup"}
 _PEAK = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, "
@@ -176,8 +175,7 @@ def bench_startup() -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--shared", default=os.environ.get("CLEANER_SHARED", os.path.join(ROOT, "..", "shared")))
+    parser = arguments(__doc__)
     parser.add_argument("--only", default="html-real,html,text,memory,startup",
                         help="comma-separated benches to run (default: all)")
     parser.add_argument("--scale", type=int, default=10)

@@ -21,7 +21,6 @@ without ../shared.
 
 from __future__ import annotations
 
-import argparse
 import glob
 import gzip
 import io
@@ -33,7 +32,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from paired import CLEANER, ROOT, paired, ratios, report, seconds  # noqa: E402
+from paired import CLEANER, ROOT, arguments, paired, ratios, report, seconds  # noqa: E402
 
 sys.path.insert(0, ROOT)
 
@@ -89,8 +88,7 @@ def bench_read(warc_path: str, label: str, rounds: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--shared", default=os.environ.get("CLEANER_SHARED", os.path.join(ROOT, "..", "shared")))
+    parser = arguments(__doc__)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--read-rounds", type=int, default=9)
     parser.add_argument("--only", default="clean,read")
