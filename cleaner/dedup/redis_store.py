@@ -2,32 +2,28 @@
 `redis://[:password@]host:port/db`, `rediss://` (TLS) or `unix:///path.sock`;
 the password in the URL or REDIS_PASSWORD; `?prefix=NAME`: keys under NAME,
 not `cleaner:idx:`. What is kept where (P the prefix; memory per document):
-- `P b:{band}:{bucket}` lists (bucket: the band hash's top 4 bits): the band
-  entries, an element of packed (uint32 hash, uint32 seq) pairs per commit,
-  ~370 bytes at 42 bands. Lists store elements at their size (APPEND doubles
-  a string under 1 MB as it grows: 1.3-2x, measured); 16 lists per band keep
-  the per-key overhead small while an index is small.
-- `P d:{block}` strings: the records of seqs block*120 ... +119 in fixed
-  slots (run uint32, root int64, size uint32, 16-bit signature: 272 bytes),
-  SETRANGE into a block made at its full size (32,641 bytes, the allocator's
-  32 KB class). As hash values, over 64 bytes, they would cost ~100 more.
+- `P b:{band}:{bucket}` lists (bucket: the band hash's top 4 bits): an
+  element of packed (uint32 hash, uint32 seq) pairs per commit, ~370 bytes at
+  42 bands. Lists store elements at their size (APPEND doubles a string under
+  1 MB: 1.3-2x, measured); 16 lists a band keep per-key overhead small.
+- `P d:{block}` strings: seqs block*120 ... +119 in fixed slots (run, root,
+  size, 16-bit signature: 272 bytes), SETRANGE into a block made at its full
+  size (32,641 bytes: the allocator's 32 KB class; hash values cost ~100 more).
 - `P n:{block}` hashes: a block's ids by slot (~45 bytes, compact for ids up
   to 64 bytes); `P ids`: id -> its seqs ("12", "12,40" when two runs added
   it), for `remove` (~95 bytes); `P removed`: a bitmap; `P seq`, `P run`:
-  counters; `P runs`: run -> JSON journal (token, label, documents, outputs,
-  started, finished, its seq ranges); `P tokens`: token -> committed run;
-  `P meta`: format, parameters, layout; `P lock`.
+  counters; `P runs`: run -> JSON (token, label, documents, outputs, started,
+  finished, seq ranges); `P tokens`: token -> run; `P meta`; `P lock`.
 Measured: ~830 bytes a document (5,000), ~750 (100,000); datasketch ~12 KB.
 
-Concurrency. Two runs writing at once never lose an insert: seqs come from
-INCRBY, so no two documents share one, and RPUSH, SETRANGE and HSET are
-atomic. They never both keep the same story: a writing run holds the write
-lock (`SET P lock <random> NX PX 30000`, renewed every 10 s by a thread,
-extended and released only by its holder, in Lua) from `begin`, before it
-queries, to `commit`, so a second run waits, then sees the first one's
-documents. A run's additions wait in this process until `commit` writes them
-in one MULTI/EXEC that WATCHes the lock: a run killed, aborted, or that lost
-its lock (paused past its expiry) adds nothing. Read-only runs take no lock.
+Concurrency. Two runs writing at once never lose an insert (seqs come from
+INCRBY; RPUSH, SETRANGE and HSET are atomic) and never both keep the same
+story: a writing run holds the lock (`SET P lock <random> NX PX 30000`,
+renewed every 10 s by a thread, extended and released by its holder only, in
+Lua) from `begin`, before it queries, to `commit`; a second run waits, then
+sees the first one's documents. `commit` writes the run's additions in one
+MULTI/EXEC that WATCHes the lock: a run killed, aborted, or that lost its
+lock (paused past its expiry) adds nothing. Read-only runs take no lock.
 """
 
 from __future__ import annotations
@@ -378,15 +374,19 @@ class RedisStore:
                 self._release()
 
     @_guarded
+    def runs(self) -> list[dict]:
+        found = {int(k): json.loads(v) for k, v in self._redis.hgetall(self._key("runs")).items()}
+        return [{"run": run, **found[run]} for run in sorted(found)]
+
+    @_guarded
     def stats(self) -> dict:
-        runs = [{"run": int(k), **json.loads(v)} for k, v in self._redis.hgetall(self._key("runs")).items()]
         sizes = self._redis.pipeline(transaction=False)
         for key in self._redis.scan_iter(match=self._glob, count=1000):
             sizes.memory_usage(key)
         memory = sum(v or 0 for v in sizes.execute())  # documents: indexed, not removed (as in SQLite)
         documents = sum(value.count(b",") + 1 for _, value in self._redis.hscan_iter(self._key("ids"), count=10000))
         return {"location": self.location, "store": "redis", "format": self.format, "documents": documents,
-                "removed": int(self._redis.bitcount(self._key("removed"))), "runs": sorted(runs, key=lambda r: r["run"]),
+                "removed": int(self._redis.bitcount(self._key("removed"))), "runs": self.runs(),
                 "bytes": memory, "bytes_per_document": round(memory / max(1, documents), 1),
                 "parameters": self.parameters.as_dict()}
 

@@ -264,13 +264,16 @@ class SqliteStore:
         self._removed = None
         return taken
 
-    def stats(self) -> dict:
-        db = self._db
+    def runs(self) -> list[dict]:
         runs = [dict(zip(("run", "label", "started", "finished", "documents", "outputs"), row))
-                for row in db.execute("SELECT run, label, started, finished, documents, outputs FROM runs "
-                                      "ORDER BY run")]
+                for row in self._db.execute("SELECT run, label, started, finished, documents, outputs FROM runs "
+                                            "ORDER BY run")]
         for run in runs:
             run["outputs"] = json.loads(run["outputs"] or "[]")
+        return runs
+
+    def stats(self) -> dict:
+        db, runs = self._db, self.runs()
         (stored,) = db.execute("SELECT COALESCE(SUM(count), 0) FROM segments").fetchone()
         (removed,) = db.execute("SELECT COUNT(*) FROM removed").fetchone()
         (documents,) = db.execute("SELECT COUNT(*) FROM ids").fetchone()  # indexed and not removed

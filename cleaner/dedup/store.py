@@ -143,8 +143,13 @@ class IndexStore(Protocol):
     def remove(self, ids: list[str]) -> int:
         """Take documents out by id; returns how many were indexed."""
 
+    def runs(self) -> list[dict]:
+        """The committed runs, in order: run, label, started, finished,
+        documents, outputs (where their texts were written)."""
+
     def stats(self) -> dict:
-        """Documents, runs, size on disk or in memory, parameters, format."""
+        """Documents, runs, size on disk or in memory, parameters, format
+        (may read the whole index: a command's figures, not a run's)."""
 
     def close(self) -> None:
         """Release the store (and the lock, if a run still holds it)."""

@@ -52,7 +52,7 @@ def grouped_with_earlier(index: CorpusIndex, store: IndexStore, ids, token: str,
         raise
     flagged = int(np.count_nonzero((grouping.roots < 0) & (grouping.keys >= 0)))
     referenced = {run for _, run in grouping.earlier.values()}
-    outputs_of = {str(r["run"]): r["outputs"] for r in store.stats()["runs"] if r["run"] in referenced} \
+    outputs_of = {str(r["run"]): r["outputs"] for r in store.runs() if r["run"] in referenced} \
         if referenced else {}
     figures = {"location": store.location, "run": run if not readonly else None, "readonly": readonly,
                "added": added, "flagged_against_earlier_runs": flagged,
