@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from .redis_server import redis_password_port, redis_server, redis_socket, redis_url  # noqa: F401 (fixtures)
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 DATA = Path(__file__).resolve().parent / "data"

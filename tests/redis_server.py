@@ -1,5 +1,7 @@
-"""A real Redis server for the Redis index store's tests: started once per
-session on a free loopback port, with no persistence, and stopped after."""
+"""A real Redis server for the tests of the Redis index store and of runs
+against it: started once per session on a free loopback port, with no
+persistence, and stopped after. Its fixtures are made visible to every test
+folder by tests/conftest.py; `start_redis` starts one of a test's own."""
 
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _start(directory: Path, *extra: str) -> tuple[subprocess.Popen, int]:
+def start_redis(directory: Path, *extra: str) -> tuple[subprocess.Popen, int]:
     """redis-server on a free port, answering PING (or NOAUTH, when it wants a password)."""
     port = _free_port()
     server = subprocess.Popen(
@@ -53,7 +55,7 @@ def _servers(tmp_path_factory: pytest.TempPathFactory, *extra: str) -> Iterator[
         pytest.fail("redis-server is not installed: the Redis index store's tests need a real server "
                     "(apt-get install redis-server; .ci/run does), or set CLEANER_SKIP_REDIS=1 to skip them",
                     pytrace=False)
-    server, port = _start(tmp_path_factory.mktemp("redis"), *extra)
+    server, port = start_redis(tmp_path_factory.mktemp("redis"), *extra)
     try:
         yield port
     finally:

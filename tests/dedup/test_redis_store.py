@@ -1,4 +1,4 @@
-"""The Redis index store against a real redis-server (tests/dedup/conftest.py):
+"""The Redis index store against a real redis-server (tests/redis_server.py):
 parameters, what is stored and read back, runs, passwords, unreachable
 servers, two writers at once, and memory per document."""
 
@@ -15,7 +15,7 @@ import redis
 from cleaner.dedup.redis_store import RedisStore
 from cleaner.dedup.store import FORMAT_VERSION, IndexParameters, IndexProblem, NewDocuments, open_index
 
-from .conftest import REDIS_PASSWORD
+from ..redis_server import REDIS_PASSWORD
 
 PARAMETERS = IndexParameters(num_perm=128, ngram=5, seed=1, bands=42, rows=3)
 

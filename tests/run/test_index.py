@@ -22,7 +22,6 @@ from cleaner.dedup.store import IndexParameters, IndexProblem, NewDocuments, low
 from cleaner.run.pipeline import CleanRun
 
 from ..conftest import COMMAND, ROOT
-from ..dedup.conftest import redis_server, redis_url  # noqa: F401  (a real redis-server for the session)
 
 WORDS = ("hà nội thành phố sông hồng cầu đường xe buýt điện sân bay quốc tế công bố kế hoạch xây dựng tuyến "
          "mới nối trung tâm với người dân chính quyền dự án vốn đầu tư năm nay tháng sau hoàn thành giai đoạn "
@@ -299,12 +298,12 @@ def test_a_redis_that_goes_away_mid_run_stops_it_cleanly_and_resume_finishes_it(
     nothing; with the server back, --resume finishes it."""
     import shutil
 
-    from ..dedup.conftest import _start
+    from ..redis_server import start_redis
 
     if shutil.which("redis-server") is None:
         pytest.skip("no redis-server")
     (tmp_path / "data").mkdir()
-    server, port = _start(tmp_path / "data")
+    server, port = start_redis(tmp_path / "data")
     url = f"redis://127.0.0.1:{port}/0"
     half = len(stories) // 2
     list(clean([str(p) for p in stories[:half]], Options(workers=1, index=url)))
