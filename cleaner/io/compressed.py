@@ -3,14 +3,19 @@ bytes rather than their names (crawlers save gzip-encoded bodies as .html),
 expanded with a cap so that a decompression bomb costs at most --max-bytes.
 Also HTTP's own encodings of a body, as a crawl stores them (chunked
 transfer, Content-Encoding gzip, deflate or br), undone leniently as
-browsers undo them.
+browsers undo them. And gzip members as crawlers write WARC files (one
+record each): how to tell such a file, and find its next record.
 """
 
 from __future__ import annotations
 
 import bz2
+import io
 import lzma
+import re
 import zlib
+from collections.abc import Callable
+from typing import BinaryIO
 
 MAGIC = ((b"\x1f\x8b", "gzip"), (b"BZh", "bzip2"), (b"\xfd7zXZ\x00", "xz"), (b"\x28\xb5\x2f\xfd", "zstd"))
 # zstd offers no output cap per call: feed it this much input at a time (at
@@ -149,3 +154,85 @@ def decode_content(body: bytes, encoding: str | None) -> bytes:
         except brotli.error as exc:
             raise ValueError(f"its Content-Encoding br body does not decode ({exc})") from None
     return body
+
+
+def next_warc_member(window: bytes, start: int, final: bool) -> int | None:
+    """The first gzip member in `window` (from `start`) that opens with a WARC
+    record, among those with enough of them at hand to tell (all, at the
+    archive's end)."""
+    at = window.find(b"\x1f\x8b\x08", start)
+    while at >= 0 and (final or at < len(window) - (64 << 10)):
+        try:
+            if zlib.decompressobj(wbits=31).decompress(window[at:at + (64 << 10)], 16).startswith(b"WARC/1."):
+                return at
+        except zlib.error:
+            pass
+        at = window.find(b"\x1f\x8b\x08", at + 1)
+    return None
+
+
+def members_follow_records(open_stream: Callable[[], BinaryIO]) -> bool:
+    """Whether a gzipped WARC has one gzip member per record, as crawlers
+    write it (then each record can be found again by its member's offset),
+    judged on its first member: it must end where the first record does. A
+    whole-file gzip (one member holding many records) or members cut
+    elsewhere are read as one stream."""
+    decoder = zlib.decompressobj(wbits=31)
+    data = b""
+    with open_stream() as stream:
+        while not decoder.eof and len(data) < 1 << 20:  # a first record over 1 MB: one stream either way
+            chunk = stream.read(1 << 16)
+            if not chunk:
+                return False
+            try:
+                data += decoder.decompress(chunk)
+            except zlib.error:
+                return False
+            end = record_end(data)
+            if end is None or len(data) > end:
+                return False  # no WARC header, or the member goes on past the record
+    return decoder.eof and record_end(data) == len(data)
+
+
+def record_end(data: bytes) -> int | None:
+    """Where the WARC record starting `data` ends (its header, Content-Length
+    bytes, and the two line ends after it); len(data) + 1 while its header is
+    incomplete; None when it has no Content-Length."""
+    end = data.find(b"\r\n\r\n")
+    if end < 0:
+        return len(data) + 1
+    match = re.search(rb"(?im)^content-length:\s*(\d+)", data[:end])
+    return end + 4 + int(match.group(1)) + 4 if match else None
+
+
+class Window(io.RawIOBase):
+    """A stored file read up to `end` (its end, for whoever reads it, is
+    there), seekable: a task's part of a WARC gzipped record by record."""
+
+    def __init__(self, stored: BinaryIO, end: int) -> None:
+        self._stored, self._end = stored, end
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return self._stored.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._stored.tell()
+
+    def readinto(self, buffer) -> int:
+        left = self._end - self._stored.tell()
+        if left <= 0:
+            return 0
+        data = self._stored.read(min(len(buffer), left))
+        buffer[:len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._stored.close()
+        super().close()
+

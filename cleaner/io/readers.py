@@ -4,6 +4,11 @@ are (directories, globs, path lists) and their ids: paths.py.
 
 Every input becomes a `Document`; an input that cannot be opened becomes a
 failed document with a reason rather than an exception.
+
+For a cluster, `parts` plans the inputs as tasks read them on their own
+(`part_documents`): a page file each, and crawl and record files in parts
+(byte ranges of a WARC gzipped record by record or of JSON Lines, row groups
+of Parquet), so no page passes through the process that plans them.
 """
 
 from __future__ import annotations
@@ -11,11 +16,12 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import BinaryIO
 
 from ..document import CORRUPT, NOT_FOUND, TOO_LARGE, UNREADABLE, Document
 from . import records, warc
-from .compressed import CorruptInput, TooLarge
+from .compressed import CorruptInput, TooLarge, Window, members_follow_records
 from .compressed import expand as expand_compressed
 from .paths import GLOB_CHARS, STDIN, IdAllocator, expand, printable, stem
 
@@ -131,19 +137,32 @@ def _kind_of(path: str) -> str | None:
     return "warc" if warc.is_archive(plain) else records.sniff(plain)
 
 
-def _record_documents(path: str, shown: str, kind: str, ids: IdAllocator, fields: records.RecordFields,
-                      max_bytes: int) -> Iterator[Document]:
+def _record_documents(path: str, shown: str, kind: str, ids: IdAllocator | _AsWanted,
+                      fields: records.RecordFields, max_bytes: int, part: Part | None = None) -> Iterator[Document]:
     name = stem(shown)
     for suffix in (".jsonl", ".ndjson", ".json", ".parquet"):
         name = name[:-len(suffix)] if name.lower().endswith(suffix) else name
     try:
         if kind == "parquet":
-            yield from records.parquet_documents(path, shown, name, ids.allocate, fields, max_bytes)
+            groups = None if part is None or part.end is None else (part.start, part.end, part.first)
+            yield from records.parquet_documents(path, shown, name, ids.allocate, fields, max_bytes, groups)
+            return
+        if kind == "warc":
+            span = (0, None) if part is None or part.end is None and not part.start else \
+                warc.span_of(lambda: open(path, "rb"), part.start, part.end)
+            if span is not None:
+                yield from warc.documents(lambda: open(path, "rb"), shown, stem(shown), ids.allocate, max_bytes,
+                                          span=span)
             return
         with open(path, "rb") as handle:
             head = handle.peek(warc.SNIFF_BYTES)[:warc.SNIFF_BYTES]
             stream = warc.decompressed(handle, head) if head[:2] == warc.GZIP or head[:4] == warc.ZSTD else handle
-            yield from records.jsonl_documents(stream, shown, name, ids.allocate, fields, max_bytes)
+            first_line = 1
+            if part is not None and (part.start or part.end is not None):  # a part of a plain file
+                handle.seek(part.start)
+                stream = handle if part.end is None else io.BufferedReader(Window(handle, part.end), 1 << 16)
+                first_line = part.first
+            yield from records.jsonl_documents(stream, shown, name, ids.allocate, fields, max_bytes, first_line)
     except FileNotFoundError:
         yield Document(id=ids.allocate(name), source=shown).fail(NOT_FOUND, _not_found(path))
     except OSError as exc:
@@ -183,3 +202,117 @@ class _Prefixed(io.RawIOBase):
         data = self._stream.read(len(buffer))
         buffer[:len(data)] = data
         return len(data)
+
+
+# About this many bytes of a large crawl or record file make one task.
+PART_BYTES = 8 << 20
+
+
+@dataclass(frozen=True)
+class Part:
+    """A crawl or record file, or a part of one, as one task reads it: bytes
+    [start, end) of a WARC gzipped record by record (the records that start
+    there) or of a plain JSON Lines file (whole lines, the first numbered
+    `first`), row groups [start, end) of a Parquet file (the first row
+    numbered `first`); the whole file when `end` is None."""
+
+    path: str
+    shown: str
+    kind: str  # "warc", "jsonl" or "parquet"
+    start: int = 0
+    end: int | None = None
+    first: int = 1
+
+
+class _AsWanted:
+    """Ids as the inputs want them: a task cannot know which are taken, the
+    process that plans the tasks allocates them as their results come."""
+
+    @staticmethod
+    def allocate(wanted: str) -> str:
+        return wanted or "doc"
+
+
+def parts(inputs: Iterable[str], stdin: BinaryIO | None = None, max_bytes: int = 64 * 1024 * 1024,
+          fields: records.RecordFields | None = None, input_format: str = "auto",
+          part_bytes: int | None = None) -> Iterator[Document | Part]:
+    """The inputs as tasks read them: a Document per page file (not read),
+    a Part per part of a crawl or record file, and what stdin holds (read
+    here). Ids are those wanted (see _AsWanted)."""
+    fields = fields or records.RecordFields()
+    size = part_bytes or PART_BYTES
+    for path in expand(inputs):
+        if path == STDIN:
+            yield from documents([path], stdin, max_bytes, _AsWanted(), fields, input_format)  # type: ignore[arg-type]
+            continue
+        shown = printable(path)
+        kind = input_format if input_format != "auto" else _kind_of(path)
+        if kind not in ("warc", "jsonl", "parquet"):
+            yield Document(id=_AsWanted.allocate(stem(shown)), source=shown, path=path if shown != path else None)
+            continue
+        try:
+            ranges = _ranges(path, kind, size)
+        except OSError:
+            ranges = [(0, None, 1)]  # the task that reads it says why it cannot
+        for start, end, first in ranges:
+            yield Part(path, shown, kind, start, end, first)
+
+
+def part_documents(part: Part, max_bytes: int, fields: records.RecordFields) -> Iterator[Document]:
+    """The documents of a Part, read here (a task); ids as wanted."""
+    yield from _record_documents(part.path, part.shown, part.kind, _AsWanted(), fields, max_bytes, part)
+
+
+def _ranges(path: str, kind: str, size: int) -> list[tuple[int, int | None, int]]:
+    """(start, end, first) of each part of a file (one: the whole file)."""
+    whole = [(0, None, 1 if kind == "jsonl" else 0)]
+    if kind == "parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            meta = pq.ParquetFile(path).metadata
+        except Exception:  # damaged: the task reading it says so
+            return whole
+        out, first, row, held = [], 0, 0, 0
+        for group in range(meta.num_row_groups):
+            held += meta.row_group(group).total_byte_size
+            if held >= size or group == meta.num_row_groups - 1:
+                out.append((first, group + 1, row))
+                row += sum(meta.row_group(g).num_rows for g in range(first, group + 1))
+                first, held = group + 1, 0
+        return out or whole
+    total = os.path.getsize(path)
+    if total <= size:
+        return whole
+    head = warc.head_of(path)
+    if head[:2] == warc.GZIP and kind == "warc":
+        if warc.plain_head(head).lstrip(b"\r\n").startswith(b"filedesc://") or \
+                not members_follow_records(lambda: open(path, "rb")):
+            return whole  # an ARC file, or gzip as a whole: one stream, one task
+        cuts = list(range(0, total, size))
+        return [(cut, cuts[i + 1] if i + 1 < len(cuts) else None, 0) for i, cut in enumerate(cuts)]
+    if kind == "jsonl" and head[:2] != warc.GZIP and head[:4] != warc.ZSTD:
+        return _line_ranges(path, size)
+    return whole
+
+
+def _line_ranges(path: str, size: int) -> list[tuple[int, int | None, int]]:
+    """Parts of a plain JSON Lines file of about `size` bytes, each starting
+    at a line start, with that line's number (the file is read once here,
+    to count lines)."""
+    starts = [(0, 1)]
+    target, at, lines = size, 0, 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 22):
+            while target < at + len(chunk):
+                newline = chunk.find(b"\n", max(0, target - at - 1))
+                if newline < 0:
+                    break
+                starts.append((at + newline + 1, lines + chunk.count(b"\n", 0, newline + 1) + 1))
+                target = at + newline + 1 + size
+            lines += chunk.count(b"\n")
+            at += len(chunk)
+    starts = [(offset, number) for offset, number in starts if offset < at]
+    return [(offset, starts[i + 1][0] if i + 1 < len(starts) else None, number)
+            for i, (offset, number) in enumerate(starts)]
+

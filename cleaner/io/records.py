@@ -105,10 +105,11 @@ def document(record: dict[str, Any], where: int, name: str, stem: str, allocate:
 
 
 def jsonl_documents(stream: BinaryIO, name: str, stem: str, allocate: Callable[[str], str],
-                    fields: RecordFields, max_bytes: int) -> Iterator[Document]:
+                    fields: RecordFields, max_bytes: int, first_line: int = 1) -> Iterator[Document]:
     """A JSON Lines file's records as Documents; a line that is not a JSON
-    object fails alone (corrupt), blank lines are passed over."""
-    for number, line in enumerate(stream, 1):
+    object fails alone (corrupt), blank lines are passed over. `first_line`:
+    the number of the stream's first line (a part of a file)."""
+    for number, line in enumerate(stream, first_line):
         if not line.strip():
             continue
         try:
@@ -128,18 +129,22 @@ def jsonl_documents(stream: BinaryIO, name: str, stem: str, allocate: Callable[[
 
 
 def parquet_documents(path: str, name: str, stem: str, allocate: Callable[[str], str],
-                      fields: RecordFields, max_bytes: int) -> Iterator[Document]:
-    """A Parquet file's rows as Documents, a row group at a time."""
+                      fields: RecordFields, max_bytes: int,
+                      groups: tuple[int, int, int] | None = None) -> Iterator[Document]:
+    """A Parquet file's rows as Documents, a row group at a time; `groups`
+    (first, end, the first one's row number): those row groups only."""
     import pyarrow.parquet as pq
 
     try:
         table = pq.ParquetFile(path)
+    except (FileNotFoundError, PermissionError):  # not here: the caller says so
+        raise
     except Exception as exc:  # pyarrow's errors for a damaged file are of several kinds
         yield Document(id=allocate(stem), source=name).fail(CORRUPT, f"not a readable Parquet file ({exc})")
         return
-    row = 0
+    first, end, row = groups or (0, table.num_row_groups, 0)
     try:
-        for group in range(table.num_row_groups):
+        for group in range(first, min(end, table.num_row_groups)):
             for record in table.read_row_group(group).to_pylist():
                 yield document(record, row, name, stem, allocate, fields, max_bytes)
                 row += 1

@@ -35,7 +35,7 @@ from typing import BinaryIO
 from urllib.parse import urlsplit
 
 from ..document import CORRUPT, TOO_LARGE, Document
-from .compressed import dechunk, decode_content
+from .compressed import dechunk, decode_content, members_follow_records, next_warc_member
 
 GZIP, ZSTD = b"\x1f\x8b", b"\x28\xb5\x2f\xfd"
 _STARTS = (b"WARC/1.", b"filedesc://")
@@ -125,7 +125,8 @@ def decompressed(stream: BinaryIO, head: bytes) -> BinaryIO:
 
 
 def documents(open_stream: Callable[[], BinaryIO], name: str, stem: str,
-              allocate: Callable[[str], str], max_bytes: int, rereadable: bool = True) -> Iterator[Document]:
+              allocate: Callable[[str], str], max_bytes: int, rereadable: bool = True,
+              span: tuple[int, int | None] = (0, None)) -> Iterator[Document]:
     """Every record of one archive as a Document (skipped, failed or to be
     cleaned, its bytes in `raw`). `open_stream` opens the archive as stored
     (a buffered stream). A gzip file is read member by member when its first
@@ -135,30 +136,39 @@ def documents(open_stream: Callable[[], BinaryIO], name: str, stem: str,
     archive cannot be read on (garbage between records, a record whose
     Content-Length lies), that span fails and reading starts again at the
     next record found after it (a rereadable WARC only: an ARC record has no
-    mark to find it by, and stdin cannot be read again)."""
+    mark to find it by, and stdin cannot be read again).
+
+    `span` (from `span_of`, records gzipped one by one): the records that
+    start in it, and the damage after them, exactly as a whole read gives
+    them there; the spans of a file's parts read it all, each record once."""
     from warcio.exceptions import ArchiveLoadFailed
 
     ArchiveIterator = _quiet_iterator()
+    start, stop = span
     stored = open_stream()
     try:
         head = stored.peek(SNIFF_BYTES)[:SNIFF_BYTES]
         is_arc = plain_head(head).lstrip(b"\r\n").startswith(b"filedesc://")
-        per_record = head.startswith(GZIP) and rereadable and (is_arc or _members_follow_records(open_stream))
+        per_record = head.startswith(GZIP) and rereadable and (is_arc or members_follow_records(open_stream))
         whole = head.startswith((GZIP, ZSTD)) and not per_record
-        stream = decompressed(stored, head) if whole else stored
-        start = 0
+        stream = _positioned(stored, head, whole, start) if start else decompressed(stored, head) if whole else stored
         while True:
             # (its offsets are the stream's own positions, so they hold after a seek)
             records = ArchiveIterator(stream, arc2warc=True, check_digests=False)
             try:
                 for record in records:
-                    yield _document(record, records, name, stem, allocate, max_bytes, is_arc)
+                    doc = _document(record, records, name, stem, allocate, max_bytes, is_arc)
+                    if stop is not None and records.get_record_offset() >= stop:
+                        return  # the first of the next span
+                    yield doc
                 return
             except ArchiveLoadFailed as exc:
                 problem = f"the archive cannot be read on: {_first_line(exc)}"
             except (EOFError, OSError, zlib.error, ValueError) as exc:
                 problem = f"the archive breaks off or is damaged: {exc}"
             failed_at = _end_of_last(records, start)
+            if stop is not None and failed_at >= stop:
+                return
             try:
                 found = None if is_arc or not rereadable else _next_record(open_stream, head, whole, failed_at)
             except (EOFError, OSError, zlib.error, ValueError):  # damaged further on: nothing more to read
@@ -168,11 +178,31 @@ def documents(open_stream: Callable[[], BinaryIO], name: str, stem: str,
                 return
             yield _failed(name, stem, allocate, failed_at,
                           f"{problem}; {found - failed_at} bytes passed over to the next record, at {found}")
+            if stop is not None and found >= stop:
+                return  # the next span's
             stored.close()
             stored = open_stream()
             stream, start = _positioned(stored, head, whole, found), found
     finally:
         stored.close()  # a decompressing wrapper does not close the file it reads
+
+
+def span_of(open_stream: Callable[[], BinaryIO], start: int, end: int | None) -> tuple[int, int | None] | None:
+    """The span a part [start, end) of a WARC gzipped record by record reads:
+    from the first record that starts at `start` or after, to the first that
+    starts at `end` or after (None: the file's end); None when no record
+    starts in it. Consecutive parts give consecutive spans."""
+    with open_stream() as stored:
+        head = stored.peek(SNIFF_BYTES)[:SNIFF_BYTES]
+
+    def first_at(offset: int) -> int | None:
+        return offset if offset == 0 else _next_record(open_stream, head, False, offset - 1)
+
+    begin = first_at(start)
+    stop = None if end is None else first_at(end)
+    if begin is None or (stop is not None and begin >= stop):
+        return None
+    return begin, stop
 
 
 def _end_of_last(records, start: int) -> int:
@@ -236,7 +266,7 @@ def _next_record(open_stream: Callable[[], BinaryIO], head: bytes, whole: bool, 
             chunk = stream.read(_SCAN)
             window += chunk
             if per_record:
-                found = _next_member(window, 1 if at == after else 0, final=not chunk)
+                found = next_warc_member(window, 1 if at == after else 0, final=not chunk)
             else:
                 match = _WARC_LINE.search(window, 1 if at == after else 0)
                 found = None if match is None else match.start()
@@ -247,55 +277,6 @@ def _next_record(open_stream: Callable[[], BinaryIO], head: bytes, whole: bool, 
             keep = 64 << 10 if per_record else 256  # a mark cut by the chunk's end is found next time
             drop = max(0, len(window) - keep)
             at, window = at + drop, window[drop:]
-
-
-def _next_member(window: bytes, start: int, final: bool) -> int | None:
-    """The first gzip member in `window` (from `start`) that opens with a WARC
-    record, among those with enough of them at hand to tell (all, at the
-    archive's end)."""
-    at = window.find(GZIP + b"\x08", start)
-    while at >= 0 and (final or at < len(window) - (64 << 10)):
-        try:
-            if zlib.decompressobj(wbits=31).decompress(window[at:at + (64 << 10)], 16).startswith(b"WARC/1."):
-                return at
-        except zlib.error:
-            pass
-        at = window.find(GZIP + b"\x08", at + 1)
-    return None
-
-
-def _members_follow_records(open_stream: Callable[[], BinaryIO]) -> bool:
-    """Whether a gzipped WARC has one gzip member per record, as crawlers
-    write it (then each record can be found again by its member's offset),
-    judged on its first member: it must end where the first record does. A
-    whole-file gzip (one member holding many records) or members cut
-    elsewhere are read as one stream."""
-    decoder = zlib.decompressobj(wbits=31)
-    data = b""
-    with open_stream() as stream:
-        while not decoder.eof and len(data) < 1 << 20:  # a first record over 1 MB: one stream either way
-            chunk = stream.read(1 << 16)
-            if not chunk:
-                return False
-            try:
-                data += decoder.decompress(chunk)
-            except zlib.error:
-                return False
-            end = _record_end(data)
-            if end is None or len(data) > end:
-                return False  # no WARC header, or the member goes on past the record
-    return decoder.eof and _record_end(data) == len(data)
-
-
-def _record_end(data: bytes) -> int | None:
-    """Where the WARC record starting `data` ends (its header, Content-Length
-    bytes, and the two line ends after it); len(data) + 1 while its header is
-    incomplete; None when it has no Content-Length."""
-    end = data.find(b"\r\n\r\n")
-    if end < 0:
-        return len(data) + 1
-    match = re.search(rb"(?im)^content-length:\s*(\d+)", data[:end])
-    return end + 4 + int(match.group(1)) + 4 if match else None
 
 
 def plain_head(head: bytes, size: int = 256) -> bytes:
