@@ -1,4 +1,10 @@
-"""A processed batch as the corpus passes receive it: journal lines and arrays.
+"""Batches: what a worker gets, and a processed batch as the corpus passes
+receive it (journal lines and arrays).
+
+A worker gets documents, or (on an engine whose tasks read their inputs, a
+cluster) a part of a crawl or record file to read itself (`part_jobs`): the
+ids a task's records want are allocated here as their results come, in
+input order, so they are those a run reading the inputs here gives.
 
 Pass A needs little of a processed document in the main process: its journal
 line (written out as it is), its signature and a few numbers for the
@@ -12,15 +18,21 @@ signatures to the run's near-duplicate index.
 
 from __future__ import annotations
 
+import os
 from array import array
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import numpy as np
 
 from ..chrome.sites import site_of
 from ..dedup.index import CorpusIndex, date_number
-from ..document import Document, Options
-from .journal import spool_line
+from ..document import INTERNAL_ERROR, Document, Options
+from ..io import readers
+from ..io.paths import IdAllocator
+from ..io.records import RecordFields
+from .journal import parse_line, spool_line
 
 
 @dataclass
@@ -91,3 +103,93 @@ def update_index(index: CorpusIndex, edited: list[tuple[int, Document]], options
                  np.array([d.chars_out for _, d in signed], dtype=np.int64))
     kept = {key for key, _ in signed}
     index.remove(np.array([key for key, _ in edited if key not in kept], dtype=np.int64))
+
+
+Job = tuple[list, Options, bool]  # (documents or one Part, options, spool)
+
+
+def part_jobs(inputs: Iterable, stdin: BinaryIO | None, options: Options, spool: bool,
+              size: Callable[[], int]) -> Iterator[tuple[list[bool] | None, Job]]:
+    """(tag, job) for a run whose tasks read their inputs: a Part a job,
+    page files and given Documents in batches of `size()`. The tag says which
+    documents were given (their ids are theirs); None for a Part."""
+    fields = RecordFields.of(options)
+    batch: list[Document] = []
+    given: list[bool] = []
+    limit = size()
+
+    def planned(paths: list[str]) -> Iterator[tuple[Document | readers.Part, bool]]:
+        for item in readers.parts(paths, stdin=stdin, max_bytes=options.max_bytes, fields=fields,
+                                  input_format=options.input_format):
+            yield item, False
+        paths.clear()
+
+    def items() -> Iterator[tuple[Document | readers.Part, bool]]:
+        paths: list[str] = []
+        for item in inputs:
+            if isinstance(item, Document):
+                yield from planned(paths)
+                yield item, True
+            else:
+                paths.append(os.fspath(item))
+                if len(paths) >= options.batch_size:
+                    yield from planned(paths)
+        yield from planned(paths)
+
+    for item, is_given in items():
+        if isinstance(item, readers.Part):
+            if batch:
+                yield given, (batch, options, spool)
+                batch, given, limit = [], [], size()
+            yield None, ([item], options, spool)
+            continue
+        batch.append(item)
+        given.append(is_given)
+        if len(batch) >= limit:
+            yield given, (batch, options, spool)
+            batch, given, limit = [], [], size()
+    if batch:
+        yield given, (batch, options, spool)
+
+
+def read_parts(items: list, options: Options) -> list[Document]:
+    """A job's documents, a Part read here into its records (in a task). A
+    part that breaks the reader keeps the records read before, and fails as
+    one more document."""
+    if not any(isinstance(item, readers.Part) for item in items):
+        return items
+    fields, docs = RecordFields.of(options), []
+    for item in items:
+        if not isinstance(item, readers.Part):
+            docs.append(item)
+            continue
+        try:
+            docs.extend(readers.part_documents(item, options.max_bytes, fields))
+        except Exception as exc:  # one broken part must never stop a run
+            where = f"{item.shown}@{item.start}"
+            docs.append(Document(id=where, source=where).fail(INTERNAL_ERROR, f"{type(exc).__name__}: {exc}"))
+    return docs
+
+
+def allocate_ids(ids: IdAllocator, given: list[bool] | None, batch: list[Document] | SpooledBatch) -> None:
+    """The run's ids for a task's documents (which have the ids they want),
+    in input order: one already taken gets its suffix, as when the inputs
+    are read here; a given Document keeps its own."""
+    wanted = batch.ids if isinstance(batch, SpooledBatch) else [doc.id for doc in batch]
+    renamed = {}
+    for at, name in enumerate(wanted):
+        final = ids.allocate(name)
+        if final != name and not (given and given[at]):
+            renamed[at] = final
+    if not renamed:
+        return
+    if not isinstance(batch, SpooledBatch):
+        for at, name in renamed.items():
+            batch[at].id = name
+        return
+    lines = batch.lines.split(b"\n")
+    for at, name in renamed.items():
+        doc = parse_line(lines[at])
+        doc.id = batch.ids[at] = name
+        lines[at] = spool_line(doc)[:-1]
+    batch.lines = b"\n".join(lines)

@@ -28,6 +28,9 @@ class EngineProblem(Exception):
 
 
 class Engine(Protocol):
+    # (optional) reads_inputs: True when tasks should read the inputs themselves
+    # (crawl and record files in parts), as on a cluster whose nodes share them.
+
     def map_ordered(self, function: Callable[[Any], Any], items: Iterable[tuple[Any, Any]]
                     ) -> Iterator[tuple[Any, Any]]:
         """(tag, function(payload)) for each (tag, payload), in the items' order."""
@@ -53,7 +56,10 @@ class RayEngine:
     """Batches as Ray tasks: at most `in_flight` at once per CPU of the
     cluster, their results taken in order. Joins the cluster at `address`
     (`auto`, `ray://head:10001`), or starts a local Ray instance when there
-    is none (stopped again by `close`)."""
+    is none (stopped again by `close`). Tasks read their inputs themselves:
+    no page passes through the driver."""
+
+    reads_inputs = True
 
     def __init__(self, address: str | None = None, num_cpus: int | None = None, in_flight: int = 2) -> None:
         try:

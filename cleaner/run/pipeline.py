@@ -32,7 +32,7 @@ from ..io import readers
 from ..io.paths import IdAllocator
 from ..io.records import RecordFields
 from ..memory import keep_heap_small, release_free_memory
-from .batches import SpooledBatch, add_to_index, spooled_batch, update_index
+from .batches import SpooledBatch, add_to_index, allocate_ids, part_jobs, spooled_batch, update_index
 from .engines import Engine, engine_for
 from .journal import Journal, ResumeError, parse_line, split_line, written_figures
 from .jsonl_dedup import IdTable, duplicate_fields, with_duplicate_fields
@@ -139,10 +139,19 @@ class CleanRun:
                 fingerprint_batch(batch, options)  # signatures are not journaled
                 yield spooled_batch(batch, journal_lines=False) if spool else batch
         sizes = BatchSizer(options.batch_size)
-        jobs = ((None, (batch, options, spool)) for batch in batched(docs, sizes.next_size))
         engine = self.engine or engine_for(options)
+        # A cluster's tasks read the inputs themselves (not when resuming: the
+        # interrupted run's documents are matched with the inputs read here).
+        in_parts = getattr(engine, "reads_inputs", False) and not self.resumed
+        if in_parts:
+            ids = IdAllocator()
+            jobs = part_jobs(self.inputs, self.stdin, options, spool, sizes.next_size)
+        else:
+            jobs = ((None, (batch, options, spool)) for batch in batched(docs, sizes.next_size))
         try:
-            for _, (batch, seconds) in engine.map_ordered(process_job, jobs):
+            for given, (batch, seconds) in engine.map_ordered(process_job, jobs):
+                if in_parts:
+                    allocate_ids(ids, given, batch)
                 sizes.observe(len(batch), seconds)
                 if journal is not None:
                     if isinstance(batch, SpooledBatch):

@@ -24,7 +24,7 @@ from ..document import (
     Options,
 )
 from ..io import readers
-from .batches import SpooledBatch, spooled_batch
+from .batches import SpooledBatch, read_parts, spooled_batch
 
 
 def decode_stage(doc: Document) -> Document:
@@ -162,10 +162,11 @@ def process_job(job: tuple[list[Document], Options, bool]) -> tuple[list[Documen
     """A worker's batch, and the seconds it took (batches are sized by it).
     With `spool` (the corpus passes), the batch comes back as a SpooledBatch:
     the journal lines made here and the few figures pass A reads, instead of
-    the Documents (see batches.py)."""
+    the Documents (see batches.py). A part of a crawl or record file in the
+    batch is read here into its records."""
     started = time.perf_counter()
     docs, options, spool = job
-    docs = process_batch(docs, options)
+    docs = process_batch(read_parts(docs, options), options)
     result = spooled_batch(docs) if spool else docs
     return result, time.perf_counter() - started
 

@@ -14,10 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from cleaner import Options, clean
+from cleaner import Document, Options, clean
+from cleaner.io import readers, warc
 from cleaner.run.engines import RayEngine
 
-from ..conftest import COMMAND, ROOT, SAMPLES
+from ..conftest import COMMAND, DATA, ROOT, SAMPLES
+from ..io.test_parts import many_records
 from .test_index import story_corpus
 
 ray = pytest.importorskip("ray", reason="Ray is in the test extra: pip install -e '.[test]'")
@@ -99,7 +101,9 @@ def test_on_a_two_node_cluster_a_removed_node_loses_nothing(tmp_path: Path, monk
     records as the local engine."""
     from ray.cluster_utils import Cluster
 
-    inputs = [str(SAMPLES), *map(str, story_corpus(tmp_path / "stories", stories=40))]
+    crawl = many_records(tmp_path / "crawl.warc.gz", 40)
+    monkeypatch.setattr(readers, "PART_BYTES", 4000)  # the crawl in parts, read on both nodes
+    inputs = [str(SAMPLES), *map(str, story_corpus(tmp_path / "stories", stories=40)), str(crawl)]
     local = records(clean(inputs, Options(workers=1, batch_size=4)))
     if ray.is_initialized():
         ray.shutdown()  # (the other tests' local instance)
@@ -179,3 +183,42 @@ def test_an_input_a_worker_cannot_read_fails_by_name(ray_instance, tmp_path: Pat
     failed = [(d.source, d.reason) for d in docs if d.status == "failed"]
     assert failed == [(str(gone), "not_found")]
     assert len(docs) == len(list(SAMPLES.iterdir())) + 1 and all(d.ok for d in docs[:-1])
+
+
+def test_crawls_and_records_are_read_by_the_tasks_in_parts(ray_instance, tmp_path: Path, monkeypatch) -> None:
+    """WARC, JSON Lines and Parquet inputs are planned in parts here and read
+    by the tasks (reading them in this process is made to fail): the same
+    records as the local engine, ids taken in input order as there (records
+    that want the same id get the same suffixes)."""
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    crawl = many_records(tmp_path / "crawl.warc.gz", 50)
+    (tmp_path / "records.jsonl").write_text("\n".join(
+        json.dumps({"id": "same", "text": f"Bản tin số {n}. " + "Nội dung của bản tin. " * (n % 5 + 3)},
+                   ensure_ascii=False) for n in range(30)), encoding="utf-8")
+    pq.write_table(pa.table({"id": [f"same-{n}" for n in range(1, 12)],
+                             "text": [f"Tin {n}: " + "chữ " * (n + 30) for n in range(11)]}),
+                   tmp_path / "rows.parquet", row_group_size=3)
+
+    def inputs() -> list:  # (a run takes a given Document's bytes: one each)
+        given = Document(id="same", source="given", raw=b"<p>A document given as it is.</p>")
+        return [str(SAMPLES), str(crawl), str(tmp_path / "records.jsonl"), given, str(tmp_path / "rows.parquet"),
+                str(DATA / "warc-peer")]
+
+    for options in ({}, {"dedup": False, "site_learning": False}):
+        local = records(clean(inputs(), Options(workers=1, **options)))
+        monkeypatch.setattr(readers, "PART_BYTES", 2000)
+        with monkeypatch.context() as here:
+            for module, name in ((warc, "documents"), (readers, "part_documents")):
+                here.setattr(module, name, _not_here)
+            on_ray = records(clean(inputs(), Options(engine="ray", **options)))
+        assert on_ray == local
+    ids = [r["id"] for r in local]
+    # (a given Document keeps the id it has, taken or not)
+    assert len(set(ids)) == len(ids) - 1 and ids.count("same") == 2 and "same-30" in ids and "same-2-2" in ids
+    assert sum(1 for r in local if r.get("status") != "ok") > 5  # the peer crawls' skipped and failed records
+
+
+def _not_here(*args, **kwargs):
+    raise AssertionError("a crawl or record file was read by the driver")
