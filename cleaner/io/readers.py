@@ -204,8 +204,10 @@ class _Prefixed(io.RawIOBase):
         return len(data)
 
 
-# About this many bytes of a large crawl or record file make one task.
-PART_BYTES = 8 << 20
+# A part of a crawl or record file is at most PART_BYTES; a smaller file is
+# cut into `min_parts` parts (every CPU busy), none under MIN_PART_BYTES.
+PART_BYTES = 64 << 20
+MIN_PART_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -235,12 +237,12 @@ class _AsWanted:
 
 def parts(inputs: Iterable[str], stdin: BinaryIO | None = None, max_bytes: int = 64 * 1024 * 1024,
           fields: records.RecordFields | None = None, input_format: str = "auto",
-          part_bytes: int | None = None) -> Iterator[Document | Part]:
+          part_bytes: int | None = None, min_parts: int = 1) -> Iterator[Document | Part]:
     """The inputs as tasks read them: a Document per page file (not read),
-    a Part per part of a crawl or record file, and what stdin holds (read
-    here). Ids are those wanted (see _AsWanted)."""
+    a Part per part of a crawl or record file (of `part_bytes`, or sized as
+    PART_BYTES says), and what stdin holds (read here). Ids are those wanted
+    (see _AsWanted)."""
     fields = fields or records.RecordFields()
-    size = part_bytes or PART_BYTES
     for path in expand(inputs):
         if path == STDIN:
             yield from documents([path], stdin, max_bytes, _AsWanted(), fields, input_format)  # type: ignore[arg-type]
@@ -251,6 +253,7 @@ def parts(inputs: Iterable[str], stdin: BinaryIO | None = None, max_bytes: int =
             yield Document(id=_AsWanted.allocate(stem(shown)), source=shown, path=path if shown != path else None)
             continue
         try:
+            size = part_bytes or min(PART_BYTES, max(MIN_PART_BYTES, -(-os.path.getsize(path) // min_parts)))
             ranges = _ranges(path, kind, size)
         except OSError:
             ranges = [(0, None, 1)]  # the task that reads it says why it cannot

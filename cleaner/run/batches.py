@@ -109,9 +109,10 @@ Job = tuple[list, Options, bool]  # (documents or one Part, options, spool)
 
 
 def part_jobs(inputs: Iterable, stdin: BinaryIO | None, options: Options, spool: bool,
-              size: Callable[[], int]) -> Iterator[tuple[list[bool] | None, Job]]:
-    """(tag, job) for a run whose tasks read their inputs: a Part a job,
-    page files and given Documents in batches of `size()`. The tag says which
+              size: Callable[[], int], min_parts: int = 1) -> Iterator[tuple[list[bool] | None, Job]]:
+    """(tag, job) for a run whose tasks read their inputs: a Part a job (a
+    file in `min_parts` at least, when large enough: readers.parts), page
+    files and given Documents in batches of `size()`. The tag says which
     documents were given (their ids are theirs); None for a Part."""
     fields = RecordFields.of(options)
     batch: list[Document] = []
@@ -120,7 +121,7 @@ def part_jobs(inputs: Iterable, stdin: BinaryIO | None, options: Options, spool:
 
     def planned(paths: list[str]) -> Iterator[tuple[Document | readers.Part, bool]]:
         for item in readers.parts(paths, stdin=stdin, max_bytes=options.max_bytes, fields=fields,
-                                  input_format=options.input_format):
+                                  input_format=options.input_format, min_parts=min_parts):
             yield item, False
         paths.clear()
 

@@ -29,7 +29,8 @@ class EngineProblem(Exception):
 
 class Engine(Protocol):
     # (optional) reads_inputs: True when tasks should read the inputs themselves
-    # (crawl and record files in parts), as on a cluster whose nodes share them.
+    # (crawl and record files in parts), as on a cluster whose nodes share them;
+    # cpus: how many tasks run at once (a file is cut in two parts per CPU at least).
 
     def map_ordered(self, function: Callable[[Any], Any], items: Iterable[tuple[Any, Any]]
                     ) -> Iterator[tuple[Any, Any]]:
@@ -87,7 +88,7 @@ class RayEngine:
             # A run stopped by a signal may never close its engine (the generator
             # running it is dropped at exit): the instance and its files go then.
             atexit.register(self.close)
-        cpus = int(ray.cluster_resources().get("CPU", 1))
+        self.cpus = cpus = int(ray.cluster_resources().get("CPU", 1))
         self._limit = max(2, in_flight * cpus)
         self._task = ray.remote(_call).options(max_retries=3, retry_exceptions=False)
 

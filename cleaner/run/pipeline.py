@@ -145,7 +145,8 @@ class CleanRun:
         in_parts = getattr(engine, "reads_inputs", False) and not self.resumed
         if in_parts:
             ids = IdAllocator()
-            jobs = part_jobs(self.inputs, self.stdin, options, spool, sizes.next_size)
+            jobs = part_jobs(self.inputs, self.stdin, options, spool, sizes.next_size,
+                             min_parts=2 * getattr(engine, "cpus", 1))
         else:
             jobs = ((None, (batch, options, spool)) for batch in batched(docs, sizes.next_size))
         try:

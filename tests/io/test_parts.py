@@ -119,3 +119,12 @@ def test_pages_are_documents_and_stdin_is_read_where_the_parts_are_planned(tmp_p
     planned = list(readers.parts([str(tmp_path / "a.html"), "-"], stdin=io.BytesIO(b"hello")))
     assert [type(p).__name__ for p in planned] == ["Document", "Document"]
     assert planned[0].raw is None and planned[1].raw == b"hello"
+
+
+def test_a_small_file_is_cut_for_every_cpu_and_no_part_is_tiny(tmp_path: Path) -> None:
+    path = tmp_path / "records.jsonl"
+    line = json.dumps({"text": "chữ " * 250}, ensure_ascii=False) + "\n"
+    path.write_text(line * (3 * (1 << 20) // len(line.encode())), encoding="utf-8")  # ~3 MB
+    assert len(list(readers.parts([str(path)], min_parts=4))) == 3  # (1 MB at least each)
+    assert len(list(readers.parts([str(path)], min_parts=1))) == 1  # (64 MB at most each)
+    assert len(list(readers.parts([str(path)], min_parts=2))) == 2
