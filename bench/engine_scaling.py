@@ -10,10 +10,21 @@ seconds of each and the ratios the issue sets targets for:
   * the driver's peak memory (ru_maxrss of the run's process), and with
     --only memory its growth from vinews-10k to 10 edited copies (100,000
     documents): at most 100 MB.
-Corpora: vinews-10k (text dumps; --scale N: N edited copies) and every
-fourth page of wcxb-dev (HTML). Skips cleanly without ../shared.
+Corpora (--only, comma-separated; default time,memory):
+  * time: vinews-10k (text dumps, a file each; --scale N: N edited copies)
+    and every fourth page of wcxb-dev (HTML, a file each);
+  * crawl: the same wcxb-dev pages as ONE WARC gzipped record by record, as
+    crawlers write it (a whole-file gzip would be one part: one task);
+  * records: vinews-10k as ONE plain JSON Lines file ({"id", "text"} a line).
+With one crawl or record file, ray's tasks read its parts themselves while
+local's main process reads every record and ships its bytes to the workers:
+these two say whether reading in parts scales. Their lines also give the
+parts the file is cut into for 1 and 2 CPUs (readers.parts, two per CPU
+at least, none under MIN_PART_BYTES): few parts cap what 2 CPUs can gain.
+Skips cleanly without ../shared.
 
     python bench/engine_scaling.py [--shared PATH] [--rounds 3] [--scale 1]
+                                   [--only time,memory,crawl,records]
 """
 
 from __future__ import annotations
@@ -28,11 +39,13 @@ import subprocess
 import sys
 import tempfile
 import time
+import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from paired import ROOT, arguments, report  # noqa: E402
 
 CONFIGS = ("local-1", "local-2", "ray-1", "ray-2")
+KINDS = {"time", "memory", "crawl", "records"}
 
 
 def one(config: str, listing: str) -> None:
@@ -67,7 +80,7 @@ def measure(config: str, listing: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def bench(label: str, paths: list[str], tmp: str, rounds: int) -> None:
+def bench(label: str, paths: list[str], tmp: str, rounds: int, **extra) -> None:
     listing = os.path.join(tmp, f"{label}.txt")
     with open(listing, "w", encoding="utf-8") as handle:
         handle.write("\n".join(paths) + "\n")
@@ -85,7 +98,8 @@ def bench(label: str, paths: list[str], tmp: str, rounds: int) -> None:
            ray_2_vs_1=round(median("ray-1") / median("ray-2"), 2), target_ray_2_vs_1=">= 1.5",
            ray_vs_local_2=round(median("local-2") / median("ray-2"), 2), target_ray_vs_local=">= 0.8",
            local_2_vs_1=round(median("local-1") / median("local-2"), 2),
-           driver_peak_mb={config: round(max(r["driver_peak_mb"] for r in runs[config])) for config in CONFIGS})
+           driver_peak_mb={config: round(max(r["driver_peak_mb"] for r in runs[config])) for config in CONFIGS},
+           **extra)
 
 
 def scaled(corpus: str, tmp: str, scale: int) -> list[str]:
@@ -106,26 +120,80 @@ def scaled(corpus: str, tmp: str, scale: int) -> list[str]:
     return paths
 
 
+def crawl(pages: list[str], tmp: str) -> str:
+    """The pages as one WARC, a gzip member per record (checked: cleaner
+    cuts only such a file into parts)."""
+    from warc_speed import pack
+
+    path = os.path.join(tmp, "crawl.warc.gz")
+    pack(pages, path, compress=True)
+    members = gzip_members(path)
+    if members != len(pages):
+        raise SystemExit(f"{path}: {members} gzip members for {len(pages)} records, not one per record")
+    return path
+
+
+def gzip_members(path: str) -> int:
+    """How many gzip members a file holds, one after another."""
+    with open(path, "rb") as handle:
+        data, members = handle.read(), 0
+    while data:
+        decoder = zlib.decompressobj(wbits=31)
+        decoder.decompress(data)
+        members, data = members + 1, decoder.unused_data
+    return members
+
+
+def jsonl(texts: list[str], tmp: str) -> str:
+    """The text files as one plain JSON Lines file: {"id": stem, "text": content} a line."""
+    path = os.path.join(tmp, "records.jsonl")
+    with open(path, "w", encoding="utf-8") as out:
+        for name in texts:
+            with open(name, encoding="utf-8") as handle:
+                record = {"id": os.path.basename(name).split(".")[0], "text": handle.read()}
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return path
+
+
+def planned(path: str) -> dict:
+    """The file's size and how many parts ray's tasks read it in, for 1 and 2
+    CPUs (the pipeline asks readers.parts for two per CPU at least)."""
+    sys.path.insert(0, ROOT)
+    from cleaner.io import readers
+
+    return {"file_mb": round(os.path.getsize(path) / 2**20, 1),
+            "parts": {f"ray-{cpus}": sum(1 for _ in readers.parts([path], min_parts=2 * cpus)) for cpus in (1, 2)}}
+
+
 def main() -> None:
     parser = arguments(__doc__)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--scale", type=int, default=1)
-    parser.add_argument("--only", default="time,memory")
+    parser.add_argument("--only", default="time,memory", help="time, memory, crawl, records (comma-separated)")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--listing", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         return one(args.one, args.listing)
+    only = set(args.only.split(","))
+    if only - KINDS:
+        parser.error(f"--only: unknown {', '.join(sorted(only - KINDS))} (known: {', '.join(sorted(KINDS))})")
     corpus = os.path.join(args.shared, "corpora", "vinews-10k")
     pages = sorted(glob.glob(os.path.join(args.shared, "eval", "wcxb-dev", "*.html.gz")))[::4]
     if not os.path.isdir(corpus):
         return report(bench="engine scaling", skipped=f"no vinews-10k under {args.shared}")
     with tempfile.TemporaryDirectory() as tmp:
-        if "time" in args.only:
+        if "time" in only:
             bench(f"vinews-10k x{args.scale}", scaled(corpus, tmp, args.scale), tmp, args.rounds)
             if pages:
                 bench("wcxb-dev (every 4th page)", pages, tmp, args.rounds)
-        if "memory" in args.only:
+        if "crawl" in only and pages:
+            path = crawl(pages, tmp)
+            bench("crawl: wcxb-dev (every 4th page) as one WARC.gz", [path], tmp, args.rounds, **planned(path))
+        if "records" in only:
+            path = jsonl(scaled(corpus, tmp, 1), tmp)
+            bench("records: vinews-10k as one JSON Lines", [path], tmp, args.rounds, **planned(path))
+        if "memory" in only:
             driver_memory(corpus, tmp)
 
 

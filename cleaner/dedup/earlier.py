@@ -10,7 +10,7 @@ negative, and in the order the documents were indexed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -53,13 +53,22 @@ def similarity(a: np.ndarray, b: np.ndarray) -> float:
     return estimated_jaccard(a, b)
 
 
+# How a run's candidate pairs with the index are found: (column, left_out,
+# count) -> (run rows, indexed seqs); `candidates` here, or spread over a
+# cluster's tasks by bands (run/indexing.py).
+CandidateSearch = Callable[[Callable[[int], np.ndarray], "np.ndarray | None", int], tuple[np.ndarray, np.ndarray]]
+
+
 def find_earlier(store: IndexStore, column: Callable[[int], np.ndarray], left_out: np.ndarray | None,
                  signatures: np.ndarray, sizes: np.ndarray, threshold: float, containment: float,
-                 shorter_share: float) -> EarlierRows:
+                 shorter_share: float, search: CandidateSearch | None = None) -> EarlierRows:
     """The earlier rows for a run whose rows have these band hashes
     (`column(band)`), signatures (rows x num_perm, uint32) and shingle-set
     sizes; rows marked in `left_out` take no part."""
-    rows, seqs = _candidates(store, column, left_out, len(sizes))
+    if search is None:
+        rows, seqs = candidates(store, column, left_out, len(sizes))
+    else:
+        rows, seqs = search(column, left_out, len(sizes))
     if not len(rows):
         return EarlierRows()
     found = store.documents(np.unique(seqs))
@@ -101,14 +110,15 @@ def find_earlier(store: IndexStore, column: Callable[[int], np.ndarray], left_ou
     return out
 
 
-def _candidates(store: IndexStore, column: Callable[[int], np.ndarray], left_out: np.ndarray | None,
-                count: int) -> tuple[np.ndarray, np.ndarray]:
-    """(run row, indexed seq) pairs sharing a band hash, each pair once."""
+def candidates(store: IndexStore, column: Callable[[int], np.ndarray], left_out: np.ndarray | None,
+               count: int, bands: Iterable[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(run row, indexed seq) pairs sharing a hash of one of `bands` (all
+    the index's), each pair once; `merged` joins the pairs of band groups."""
     found_rows, found_seqs = [], []
     bits = int(min(_MAX_PREFIX_BITS, max(16, np.ceil(np.log2(max(1, count) * _SLOTS_PER_DOCUMENT)))))
     shift = np.uint32(32 - bits)
     present = np.zeros(1 << bits, dtype=bool)
-    for band in range(store.parameters.bands):
+    for band in range(store.parameters.bands) if bands is None else bands:
         hashes = column(band)
         order = np.argsort(hashes, kind="stable")
         if left_out is not None:
@@ -130,9 +140,14 @@ def _candidates(store: IndexStore, column: Callable[[int], np.ndarray], left_out
             offsets = np.arange(int(many.sum())) - np.repeat(np.cumsum(many) - many, many)
             found_rows.append(order[lo[which] + offsets])
             found_seqs.append(seqs[which])
-    if not found_rows:
+    return merged(found_rows, found_seqs, count)
+
+
+def merged(rows: list[np.ndarray], seqs: list[np.ndarray], count: int) -> tuple[np.ndarray, np.ndarray]:
+    """(run row, indexed seq) pairs, each once, ordered by seq then row."""
+    if not rows:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    pairs = np.unique(np.concatenate(found_seqs).astype(np.int64) * count + np.concatenate(found_rows))
+    pairs = np.unique(np.concatenate(seqs).astype(np.int64) * count + np.concatenate(rows))
     return pairs % count, pairs // count
 
 

@@ -42,6 +42,7 @@ from .groups import (
 from .minhash import estimated_jaccard, fingerprints
 
 if TYPE_CHECKING:
+    from .earlier import CandidateSearch
     from .store import IndexStore
 
 KEEP_POLICIES = ("first", "longest", "earliest-date")
@@ -186,10 +187,11 @@ class CorpusIndex:
         except Exception:
             pass
 
-    def grouping(self, store: "IndexStore | None" = None) -> Grouping:
+    def grouping(self, store: "IndexStore | None" = None, search: "CandidateSearch | None" = None) -> Grouping:
         """Verified groups of the documents added so far; with a persistent
         index (`store`), the earlier documents they near-duplicate join the
-        groups, as their kept documents (earlier.py)."""
+        groups, as their kept documents (earlier.py), candidates found by
+        `search` when given."""
         self._file.flush()
         if self._count < (1 if store is not None else 2):
             return Grouping()
@@ -204,7 +206,7 @@ class CorpusIndex:
             from .earlier import find_earlier
 
             earlier = find_earlier(store, self._bands.column, self._removed, sigs, sizes, self.threshold,
-                                   self.containment, SHORTER_SHARE)
+                                   self.containment, SHORTER_SHARE, search)
             left = np.concatenate([left, earlier.link_rows.astype(left.dtype)])
             right = np.concatenate([right, (earlier.link_earlier + self._count).astype(right.dtype)])
             keys = np.concatenate([keys, earlier.keys])

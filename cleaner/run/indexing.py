@@ -2,13 +2,18 @@
 grouping takes in the earlier runs' documents (dedup/earlier.py), and its own
 documents are added, in one write of the store (dedup/store.py), before the
 output is written. A run killed after the add and resumed takes its first
-add out again (the journal keeps the run's token)."""
+add out again (the journal keeps the run's token).
+
+On a cluster with a shared (Redis) index, the search for candidates, which
+reads every band list of the index, runs in the cluster's tasks, a group of
+bands each; the verification and the add stay here, the add one atomic
+write."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..dedup.earlier import EARLIER_KEY_BASE, RunIds
+from ..dedup.earlier import EARLIER_KEY_BASE, CandidateSearch, RunIds, candidates, merged
 from ..dedup.groups import Grouping
 from ..dedup.index import CorpusIndex
 from ..dedup.store import IndexParameters, IndexStore, NewDocuments, open_index
@@ -22,24 +27,55 @@ def open_store(options: Options) -> IndexStore:
 
 
 def run_against_index(options: Options, index: CorpusIndex, ids, token: str,
-                      outputs: list[str]) -> tuple[Grouping, RunIds, dict]:
-    """`grouped_with_earlier` on the run's index, opened and closed here."""
+                      outputs: list[str], engine=None) -> tuple[Grouping, RunIds, dict]:
+    """`grouped_with_earlier` on the run's index, opened and closed here; on
+    a cluster's `engine` with a shared index, candidates are searched there."""
     store = open_store(options)
+    shared = options.index.startswith(("redis://", "rediss://", "unix://"))
+    search = cluster_search(engine, options.index, store) if shared and getattr(engine, "reads_inputs", False) \
+        else None
     try:
         return grouped_with_earlier(index, store, ids, token, ", ".join(outputs) or "(no output file)", outputs,
-                                    options.index_readonly)
+                                    options.index_readonly, search)
+    finally:
+        store.close()
+
+
+def cluster_search(engine, location: str, store: IndexStore) -> CandidateSearch:
+    """Candidate search in the engine's tasks: each opens the index at
+    `location` and reads the band lists of its group of bands, with the
+    run's hashes for those bands; their pairs are joined here."""
+    parameters = store.parameters
+    groups = np.array_split(np.arange(parameters.bands), min(parameters.bands, 2 * getattr(engine, "cpus", 1)))
+
+    def search(column, left_out, count):
+        jobs = ((None, (location, parameters, {int(b): column(int(b)) for b in group}, left_out, count))
+                for group in groups if len(group))
+        found = [pair for _, pair in engine.map_ordered(search_bands, jobs)]
+        return merged([rows for rows, _ in found], [seqs for _, seqs in found], count)
+
+    return search
+
+
+def search_bands(job) -> tuple[np.ndarray, np.ndarray]:
+    """A task's part of the candidate search: the pairs of its bands."""
+    location, parameters, columns, left_out, count = job
+    store = open_index(location, parameters, create=False)
+    try:
+        return candidates(store, columns.__getitem__, left_out, count, sorted(columns))
     finally:
         store.close()
 
 
 def grouped_with_earlier(index: CorpusIndex, store: IndexStore, ids, token: str, label: str,
-                         outputs: list[str], readonly: bool) -> tuple[Grouping, RunIds, dict]:
+                         outputs: list[str], readonly: bool,
+                         search: CandidateSearch | None = None) -> tuple[Grouping, RunIds, dict]:
     """The run's grouping with the earlier runs' documents in it, the ids by
     key (earlier documents included), and the figures for the report. Unless
     `readonly`, the run's documents are added to the store, atomically."""
     run = store.begin(token, label, write=not readonly)
     try:
-        grouping = index.grouping(store)
+        grouping = index.grouping(store, search)
         names = RunIds(ids, grouping.earlier)
         added = 0
         if not readonly:

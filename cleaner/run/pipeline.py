@@ -13,6 +13,7 @@ stream straight through.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 from array import array
@@ -35,7 +36,7 @@ from ..memory import keep_heap_small, release_free_memory
 from .batches import SpooledBatch, add_to_index, allocate_ids, part_jobs, spooled_batch, update_index
 from .engines import Engine, engine_for
 from .journal import Journal, ResumeError, parse_line, split_line, written_figures
-from .jsonl_dedup import IdTable, duplicate_fields, with_duplicate_fields
+from .jsonl_dedup import IdTable, duplicate_fields, mark_duplicate, with_duplicate_fields
 from .parallel import BatchSizer, batched
 from .stages import fingerprint_batch, process_job
 from .stats import RunStats
@@ -102,6 +103,7 @@ class CleanRun:
         self._lines = False  # see `output_lines`
         self.outputs = outputs or []  # where this run's texts go: a persistent index keeps it
         self.engine = engine  # given: used as it is (and not closed); else made from options.engine
+        self._running: Engine | None = None
 
     def _journal(self, temporary_ok: bool) -> Journal | None:
         if self.journal_path is None and not temporary_ok:
@@ -139,7 +141,7 @@ class CleanRun:
                 fingerprint_batch(batch, options)  # signatures are not journaled
                 yield spooled_batch(batch, journal_lines=False) if spool else batch
         sizes = BatchSizer(options.batch_size)
-        engine = self.engine or engine_for(options)
+        engine = self._engine()
         # A cluster's tasks read the inputs themselves (not when resuming: the
         # interrupted run's documents are matched with the inputs read here).
         in_parts = getattr(engine, "reads_inputs", False) and not self.resumed
@@ -149,21 +151,24 @@ class CleanRun:
                              min_parts=2 * getattr(engine, "cpus", 1))
         else:
             jobs = ((None, (batch, options, spool)) for batch in batched(docs, sizes.next_size))
-        try:
-            for given, (batch, seconds) in engine.map_ordered(process_job, jobs):
-                if in_parts:
-                    allocate_ids(ids, given, batch)
-                sizes.observe(len(batch), seconds)
-                if journal is not None:
-                    if isinstance(batch, SpooledBatch):
-                        journal.write_lines(batch.lines)
-                    else:
-                        journal.write(batch)
-                    journal.flush()
-                yield batch
-        finally:
-            if engine is not self.engine:
-                engine.close()
+        for given, (batch, seconds) in engine.map_ordered(process_job, jobs):
+            if in_parts:
+                allocate_ids(ids, given, batch)
+            sizes.observe(len(batch), seconds)
+            if journal is not None:
+                if isinstance(batch, SpooledBatch):
+                    journal.write_lines(batch.lines)
+                else:
+                    journal.write(batch)
+                journal.flush()
+            yield batch
+
+    def _engine(self) -> Engine:
+        """The run's engine: the one given, or made from the options for the
+        run (and closed at its end: a cluster's search of --index uses it too)."""
+        if self._running is None:
+            self._running = self.engine or engine_for(self.options)
+        return self._running
 
     def _counted(self, batch: list[Document]) -> Iterator[Document]:
         for doc in batch:
@@ -181,20 +186,21 @@ class CleanRun:
 
     def __iter__(self) -> Iterator[Document]:
         options = self.options
-        if options.stream:
-            yield from self._streamed()
-        elif not (options.dedup or options.site_learning):
-            journal = self._journal(temporary_ok=False)
-            try:
-                for doc in self._processed(journal):
-                    self.stats.count_result(doc)
-                    yield doc
-            finally:
-                if journal is not None:
-                    journal.close()
-        else:
-            keep_heap_small()
-            yield from self._corpus_passes()
+        try:
+            if options.stream:
+                yield from self._streamed()
+            elif not (options.dedup or options.site_learning):
+                with self._journal(temporary_ok=False) or contextlib.nullcontext() as journal:
+                    for doc in self._processed(journal):
+                        self.stats.count_result(doc)
+                        yield doc
+            else:
+                keep_heap_small()
+                yield from self._corpus_passes()
+        finally:
+            if self._running is not None and self._running is not self.engine:
+                self._running.close()
+            self._running = None
         self.stats.finish()
 
     def _streamed(self) -> Iterator[Document]:
@@ -284,7 +290,8 @@ class CleanRun:
             return grouping, ids
         from .indexing import run_against_index
 
-        grouping, names, self.stats.index = run_against_index(self.options, index, ids, journal.token, self.outputs)
+        grouping, names, self.stats.index = run_against_index(self.options, index, ids, journal.token, self.outputs,
+                                                              self._running)
         return grouping, names
 
     def _regrouped(self, journal: Journal, index: CorpusIndex, changed: array,
@@ -343,7 +350,7 @@ class CleanRun:
             if edited:
                 _remove_site_boilerplate(doc, site_stats, options=self.options)
             if root is not None:
-                _mark_duplicate(doc, key, root, grouping, ids, self.options)
+                mark_duplicate(doc, key, root, grouping, ids, self.options)
             self.stats.count_result(doc)
             yield doc
 
@@ -364,15 +371,6 @@ def _remove_site_boilerplate(doc: Document, site_stats: SiteStats, options: Opti
     if not doc.text.strip():
         doc.drop(EMPTY_AFTER_CLEANING, "only site boilerplate left")
     return True
-
-
-def _mark_duplicate(doc: Document, key: int, root: int, grouping: Grouping, ids: IdTable,
-                    options: Options) -> None:
-    """Set the duplicate fields of document `key`, in the group kept as `root`."""
-    for name, value in duplicate_fields(key, root, grouping, ids).items():
-        setattr(doc, name, value)
-    if root != key and options.drop_duplicates:
-        doc.drop(DUPLICATE_DROPPED, f"near-duplicate of {ids[root]}")
 
 
 def clean(inputs: Iterable[Input], options: Options | None = None, **kwargs) -> CleanRun:

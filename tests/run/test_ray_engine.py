@@ -150,6 +150,32 @@ def test_an_engine_object_of_ones_own_and_an_index_work_with_ray(ray_instance, t
     assert any(r.get("duplicate_run") == 1 for r in second)
 
 
+def test_with_a_shared_redis_index_the_tasks_search_it(ray_instance, tmp_path: Path, redis_url: str,
+                                                        monkeypatch) -> None:
+    """With --index on Redis, the search for candidates (every band list of
+    the index read) runs in the Ray tasks, a group of bands each (searching
+    in the driver is made to fail); the records, and what the index holds
+    after, are those of the local engine."""
+    from cleaner.dedup import earlier
+    from cleaner.dedup.store import open_index
+
+    inputs = [str(p) for p in story_corpus(tmp_path / "stories", stories=20)]
+    tag = os.urandom(4).hex()
+    local_index, ray_index = f"{redis_url}/0?prefix=l{tag}:", f"{redis_url}/0?prefix=r{tag}:"
+    expected = [records(clean(part, Options(workers=1, index=local_index))) for part in (inputs[:30], inputs[30:])]
+    searched = []
+    monkeypatch.setattr(earlier, "candidates", lambda *a, **k: searched.append(1) or _not_here())
+    got = [records(clean(part, Options(engine="ray", index=ray_index))) for part in (inputs[:30], inputs[30:])]
+    assert got == expected and not searched
+    assert any(r.get("duplicate_run") == 1 for r in got[1])
+    stats = [open_index(where, create=False) for where in (local_index, ray_index)]
+    try:
+        assert stats[0].stats()["documents"] == stats[1].stats()["documents"] > 30
+    finally:
+        for store in stats:
+            store.close()
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_sigterm_and_ctrl_c_stop_a_ray_run_cleanly(tmp_path: Path, signum: int) -> None:
     """Ray's core installs its own SIGTERM handler (a stack dump, then death):
