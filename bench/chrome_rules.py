@@ -101,7 +101,7 @@ def main() -> int:
               f"{junk_without:>13} {junk_with:>10} {losers:>13}")
     deltas = sorted((after[i]["F1"] - before[i]["F1"], i) for i in after)
     if args.worst:
-        print(f"pages losing most to the rules (F1 with - without):")
+        print("pages losing most to the rules (F1 with - without):")
         for delta, pid in deltas[: args.worst]:
             if delta >= 0:
                 break

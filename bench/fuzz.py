@@ -130,8 +130,6 @@ def run_atheris(args) -> int:
 
     # cleaner and what it calls are imported already: instrument all of it
     import cleaner.encoding  # noqa: E401,F401
-    import cleaner.extract
-    import cleaner.extract.blocks
     atheris.instrument_all()
     run_batch = process_batch
     options = Options(dedup=False, site_learning=False)

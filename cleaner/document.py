@@ -201,7 +201,7 @@ class Options:
     id_field: str = "id"
     url_field: str = "url"
     # At most this many documents per batch handed to a stage function (the
-    # batches are sized to take ~0.25 s, see parallel.BatchSizer), and
+    # batches are sized to take ~0.25 s, see engines.pool.BatchSizer), and
     # processes running the batches (1: this process).
     batch_size: int = 1024
     workers: int = 1

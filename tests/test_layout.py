@@ -1,5 +1,5 @@
 """The package's shape stays the shape of its pipeline: imports point one way
-(cli → views → run → stages, dedup, io → document and shared helpers), every
+(cli → views → run → engines; run → stages, dedup, io → document and shared helpers), every
 module sits in a known part, modules and folders stay small enough to read,
 and the public API is where the docs say it is."""
 
@@ -18,9 +18,10 @@ PACKAGE = Path(__file__).resolve().parent.parent / "cleaner"
 LAYERS = {
     "document": 0, "tokens": 0, "memory": 0, "_native": 0,
     "encoding": 1, "extract": 1, "chrome": 1, "language": 1, "dedup": 1, "io": 1,
-    "run": 2,
-    "views": 3,
-    "cli": 4,
+    "engines": 2,
+    "run": 3,
+    "views": 4,
+    "cli": 5,
 }
 ALLOWED_PEERS = {
     ("tokens", "_native"),  # the kernel computes the line keys

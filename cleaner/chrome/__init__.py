@@ -9,7 +9,8 @@ found line by line in text, with a reason for every line removed.
 - datelines.py: date lines and counter lines;
 - tails.py: tail blocks under a heading ("Tin liên quan", "Most read");
 - lexicon.py: the phrases by kind and language (lexicon.json);
-- sites.py: site learning, lines that recur across one site's documents.
+- sites.py: site learning, lines that recur across one site's documents;
+- site_parts.py: the same, reduced by site over a cluster's partitions.
 
 May import: `cleaner.document`, `cleaner.tokens`, `cleaner._native`.
 Not `run`, `views` or `cli`, nor the other stages.

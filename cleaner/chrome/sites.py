@@ -242,12 +242,15 @@ class SiteKeySpool:
         present = array("Q", [k for k in keys or () if k is not None])
         self.add_batch(key, [site], [len(present)], present)
 
-    def add_batch(self, first_key: int, sites: list[str | None], key_counts: array, keys: array) -> None:
-        """Consecutive documents from `first_key` on: per document its site
-        (None: nothing to count) and how many of `keys` (concatenated) are its."""
+    def add_batch(self, first_key: int, sites: list[str | None], key_counts: array, keys: array,
+                  doc_keys: Iterable[int] | None = None) -> None:
+        """Consecutive documents from `first_key` on (or those of `doc_keys`,
+        ascending): per document its site (None: nothing to count) and how
+        many of `keys` (concatenated) are its."""
         heads, site_ids = self._heads, self._site_ids
         at = 0
-        for key, (site, count) in enumerate(zip(sites, key_counts), first_key):
+        numbers = range(first_key, first_key + len(sites)) if doc_keys is None else doc_keys
+        for key, site, count in zip(numbers, sites, key_counts):
             if site is not None:
                 heads.extend((key, site_ids.setdefault(site, len(site_ids)), count))
                 self._keys.extend(keys[at:at + count])

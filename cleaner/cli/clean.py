@@ -11,12 +11,12 @@ import sys
 import click
 
 from ..document import ENGINES, INPUT_FORMATS, SKIPPED, Options
+from ..engines import default_workers
 from ..io.outputs import resolve
 from ..io.parquet import ParquetWriter
 from ..io.pipes import silence_closed_outputs
 from ..io.shards import ShardedWriter, shard_name, shards_of
 from ..io.writers import STDOUT, JsonlWriter, TextDirWriter, write_json
-from ..run.parallel import default_workers
 from ..views.terminal import Counter, input_counter, interrupts_ignored, stdin_hint
 from .common import (
     EXIT_BROKEN_PIPE,
@@ -294,7 +294,7 @@ def _run(sources, options: Options, output: str, output_format: str, out_dir: st
          journal: str | None = None, resume: bool = False,
          count: Counter | None = None, shards: tuple[int | None, int | None] | None = None) -> int:
     from ..dedup.store import IndexProblem
-    from ..run.engines import EngineProblem
+    from ..engines import EngineProblem
     from ..run.failures import FailedInputs
     from ..run.journal import ResumeError
     from ..run.pipeline import clean

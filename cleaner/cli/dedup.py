@@ -69,8 +69,8 @@ Examples:
 @click.option("-q", "--quiet", is_flag=True, envvar="CLEANER_QUIET", help="No summary on stderr.")
 def dedup_command(source, output, id_field, text_field, threshold, containment, keep, num_perm,
                   ngram, drop_duplicates, report_path, workers, quiet) -> None:
+    from ..engines import default_workers
     from ..run.jsonl_dedup import DedupStats, NoValidRecords, dedup_lines
-    from ..run.parallel import default_workers
 
     options = Options(threshold=threshold, containment=containment, keep=keep, num_perm=num_perm,
                       ngram=ngram, drop_duplicates=drop_duplicates)

@@ -204,9 +204,10 @@ class _Prefixed(io.RawIOBase):
         return len(data)
 
 
-# A part of a crawl or record file is at most PART_BYTES; a smaller file is
-# cut into `min_parts` parts (every CPU busy), none under MIN_PART_BYTES.
-PART_BYTES = 64 << 20
+# A part of a crawl or record file is at most PART_BYTES (its records come
+# back as one result); a smaller file is cut into `min_parts` parts (every
+# CPU busy, evenly), none under MIN_PART_BYTES.
+PART_BYTES = 16 << 20
 MIN_PART_BYTES = 1 << 20
 
 

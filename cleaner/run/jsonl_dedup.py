@@ -235,7 +235,7 @@ def dedup_lines(source: BinaryIO, options: Options, id_field: str = "id",
     `workers` > 1, lines are parsed and fingerprinted in that many processes."""
     import gc
 
-    from .parallel import ordered_map
+    from ..engines import ordered_map
 
     gc.disable()  # no reference cycles are made here; the collector only costs time
     stats = stats or DedupStats()

@@ -20,7 +20,7 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO
 
-from ..chrome.sites import SiteKeySpool, SiteStats, site_of
+from ..chrome.sites import SiteStats, site_of
 from ..dedup.index import CorpusIndex, Grouping, report_clusters
 from ..dedup.stream import StreamIndex
 from ..document import (
@@ -29,16 +29,16 @@ from ..document import (
     Document,
     Options,
 )
+from ..engines import BatchSizer, Engine, batched, engine_for
 from ..io import readers
 from ..io.paths import IdAllocator
 from ..io.records import RecordFields
 from ..memory import keep_heap_small, release_free_memory
 from .batches import SpooledBatch, add_to_index, allocate_ids, part_jobs, spooled_batch, update_index
-from .engines import Engine, engine_for
 from .journal import Journal, ResumeError, parse_line, split_line, written_figures
 from .jsonl_dedup import IdTable, duplicate_fields, mark_duplicate, with_duplicate_fields
-from .parallel import BatchSizer, batched
-from .stages import fingerprint_batch, process_job
+from .site_learning import site_learning
+from .stages import fingerprint_batch, process_job, process_job_by_site
 from .stats import RunStats
 
 Input = str | os.PathLike | Document
@@ -120,12 +120,13 @@ class CleanRun:
         for batch in self._batches(journal, spool=False):
             yield from self._counted(batch)
 
-    def _batches(self, journal: Journal | None, spool: bool) -> Iterator[list[Document] | SpooledBatch]:
+    def _batches(self, journal: Journal | None, spool: bool,
+                 partitions: int = 0) -> Iterator[list[Document] | SpooledBatch]:
         """Every document through the per-document stages, a batch at a time
-        in input order, batches running in `options.workers` processes; those
-        an interrupted run journaled come from the journal instead. With
-        `spool` (the corpus passes, which read texts back from the journal),
-        batches come as SpooledBatches."""
+        in input order, run by the engine; those an interrupted run journaled
+        come from the journal instead. With `spool` (the corpus passes), as
+        SpooledBatches; with `partitions`, their site rows stay in the
+        cluster (site_learning.ShuffledSites)."""
         options = self.options
         docs = _documents(self.inputs, self.stdin, options)
         if journal is not None and journal.replayable:
@@ -148,10 +149,14 @@ class CleanRun:
         if in_parts:
             ids = IdAllocator()
             jobs = part_jobs(self.inputs, self.stdin, options, spool, sizes.next_size,
-                             min_parts=2 * getattr(engine, "cpus", 1))
+                             min_parts=4 * getattr(engine, "cpus", 1))
         else:
             jobs = ((None, (batch, options, spool)) for batch in batched(docs, sizes.next_size))
-        for given, (batch, seconds) in engine.map_ordered(process_job, jobs):
+        mapped = engine.map_partitioned(process_job_by_site, jobs, partitions) if partitions else \
+            ((tag, result, None) for tag, result in engine.map_ordered(process_job, jobs))
+        for given, (batch, seconds), site_parts in mapped:
+            if site_parts is not None:
+                batch.site_parts = site_parts
             if in_parts:
                 allocate_ids(ids, given, batch)
             sizes.observe(len(batch), seconds)
@@ -249,14 +254,16 @@ class CleanRun:
         options = self.options
         ids = IdTable()
         index = self._index()
-        sites = SiteKeySpool() if options.site_learning else None
+        sites = None
         try:
             with self._journal(temporary_ok=True) as journal:
-                for batch in self._batches(journal, spool=True):
+                sites = site_learning(options, self._engine(), journal.replayable)
+                partitions = getattr(sites, "partitions", 0)
+                for batch in self._batches(journal, spool=True, partitions=partitions):
                     self.stats.count_read_batch(len(batch), batch.bytes_in)
                     add_to_index(index, batch, len(ids))
                     if sites is not None:
-                        sites.add_batch(len(ids), batch.sites, batch.key_counts, batch.keys)
+                        sites.add(len(ids), batch)
                     for doc_id in batch.ids:
                         ids.append(doc_id)
                     self._progressed(len(batch))
@@ -265,10 +272,7 @@ class CleanRun:
                     grouping, names = self._with_earlier(index, grouping, ids, journal)
                     yield from self._finish(journal, grouping, names)
                     return
-                site_stats = sites.statistics(grouping, options.site_min_docs, options.site_min_share)
-                site_stats = site_stats.compacted()  # only the boilerplate lines stay in memory
-                changed = sites.changed(site_stats)
-                sites.close()
+                site_stats, changed = sites.statistics(grouping, options)
                 if not options.dedup:
                     grouping = Grouping()
                 elif changed:
@@ -379,7 +383,7 @@ def clean(inputs: Iterable[Input], options: Options | None = None, **kwargs) -> 
     order; its `stats` holds the figures once iteration ends.
 
     Keyword arguments named as Options fields override `options`
-    (`clean(paths, workers=1)`); `engine=` takes an engine object (run/engines.py: LocalEngine, RayEngine,
+    (`clean(paths, workers=1)`); `engine=` takes an engine object (cleaner.engines: LocalEngine, RayEngine,
     or one of your own with `map_ordered` and `close`) instead of options.engine.
 
     >>> run = clean(["samples/"])                               # doctest: +SKIP

@@ -11,8 +11,10 @@ pool (and, later, a cluster) runs, unchanged.
 from __future__ import annotations
 
 import time
+from array import array
 
 from .. import chrome, encoding, extract, language
+from ..chrome.site_parts import split_by_site
 from ..chrome.sites import paragraph_keys
 from ..dedup.index import fingerprints
 from ..document import (
@@ -169,6 +171,15 @@ def process_job(job: tuple[list[Document], Options, bool]) -> tuple[list[Documen
     docs = process_batch(read_parts(docs, options), options)
     result = spooled_batch(docs) if spool else docs
     return result, time.perf_counter() - started
+
+
+def process_job_by_site(job: tuple[list[Document], Options, bool], partitions: int) -> tuple[tuple, list]:
+    """`process_job`, its batch's site rows split by site into `partitions`
+    parts, which a cluster keeps (site learning reduced by site there)."""
+    batch, seconds = process_job(job)
+    parts = split_by_site(batch.sites, batch.key_counts, batch.keys, partitions)
+    batch.sites, batch.key_counts, batch.keys = [], array("L"), array("Q")  # (they are in the parts)
+    return (batch, seconds), parts
 
 
 def process_batch(docs: list[Document], options: Options) -> list[Document]:

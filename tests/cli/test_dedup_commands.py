@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 from cleaner import Document, Options, clean
 from cleaner.cli import main
+from cleaner.engines.pool import ordered_map
 from cleaner.run.jsonl_dedup import IdTable, _append_fields
-from cleaner.run.parallel import ordered_map
 
 from ..conftest import SAMPLES
 from ..dedup.test_dedup import ARTICLE, NEAR_COPY, OTHER_COPY, UNRELATED

@@ -25,7 +25,6 @@ from cleaner.encoding import (
 
 from .conftest import VI_TEXT, _chardet_spy, cp1258_bytes, html
 
-
 # --- declared_charset / web_codec / codec_name ------------------------------------
 
 def _head(tag: bytes) -> bytes:

@@ -14,7 +14,6 @@ from cleaner.encoding import decode
 from ..conftest import DATA
 from .conftest import VI_TEXT, cp1258_bytes
 
-
 # --- fixtures made by glibc iconv (scripts/make_encoding_fixtures.py) ---------------------
 
 FIXTURES = DATA / "encodings"

@@ -4,8 +4,6 @@ of leads and credited captions that trafilatura drops."""
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from lxml import html as lxml_html
 
 from cleaner.extract.html import extract_html, is_html, parse_html, unwrap_layout_tables
@@ -266,8 +264,8 @@ def test_a_box_of_headline_links_between_paragraphs_is_found() -> None:
     between paragraphs of the text) is left out even where the model keeps
     it; a page made of such links, or links between paragraphs without such
     a heading, keep them."""
-    from cleaner.extract.selection import block_verdicts, inline_related
     from cleaner.extract.pageblocks import walk
+    from cleaner.extract.selection import block_verdicts, inline_related
 
     related = ["Giá vàng hôm nay tăng mạnh ở cả hai chiều mua bán",
                "Bão số 3 đổ bộ vào các tỉnh miền Trung chiều nay?",

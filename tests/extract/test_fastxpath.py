@@ -12,6 +12,7 @@ from lxml import etree
 from cleaner import Options, clean
 from cleaner.extract import fastxpath
 from cleaner.extract.html import parse_html
+
 from ..conftest import DATA, SAMPLES
 
 

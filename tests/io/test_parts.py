@@ -126,5 +126,5 @@ def test_a_small_file_is_cut_for_every_cpu_and_no_part_is_tiny(tmp_path: Path) -
     line = json.dumps({"text": "chữ " * 250}, ensure_ascii=False) + "\n"
     path.write_text(line * (3 * (1 << 20) // len(line.encode())), encoding="utf-8")  # ~3 MB
     assert len(list(readers.parts([str(path)], min_parts=4))) == 3  # (1 MB at least each)
-    assert len(list(readers.parts([str(path)], min_parts=1))) == 1  # (64 MB at most each)
+    assert len(list(readers.parts([str(path)], min_parts=1))) == 1  # (16 MB at most each)
     assert len(list(readers.parts([str(path)], min_parts=2))) == 2

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from cleaner import Options, clean
-from cleaner.run.parallel import FIRST_BATCH
+from cleaner.engines.pool import FIRST_BATCH
 
 from ..conftest import ROOT, SAMPLES
 

@@ -195,7 +195,7 @@ def test_output_is_the_same_whatever_the_batches(monkeypatch) -> None:
     run: records must not depend on which documents share a batch."""
     import random
 
-    from cleaner.run.parallel import BatchSizer
+    from cleaner.engines.pool import BatchSizer
 
     inputs = [SAMPLES] + [SAMPLES / name for name in ("bridge-1-valley-courier.html", "000_b2d4cadf0807df7d.txt")]
     expected = [json.dumps(d.record(), ensure_ascii=False, sort_keys=True)
@@ -209,7 +209,7 @@ def test_output_is_the_same_whatever_the_batches(monkeypatch) -> None:
 
 
 def test_batches_are_sized_by_what_documents_cost() -> None:
-    from cleaner.run.parallel import BATCH_SECONDS, FIRST_BATCH, BatchSizer
+    from cleaner.engines.pool import BATCH_SECONDS, FIRST_BATCH, BatchSizer
 
     pages = BatchSizer(64)
     assert pages.next_size() == FIRST_BATCH  # nothing measured yet

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from cleaner import Document, Options, clean
+from cleaner.engines import RayEngine
 from cleaner.io import readers, warc
-from cleaner.run.engines import RayEngine
 
 from ..conftest import COMMAND, DATA, ROOT, SAMPLES
 from ..io.test_parts import many_records
@@ -71,7 +71,7 @@ def _always_dies(payload: int) -> int:
 
 
 def test_a_task_ray_gives_up_on_ends_the_run_as_an_engine_problem(ray_instance) -> None:
-    from cleaner.run.engines import EngineProblem
+    from cleaner.engines import EngineProblem
 
     with pytest.raises(EngineProblem, match="a Ray task failed after its retries"):
         list(RayEngine().map_ordered(_always_dies, [(0, 0)]))
@@ -129,6 +129,19 @@ def test_on_a_two_node_cluster_a_removed_node_loses_nothing(tmp_path: Path, monk
                 yield doc.record() if doc.ok else {"id": doc.id, "status": doc.status, "reason": doc.reason}
 
         assert list(removing()) == records(clean(inputs, Options(workers=1, batch_size=4, site_learning=False)))
+        # A node removed while the documents are processed: the site rows its
+        # tasks kept for the reduce by site are made again (Ray's lineage).
+        late = cluster.add_node(num_cpus=1)
+        cluster.wait_for_nodes()
+        removed = []
+
+        def remove_late(read: int, _bytes: int) -> None:
+            if not removed:
+                removed.append(read)
+                cluster.remove_node(late)
+
+        run = clean(inputs, Options(engine="ray", batch_size=4), on_progress=remove_late)
+        assert records(run) == local and removed
     finally:
         ray.shutdown()
         cluster.shutdown()
@@ -148,6 +161,41 @@ def test_an_engine_object_of_ones_own_and_an_index_work_with_ray(ray_instance, t
     assert first == records(clean(inputs[:30], Options(workers=1, index=local_index)))
     assert second == records(clean(inputs[30:], Options(workers=1, index=local_index)))
     assert any(r.get("duplicate_run") == 1 for r in second)
+
+
+FURNITURE = "Chuyên mục Đời sống miền Trung"
+
+
+def furnished_site(directory: Path) -> list[Path]:
+    """Twelve reports of one site, each under the same short line of the site's."""
+    import random
+
+    rng = random.Random(3)
+    words = "người dân thành phố tỉnh năm nay cho biết công trình mới được xây dựng tại khu vực".split()
+    directory.mkdir(parents=True)
+    paths = []
+    for n in range(12):
+        sentences = [" ".join(rng.choice(words) for _ in range(14)).capitalize() + "." for _ in range(6)]
+        paths.append(directory / f"bai-{n}.txt")
+        paths[-1].write_text(f"{FURNITURE}\n" + "\n".join(sentences) + f"\nBài số {n}.", encoding="utf-8")
+    return paths
+
+
+def test_site_learning_is_reduced_by_site_in_the_cluster(ray_instance, tmp_path: Path, monkeypatch) -> None:
+    """On Ray, the sites' boilerplate is counted by reduce tasks, a partition
+    of the sites each (counting in the driver is made to fail), with the
+    records of the local engine: lines learned, and removed, alike."""
+    from cleaner.run import site_learning
+
+    inputs = [str(SAMPLES), *map(str, story_corpus(tmp_path / "stories", stories=30)),
+              *map(str, furnished_site(tmp_path / "tin.example.vn"))]
+    local = records(clean(inputs, Options(workers=1)))
+    texts = [r["text"] for r in local if "tin.example.vn" in r.get("source", "")]
+    assert len(texts) == 12 and not any(FURNITURE in text for text in texts)  # learned, and removed
+    local_without_dedup = records(clean(inputs, Options(workers=1, dedup=False)))
+    monkeypatch.setattr(site_learning, "SiteKeySpool", _not_here)
+    assert records(clean(inputs, Options(engine="ray"))) == local
+    assert records(clean(inputs, Options(engine="ray", dedup=False))) == local_without_dedup
 
 
 def test_with_a_shared_redis_index_the_tasks_search_it(ray_instance, tmp_path: Path, redis_url: str,
@@ -247,7 +295,7 @@ def test_crawls_and_records_are_read_by_the_tasks_in_parts(ray_instance, tmp_pat
 
 
 def _not_here(*args, **kwargs):
-    raise AssertionError("a crawl or record file was read by the driver")
+    raise AssertionError("the driver did what the tasks should")
 
 
 SHARED = Path(os.environ.get("CLEANER_SHARED", ROOT.parent / "shared"))

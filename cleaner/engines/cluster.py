@@ -1,10 +1,11 @@
 """Engines: what runs the per-document stages (`stages.process_job`) over a
 run's batches, results in input order. `local` is the process pool of this
-machine (parallel.py); `ray` sends each batch to a Ray cluster as a task
+machine (pool.py); `ray` sends each batch to a Ray cluster as a task
 (retried by Ray when a worker dies), the same function on the same batch.
 
-An engine is small on purpose (`map_ordered`, `close`), so that another
-(Dask, Spark) needs no change to the stages or the pipeline.
+An engine is small on purpose (`map_ordered`, `close`; a cluster adds a
+shuffle: `map_partitioned`, `reduce`), so that another (Dask, Spark) needs
+no change to the stages or the pipeline.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol
 
-from .parallel import ordered_map
+from .pool import ordered_map
 
 
 class EngineProblem(Exception):
@@ -30,7 +31,9 @@ class EngineProblem(Exception):
 class Engine(Protocol):
     # (optional) reads_inputs: True when tasks should read the inputs themselves
     # (crawl and record files in parts), as on a cluster whose nodes share them;
-    # cpus: how many tasks run at once (a file is cut in two parts per CPU at least).
+    # cpus: how many tasks run at once (a file is cut in four parts per CPU at least);
+    # map_partitioned and reduce (see RayEngine): a shuffle, for site learning
+    # reduced by site in the cluster instead of counted in this process.
 
     def map_ordered(self, function: Callable[[Any], Any], items: Iterable[tuple[Any, Any]]
                     ) -> Iterator[tuple[Any, Any]]:
@@ -116,6 +119,42 @@ class RayEngine:
             said = " ".join(str(exc).split())[:300]
             raise EngineProblem(f"a Ray task failed after its retries ({type(exc).__name__}: {said})") from None
 
+    def map_partitioned(self, function, items, partitions: int):
+        """(tag, result, handles) for each (tag, payload), in order, where
+        `function(payload, partitions)` gives (result, one part per
+        partition): the result comes here, the parts stay in the cluster
+        (handles for `reduce`; Ray makes a lost one again from its task)."""
+        task = self._ray.remote(_call_partitioned).options(num_returns=partitions + 1, max_retries=3,
+                                                           retry_exceptions=False)
+        pending: deque = deque()
+        try:
+            for tag, payload in items:
+                pending.append((tag, task.remote(function, payload, partitions)))
+                if len(pending) >= self._limit:
+                    done_tag, refs = pending.popleft()
+                    yield done_tag, self._result(refs[0]), refs[1:]
+            while pending:
+                done_tag, refs = pending.popleft()
+                yield done_tag, self._result(refs[0]), refs[1:]
+        finally:
+            for _, refs in pending:
+                self._ray.cancel(refs[0], force=False)
+
+    def reduce(self, function, shared, jobs):
+        """`function(shared, payload, parts)` for each (payload, handles), run
+        where the cluster likes, results in order; `shared` goes to the
+        cluster once."""
+        task = self._ray.remote(_call_reduce).options(max_retries=3, retry_exceptions=False)
+        shared_ref = self._ray.put(shared)
+        refs = deque(task.remote(function, shared_ref, payload, *handles) for payload, handles in jobs)
+        try:
+            while refs:
+                yield self._result(refs[0])
+                refs.popleft()
+        finally:
+            for ref in refs:  # stopped early: the rest is not wanted
+                self._ray.cancel(ref, force=False)
+
     def close(self) -> None:
         if self._started and self._ray.is_initialized():
             self._ray.shutdown()
@@ -153,6 +192,17 @@ def _short_directory() -> str:
 
 def _call(function: Callable[[Any], Any], payload: Any) -> Any:
     return function(payload)
+
+
+def _call_partitioned(function: Callable[[Any, int], Any], payload: Any, partitions: int) -> tuple:
+    result, parts = function(payload, partitions)
+    if len(parts) != partitions:
+        raise ValueError(f"{len(parts)} parts for {partitions} partitions")
+    return (result, *parts)
+
+
+def _call_reduce(function: Callable[[Any, Any, list], Any], shared: Any, payload: Any, *parts: Any) -> Any:
+    return function(shared, payload, list(parts))  # (Ray has fetched the parts: arguments at the top level)
 
 
 def engine_for(options) -> Engine:
