@@ -12,8 +12,8 @@ near-duplicate index, its site and paragraph keys for site learning, and what
 the run's figures count. A worker sends exactly that for a whole batch, in a
 few objects, instead of the Documents: the main process, which shares the
 cores with the workers, no longer unpickles a Document per input (~14 µs)
-nor walks them one by one. `add_to_index` and `update_index` hand a batch's
-signatures to the run's near-duplicate index.
+nor walks them one by one. `add_to_index` hands a batch's signatures to
+the run's near-duplicate index.
 """
 
 from __future__ import annotations
@@ -91,21 +91,6 @@ def add_to_index(index: CorpusIndex, batch: SpooledBatch, first_key: int) -> Non
     if len(batch.signed):
         index.add(batch.signed + first_key, batch.signatures, batch.shingle_counts, batch.chars_out,
                   batch.dates)
-
-
-def update_index(index: CorpusIndex, edited: list[tuple[int, Document]], options: Options) -> None:
-    """Edited documents' new signatures into the index; those left without
-    text or words leave it."""
-    from .stages import fingerprint_batch  # (stages makes batches: imported here, not at the top)
-
-    fingerprint_batch([doc for _, doc in edited], options)
-    signed = [(key, d) for key, d in edited if d.ok and d.signature is not None and d.shingle_count > 0]
-    index.update(np.array([k for k, _ in signed], dtype=np.int64),
-                 np.array([d.signature for _, d in signed], dtype=np.uint32).reshape(len(signed), -1),
-                 np.array([d.shingle_count for _, d in signed], dtype=np.int64),
-                 np.array([d.chars_out for _, d in signed], dtype=np.int64))
-    kept = {key for key, _ in signed}
-    index.remove(np.array([key for key, _ in edited if key not in kept], dtype=np.int64))
 
 
 Job = tuple[list, Options, bool]  # (documents or one Part, options, spool)

@@ -20,24 +20,23 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO
 
-from ..chrome.sites import SiteStats, site_of
+from ..chrome.sites import SiteStats
 from ..dedup.index import CorpusIndex, Grouping, report_clusters
 from ..dedup.stream import StreamIndex
 from ..document import (
     DUPLICATE_DROPPED,
-    EMPTY_AFTER_CLEANING,
     Document,
     Options,
 )
-from ..engines import BatchSizer, Engine, batched, engine_for
+from ..engines import BatchSizer, Engine, LocalEngine, batched, engine_for
 from ..io import readers
 from ..io.paths import IdAllocator
 from ..io.records import RecordFields
 from ..memory import keep_heap_small, release_free_memory
-from .batches import SpooledBatch, add_to_index, allocate_ids, part_jobs, spooled_batch, update_index
+from .batches import SpooledBatch, add_to_index, allocate_ids, part_jobs, spooled_batch
 from .journal import Journal, ResumeError, parse_line, split_line, written_figures
 from .jsonl_dedup import IdTable, duplicate_fields, mark_duplicate, with_duplicate_fields
-from .site_learning import site_learning
+from .site_learning import changed_jobs, remove_site_boilerplate, resign_job, site_learning, update_signatures
 from .stages import fingerprint_batch, process_job, process_job_by_site
 from .stats import RunStats
 
@@ -302,21 +301,12 @@ class CleanRun:
                    site_stats: SiteStats, group: bool = True) -> Grouping | None:
         """The grouping after site learning: the documents that lost boilerplate
         (only theirs are read back from the journal) get new signatures in the
-        same index; the others keep those of the first pass."""
-        options = self.options
-        edited: list[tuple[int, Document]] = []
-        at = 0  # next position in `changed`
-        for key, line in enumerate(journal.lines()):
-            if at == len(changed):
-                break
-            if changed[at] == key:
-                at += 1
-                doc = parse_line(line)
-                _remove_site_boilerplate(doc, site_stats, options)
-                edited.append((key, doc))
-                if len(edited) == options.batch_size or at == len(changed):
-                    update_index(index, edited, options)
-                    edited = []
+        same index (site_learning.resign_job); the others keep those of the
+        first pass."""
+        # (the second map: on the run's engine when there is more than a batch of them)
+        engine = self._engine() if len(changed) > self.options.batch_size else LocalEngine(1)
+        for _, signed in engine.map_ordered(resign_job, changed_jobs(journal, changed, site_stats, self.options)):
+            update_signatures(index, *signed)
         return index.grouping() if group else None  # (with --index, grouped with the earlier runs next)
 
     def output_lines(self) -> Iterator[Document | bytes]:
@@ -352,29 +342,11 @@ class CleanRun:
                     continue
             doc = parse_line(line)
             if edited:
-                _remove_site_boilerplate(doc, site_stats, options=self.options)
+                remove_site_boilerplate(doc, site_stats, options=self.options)
             if root is not None:
                 mark_duplicate(doc, key, root, grouping, ids, self.options)
             self.stats.count_result(doc)
             yield doc
-
-
-def _remove_site_boilerplate(doc: Document, site_stats: SiteStats, options: Options) -> bool:
-    """Drop the paragraphs that recur across the document's site; True if any went."""
-    text, removed = site_stats.filter(site_of(doc.url, doc.source), doc.text, doc.site_keys)
-    if not removed:
-        return False
-    doc.text, doc.chars_out = text, len(text)
-    if doc.explain is not None:
-        verdicts = {paragraph: (k, n) for paragraph, k, n in removed}
-        for decision in doc.explain:
-            if decision["keep"] and decision["output"] in verdicts:
-                k, n = verdicts[decision["output"]]
-                decision.update(keep=False, rule="site_boilerplate",
-                                evidence=f"site frequency {k}/{n} (near-duplicates counted once)")
-    if not doc.text.strip():
-        doc.drop(EMPTY_AFTER_CLEANING, "only site boilerplate left")
-    return True
 
 
 def clean(inputs: Iterable[Input], options: Options | None = None, **kwargs) -> CleanRun:

@@ -4,18 +4,24 @@ with a shuffle (a cluster), reduced by site there (chrome/site_parts.py):
 each task's site rows stay in the cluster split by site, one reduce task per
 partition counts its sites whole, and only their boilerplate lines and the
 keys of the documents that hold some come back.
+
+Then the second map: the documents that hold boilerplate lose it and are
+signed again (`resign_job`), on the run's engine.
 """
 
 from __future__ import annotations
 
 from array import array
+from collections.abc import Iterator
 
 import numpy as np
 
 from ..chrome.site_parts import merged, site_statistics
-from ..chrome.sites import SiteKeySpool, SiteStats
-from ..document import Options
+from ..chrome.sites import SiteKeySpool, SiteStats, site_of
+from ..document import EMPTY_AFTER_CLEANING, Document, Options
 from .batches import SpooledBatch
+from .journal import parse_line
+from .stages import fingerprint_batch
 
 
 class SpooledSites:
@@ -63,6 +69,69 @@ class ShuffledSites:
 
     def close(self) -> None:
         self._handles = [[] for _ in range(self.partitions)]  # the cluster may drop the parts
+
+
+def remove_site_boilerplate(doc: Document, site_stats: SiteStats, options: Options) -> bool:
+    """Drop the paragraphs that recur across the document's site; True if any went."""
+    text, removed = site_stats.filter(site_of(doc.url, doc.source), doc.text, doc.site_keys)
+    if not removed:
+        return False
+    doc.text, doc.chars_out = text, len(text)
+    if doc.explain is not None:
+        verdicts = {paragraph: (k, n) for paragraph, k, n in removed}
+        for decision in doc.explain:
+            if decision["keep"] and decision["output"] in verdicts:
+                k, n = verdicts[decision["output"]]
+                decision.update(keep=False, rule="site_boilerplate",
+                                evidence=f"site frequency {k}/{n} (near-duplicates counted once)")
+    if not doc.text.strip():
+        doc.drop(EMPTY_AFTER_CLEANING, "only site boilerplate left")
+    return True
+
+
+def changed_jobs(journal, changed: array, site_stats: SiteStats, options: Options
+                 ) -> Iterator[tuple[None, tuple[list[int], list[bytes], SiteStats, Options]]]:
+    """The second map's jobs: the journal lines of the documents that hold
+    boilerplate (keys ascending), a batch at a time, with the boilerplate
+    lines (only the sites that have some: sent with every job)."""
+    stats = merged([site_stats], options.site_min_docs, options.site_min_share)
+    keys: list[int] = []
+    lines: list[bytes] = []
+    at = 0  # next position in `changed`
+    for key, line in enumerate(journal.lines()):
+        if at == len(changed):
+            break
+        if changed[at] == key:
+            at += 1
+            keys.append(key)
+            lines.append(line)
+            if len(keys) == options.batch_size or at == len(changed):
+                yield None, (keys, lines, stats, options)
+                keys, lines = [], []
+
+
+def resign_job(job: tuple[list[int], list[bytes], SiteStats, Options]) -> tuple:
+    """A task of the second map: documents without their site boilerplate,
+    signed again. (keys, the keys still signed, their signatures, shingle
+    counts and lengths): the others lost all their text or words."""
+    keys, lines, site_stats, options = job
+    docs = [parse_line(line) for line in lines]
+    for doc in docs:
+        remove_site_boilerplate(doc, site_stats, options)
+    fingerprint_batch(docs, options)
+    signed = [i for i, d in enumerate(docs) if d.ok and d.signature is not None and d.shingle_count > 0]
+    return (np.array(keys, dtype=np.int64), np.array([keys[i] for i in signed], dtype=np.int64),
+            np.array([docs[i].signature for i in signed], dtype=np.uint32).reshape(len(signed), -1),
+            np.array([docs[i].shingle_count for i in signed], dtype=np.int64),
+            np.array([docs[i].chars_out for i in signed], dtype=np.int64))
+
+
+def update_signatures(index, keys: np.ndarray, signed: np.ndarray, signatures: np.ndarray,
+                      shingle_counts: np.ndarray, lengths: np.ndarray) -> None:
+    """A resign_job's answer into the index: new signatures, and the
+    documents left without text or words out of it."""
+    index.update(signed, signatures, shingle_counts, lengths)
+    index.remove(np.setdiff1d(keys, signed))
 
 
 def reduce_sites(grouping, payload, parts) -> tuple[SiteStats, np.ndarray]:

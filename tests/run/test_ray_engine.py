@@ -183,8 +183,10 @@ def furnished_site(directory: Path) -> list[Path]:
 
 def test_site_learning_is_reduced_by_site_in_the_cluster(ray_instance, tmp_path: Path, monkeypatch) -> None:
     """On Ray, the sites' boilerplate is counted by reduce tasks, a partition
-    of the sites each (counting in the driver is made to fail), with the
-    records of the local engine: lines learned, and removed, alike."""
+    of the sites each (counting in the driver is made to fail), and the
+    documents that hold some are edited and signed again by tasks (the
+    second map), with the records of the local engine: lines learned, and
+    removed, alike."""
     from cleaner.run import site_learning
 
     inputs = [str(SAMPLES), *map(str, story_corpus(tmp_path / "stories", stories=30)),
@@ -193,9 +195,13 @@ def test_site_learning_is_reduced_by_site_in_the_cluster(ray_instance, tmp_path:
     texts = [r["text"] for r in local if "tin.example.vn" in r.get("source", "")]
     assert len(texts) == 12 and not any(FURNITURE in text for text in texts)  # learned, and removed
     local_without_dedup = records(clean(inputs, Options(workers=1, dedup=False)))
+    # (in batches of 4, the documents holding boilerplate are edited and signed again by the engine)
+    assert records(clean(inputs, Options(workers=2, batch_size=4))) == local
     monkeypatch.setattr(site_learning, "SiteKeySpool", _not_here)
     assert records(clean(inputs, Options(engine="ray"))) == local
     assert records(clean(inputs, Options(engine="ray", dedup=False))) == local_without_dedup
+    monkeypatch.setattr(site_learning, "fingerprint_batch", _not_here)  # (not in the driver: in the tasks)
+    assert records(clean(inputs, Options(engine="ray", batch_size=4))) == local
 
 
 def test_with_a_shared_redis_index_the_tasks_search_it(ray_instance, tmp_path: Path, redis_url: str,
