@@ -34,6 +34,7 @@ import glob
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -72,6 +73,7 @@ def one(config: str, listing: str) -> None:
     print(json.dumps({"seconds": seconds, "startup": startup, "documents": documents, "driver_peak_mb": peak}))
     if engine == "ray":
         ray.shutdown()
+        shutil.rmtree(directory, ignore_errors=True)  # (Ray's sockets and logs)
 
 
 def measure(config: str, listing: str) -> dict:

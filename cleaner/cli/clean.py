@@ -185,7 +185,8 @@ Exit status:
               help="Processes decoding, extracting and cleaning (default: all cores); the output "
                    "is the same for any number. Example: --workers 1")
 @click.option("--engine", type=click.Choice(ENGINES), default="local", show_default=True, envvar="CLEANER_ENGINE",
-              help="What runs the per-document stages: this machine's processes, or a Ray cluster "
+              help="What runs the work: this machine's processes, or a Ray cluster, whose tasks read the "
+                   "inputs (paths readable on every node), clean them and learn the sites' boilerplate "
                    "(pip install 'cleaner[ray]'). Example: cleaner clean crawl/ -o c.jsonl --engine ray")
 @click.option("--address", metavar="ADDRESS", envvar="CLEANER_ADDRESS",
               help="With --engine ray: the cluster, as Ray takes it (auto, ray://head:10001); none starts a "

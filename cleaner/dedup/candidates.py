@@ -9,11 +9,43 @@ from collections.abc import Iterator
 import numpy as np
 
 from ..memory import release_free_memory
+from . import minhash
 
+# Candidates must be found for pairs this far below the threshold (they may
+# still be contained, or their estimate may be low by chance).
+CANDIDATE_MARGIN = 0.05
 # In a bucket of many documents, each is compared with this many before it.
 BUCKET_NEIGHBOURS = 8
 # Rows of long runs of equal hashes put back in row order at a time.
 REORDER_ROWS = 1 << 16
+
+
+def lsh_bands(threshold: float, num_perm: int) -> tuple[int, int]:
+    """(bands, rows): the most rows per band (fewest candidates) that still
+    propose a pair at `threshold - CANDIDATE_MARGIN` with probability 0.9."""
+    target = max(0.05, threshold - CANDIDATE_MARGIN)
+    best = (num_perm, 1)
+    for rows in range(1, 9):
+        bands = num_perm // rows
+        if 1 - (1 - target ** rows) ** bands >= 0.9:
+            best = (bands, rows)
+    return best
+
+
+def band_hashes(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """One 32-bit hash per band of each signature (documents x bands)."""
+    used = sigs[:, : bands * rows].reshape(len(sigs), bands, rows).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        combined = np.zeros(used.shape[:2], dtype=np.uint64)
+        for r in range(rows):
+            combined = combined * np.uint64(0x100000001B3) + used[:, :, r]
+        return minhash._fold_array(combined.ravel()).reshape(len(sigs), bands)
+
+
+def collision_probability(jaccard: float, bands: int, rows: int) -> float:
+    """How likely LSH proposes a pair of this Jaccard similarity."""
+    return 1 - (1 - jaccard ** rows) ** bands
+
 
 
 def candidate_pairs(column, n: int, bands: int) -> tuple[np.ndarray, np.ndarray]:
@@ -26,26 +58,8 @@ def candidate_pairs(column, n: int, bands: int) -> tuple[np.ndarray, np.ndarray]
     formulaic pages must not cost a million comparisons)."""
     pairs = _PairSet(n * n)
     for b in range(bands):
-        hashes = column(b)
-        order = np.argsort(hashes)  # introsort: ~4x faster than a stable sort of 64-bit keys
-        ordered = hashes[order]
-        del hashes
-        _rows_ascending_in_long_runs(order, ordered)
-        for step in range(1, BUCKET_NEIGHBOURS + 1):
-            if step >= n:
-                break
-            same = ordered[step:] == ordered[:-step]
-            if not same.any():
-                break
-            a, c = order[step:][same], order[:-step][same]
-            # added step by step: the codes of all steps at once were the
-            # peak on a corpus of near-copies
-            codes = np.minimum(a, c).astype(np.int64)
-            codes *= n
-            codes += np.maximum(a, c)
-            del a, c
+        for codes in _band_codes(column(b)):
             pairs.add(codes)
-        del order, ordered
     row = np.int32 if n < 2**31 else np.int64  # half the memory per candidate pair
     left, right = np.empty(len(pairs), dtype=row), np.empty(len(pairs), dtype=row)
     at = 0
@@ -56,6 +70,73 @@ def candidate_pairs(column, n: int, bands: int) -> tuple[np.ndarray, np.ndarray]
         if i % 4 == 3:  # parts are heap blocks: their pages go back as the arrays fill
             release_free_memory()
     return left, right
+
+
+def _band_codes(hashes: np.ndarray) -> Iterator[np.ndarray]:
+    """The pairs of one band's column that share a hash, as codes (lower row
+    x n + higher row, n = len(hashes)), a step at a time: the codes of all
+    steps at once were the peak on a corpus of near-copies."""
+    n = len(hashes)
+    order = np.argsort(hashes)  # introsort: ~4x faster than a stable sort of 64-bit keys
+    ordered = hashes[order]
+    del hashes
+    _rows_ascending_in_long_runs(order, ordered)
+    for step in range(1, BUCKET_NEIGHBOURS + 1):
+        if step >= n:
+            break
+        same = ordered[step:] == ordered[:-step]
+        if not same.any():
+            break
+        a, c = order[step:][same], order[:-step][same]
+        codes = np.minimum(a, c).astype(np.int64)
+        codes *= n
+        codes += np.maximum(a, c)
+        del a, c
+        yield codes
+
+
+def split_by_hash(keys: np.ndarray, hashes: np.ndarray, partitions: int) -> list[tuple]:
+    """Band hashes (documents x bands) of documents `keys` split into
+    partitions by hash, for a cluster's reducers: per partition its entries
+    (band, key, hash). Equal hashes of a band meet in one partition, so each
+    partition finds exactly its share of `candidate_pairs`."""
+    bands = np.broadcast_to(np.arange(hashes.shape[1], dtype=np.uint8), hashes.shape).ravel()
+    keys = np.broadcast_to(np.asarray(keys, dtype=np.int64)[:, None], hashes.shape).ravel()
+    flat = hashes.ravel()
+    which = flat % np.uint32(partitions)
+    return [(bands[which == p], keys[which == p], flat[which == p]) for p in range(partitions)]
+
+
+def partition_pairs(entries: list[tuple], replaced: np.ndarray | None = None,
+                    replacements: tuple | None = None) -> np.ndarray:
+    """One partition's candidate pairs, as codes lower key << 32 | higher key,
+    sorted and unique, from its entries (band, key, hash) of every batch; the
+    entries of `replaced` keys give way to `replacements` (documents signed
+    again). Within a band, pairs are made as `candidate_pairs` makes them over
+    its rows, which ascend with the keys."""
+    bands, keys, hashes = (np.concatenate([e[i] for e in entries]) for i in range(3)) if entries else \
+        (np.zeros(0, dtype=np.uint8), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint32))
+    if replaced is not None and len(replaced):
+        kept = ~np.isin(keys, replaced)
+        bands, keys, hashes = (np.concatenate([a[kept], r]) for a, r in zip((bands, keys, hashes), replacements))
+    order = np.lexsort((keys, bands))  # by band, then key
+    bands, keys, hashes = bands[order], keys[order], hashes[order]
+    found = []
+    for lo, hi in _runs_of(bands):
+        band_keys = keys[lo:hi]
+        for codes in _band_codes(hashes[lo:hi]):
+            a, c = np.divmod(codes, hi - lo)
+            found.append((band_keys[a] << 32) | band_keys[c])
+    return _sorted_unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+
+
+def _runs_of(values: np.ndarray) -> list[tuple[int, int]]:
+    """(start, end) of each run of equal values of a sorted array."""
+    if not len(values):
+        return []
+    starts = np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
+    ends = np.append(starts[1:], len(values))
+    return list(zip(starts.tolist(), ends.tolist()))
 
 
 def _rows_ascending_in_long_runs(order: np.ndarray, ordered: np.ndarray) -> None:

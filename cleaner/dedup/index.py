@@ -19,15 +19,15 @@ import mmap
 import os
 import tempfile
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..memory import release_free_memory
-from . import minhash
 from .bandstore import BandStore, Chunked
-from .candidates import candidate_pairs
+from .candidates import band_hashes, candidate_pairs, collision_probability, lsh_bands
 from .earlier import similarity
 from .groups import (
     ClusterReport,
@@ -46,9 +46,6 @@ if TYPE_CHECKING:
     from .store import IndexStore
 
 KEEP_POLICIES = ("first", "longest", "earliest-date")
-# Candidates must be found for pairs this far below the threshold (they may
-# still be contained, or their estimate may be low by chance).
-CANDIDATE_MARGIN = 0.05
 # A group member must be this share of the threshold similar to the kept
 # document (or contained in it, or contain it): links between members alone
 # do not chain different stories into one group.
@@ -56,28 +53,6 @@ MEMBER_SHARE = 0.9
 # A document is "contained" in another only when it is clearly shorter.
 SHORTER_SHARE = 0.9
 NO_DATE = np.iinfo(np.int32).max
-
-
-def lsh_bands(threshold: float, num_perm: int) -> tuple[int, int]:
-    """(bands, rows): the most rows per band (fewest candidates) that still
-    propose a pair at `threshold - CANDIDATE_MARGIN` with probability 0.9."""
-    target = max(0.05, threshold - CANDIDATE_MARGIN)
-    best = (num_perm, 1)
-    for rows in range(1, 9):
-        bands = num_perm // rows
-        if 1 - (1 - target ** rows) ** bands >= 0.9:
-            best = (bands, rows)
-    return best
-
-
-def band_hashes(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """One 32-bit hash per band of each signature (documents x bands)."""
-    used = sigs[:, : bands * rows].reshape(len(sigs), bands, rows).astype(np.uint64)
-    with np.errstate(over="ignore"):
-        combined = np.zeros(used.shape[:2], dtype=np.uint64)
-        for r in range(rows):
-            combined = combined * np.uint64(0x100000001B3) + used[:, :, r]
-        return minhash._fold_array(combined.ravel()).reshape(len(sigs), bands)
 
 
 @dataclass
@@ -93,6 +68,10 @@ class CorpusIndex:
     containment: float = 0.8
     keep: str = "first"
     directory: str | None = None
+    # Set: the band hashes are kept elsewhere (a cluster's partitions), and
+    # find_pairs(replaced keys, their new band hashes) gives the candidate
+    # pairs as codes lower key << 32 | higher key (dedup/candidates.py).
+    find_pairs: Callable[[np.ndarray | None, np.ndarray | None], np.ndarray] | None = None
 
     def __post_init__(self) -> None:
         self.bands, self.rows = lsh_bands(self.threshold, self.num_perm)
@@ -103,6 +82,7 @@ class CorpusIndex:
         self._file = tempfile.TemporaryFile("w+b", prefix="cleaner-signatures-", dir=self.directory)
         self._count = 0
         self._removed: np.ndarray | None = None  # rows left out of the grouping
+        self._replaced: list[tuple[np.ndarray, np.ndarray]] = []  # find_pairs: keys signed again, new hashes
         self._all_keys: np.ndarray | None = None  # the keys as one array, once updates begin
 
     def __len__(self) -> int:
@@ -119,7 +99,8 @@ class CorpusIndex:
         """Documents with signatures (rows of `sigs`); keys ascending, in input order."""
         if len(keys) == 0:
             return
-        self._bands.append(band_hashes(sigs, self.bands, self.rows))
+        if self.find_pairs is None:
+            self._bands.append(band_hashes(sigs, self.bands, self.rows))
         self._keys.append(keys)
         self._numbers.append(np.stack([np.minimum(sizes, 2**32 - 1), np.minimum(lengths, 2**32 - 1),
                                        np.asarray(dates) - np.iinfo(np.int32).min], axis=1).astype(np.uint32))
@@ -145,7 +126,10 @@ class CorpusIndex:
         if not len(rows):
             return
         sigs = np.ascontiguousarray(sigs[found], dtype=np.uint32)
-        self._bands.set_rows(rows, band_hashes(sigs, self.bands, self.rows))
+        if self.find_pairs is None:
+            self._bands.set_rows(rows, band_hashes(sigs, self.bands, self.rows))
+        else:
+            self._replaced.append((np.asarray(keys, dtype=np.int64)[found], band_hashes(sigs, self.bands, self.rows)))
         self._numbers.set_rows(rows, np.minimum(sizes[found], 2**32 - 1), column=0)
         self._numbers.set_rows(rows, np.minimum(lengths[found], 2**32 - 1), column=1)
         self._file.flush()
@@ -256,7 +240,8 @@ class CorpusIndex:
         or one contained in the other, and the containment links (shorter row,
         other row, score) of a shorter copy. Pairs are judged a chunk at a
         time, so no per-pair float array ever spans all candidates."""
-        left, right = candidate_pairs(self._bands.column, self._count, self.bands)
+        left, right = candidate_pairs(self._bands.column, self._count, self.bands) if self.find_pairs is None \
+            else self._found_pairs()
         if self._removed is not None:
             kept = ~(self._removed[left] | self._removed[right])
             left, right = left[kept], right[kept]
@@ -283,6 +268,17 @@ class CorpusIndex:
         release_free_memory()  # the chunks' temporaries were heap blocks
         return (left[:kept_count], right[:kept_count],
                 tuple(np.concatenate(part) if part else np.zeros(0) for part in held))
+
+    def _found_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """find_pairs' answer as row pairs, sorted as candidate_pairs gives them."""
+        replaced = [np.concatenate(part) for part in zip(*self._replaced)] if self._replaced else [None, None]
+        codes = self.find_pairs(*replaced)
+        keys = self._keys.array()
+        left = np.searchsorted(keys, codes >> 32)
+        right = np.searchsorted(keys, codes & 0xFFFFFFFF)
+        rows = np.unique(left * self._count + right)
+        row = np.int32 if self._count < 2**31 else np.int64
+        return (rows // self._count).astype(row), (rows % self._count).astype(row)
 
     def _stars(self, rows: list[int], linked: "_Adjacency", rows_of: "_RowReader", sizes, lengths, dates):
         """Split a union-find group into groups around a kept document: a member
@@ -383,11 +379,6 @@ def date_number(date: str | None) -> int:
     except (ValueError, IndexError):
         return int(NO_DATE)
     return (day - dt.date(1970, 1, 1)).days
-
-
-def collision_probability(jaccard: float, bands: int, rows: int) -> float:
-    """How likely LSH proposes a pair of this Jaccard similarity."""
-    return 1 - (1 - jaccard ** rows) ** bands
 
 
 __all__ = ["CorpusIndex", "Grouping", "KEEP_POLICIES", "components", "groups_of", "collision_probability",

@@ -53,9 +53,9 @@ class SpooledBatch:
     sites: list[str | None]
     key_counts: array  # "L", one per document
     keys: array  # "Q"
-    # On a cluster whose site learning is reduced there: instead of the three
-    # above, handles of the batch's site rows, one per partition.
-    site_parts: list | None = None
+    # On a cluster with shuffles: handles of the batch's rows kept there, one
+    # per partition, site rows (instead of the three above) then band hashes.
+    parts: list | None = None
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -33,11 +33,12 @@ from ..io import readers
 from ..io.paths import IdAllocator
 from ..io.records import RecordFields
 from ..memory import keep_heap_small, release_free_memory
+from .band_shuffle import band_shuffle
 from .batches import SpooledBatch, add_to_index, allocate_ids, part_jobs, spooled_batch
 from .journal import Journal, ResumeError, parse_line, split_line, written_figures
 from .jsonl_dedup import IdTable, duplicate_fields, mark_duplicate, with_duplicate_fields
 from .site_learning import changed_jobs, remove_site_boilerplate, resign_job, site_learning, update_signatures
-from .stages import fingerprint_batch, process_job, process_job_by_site
+from .stages import fingerprint_batch, process_job, process_job_partitioned
 from .stats import RunStats
 
 Input = str | os.PathLike | Document
@@ -120,12 +121,12 @@ class CleanRun:
             yield from self._counted(batch)
 
     def _batches(self, journal: Journal | None, spool: bool,
-                 partitions: int = 0) -> Iterator[list[Document] | SpooledBatch]:
+                 shuffles: tuple[int, int] = (0, 0)) -> Iterator[list[Document] | SpooledBatch]:
         """Every document through the per-document stages, a batch at a time
         in input order, run by the engine; those an interrupted run journaled
         come from the journal instead. With `spool` (the corpus passes), as
-        SpooledBatches; with `partitions`, their site rows stay in the
-        cluster (site_learning.ShuffledSites)."""
+        SpooledBatches; with `shuffles` (site and band partitions), rows of
+        theirs stay in the cluster (ShuffledSites, ShuffledBands)."""
         options = self.options
         docs = _documents(self.inputs, self.stdin, options)
         if journal is not None and journal.replayable:
@@ -151,11 +152,12 @@ class CleanRun:
                              min_parts=4 * getattr(engine, "cpus", 1))
         else:
             jobs = ((None, (batch, options, spool)) for batch in batched(docs, sizes.next_size))
-        mapped = engine.map_partitioned(process_job_by_site, jobs, partitions) if partitions else \
+        mapped = engine.map_partitioned(process_job_partitioned, ((tag, (job, *shuffles)) for tag, job in jobs),
+                                        sum(shuffles)) if any(shuffles) else \
             ((tag, result, None) for tag, result in engine.map_ordered(process_job, jobs))
-        for given, (batch, seconds), site_parts in mapped:
-            if site_parts is not None:
-                batch.site_parts = site_parts
+        for given, (batch, seconds), parts in mapped:
+            if parts is not None:
+                batch.parts = parts
             if in_parts:
                 allocate_ids(ids, given, batch)
             sizes.observe(len(batch), seconds)
@@ -240,9 +242,9 @@ class CleanRun:
             self.stats.count_result(doc)
             yield doc
 
-    def _index(self) -> CorpusIndex:
+    def _index(self, find_pairs=None) -> CorpusIndex:
         o = self.options
-        return CorpusIndex(o.threshold, o.num_perm, o.containment, o.keep)
+        return CorpusIndex(o.threshold, o.num_perm, o.containment, o.keep, find_pairs=find_pairs)
 
     def _corpus_passes(self) -> Iterator[Document]:
         """Pass A processes every document into the journal and the index
@@ -252,17 +254,19 @@ class CleanRun:
         index groups again. The last pass reads the journal and writes."""
         options = self.options
         ids = IdTable()
-        index = self._index()
-        sites = None
+        index = sites = None
         try:
             with self._journal(temporary_ok=True) as journal:
-                sites = site_learning(options, self._engine(), journal.replayable)
-                partitions = getattr(sites, "partitions", 0)
-                for batch in self._batches(journal, spool=True, partitions=partitions):
+                engine, replaying = self._engine(), journal.replayable
+                sites, bands = site_learning(options, engine, replaying), band_shuffle(options, engine, replaying)
+                index = self._index(bands)
+                shuffles = (getattr(sites, "partitions", 0), getattr(bands, "partitions", 0))
+                for batch in self._batches(journal, spool=True, shuffles=shuffles):
                     self.stats.count_read_batch(len(batch), batch.bytes_in)
                     add_to_index(index, batch, len(ids))
-                    if sites is not None:
-                        sites.add(len(ids), batch)
+                    for shuffle in (sites, bands):
+                        if shuffle is not None:
+                            shuffle.add(len(ids), batch)
                     for doc_id in batch.ids:
                         ids.append(doc_id)
                     self._progressed(len(batch))
@@ -283,7 +287,8 @@ class CleanRun:
                 grouping, names = self._with_earlier(index, grouping, ids, journal)
                 yield from self._finish(journal, grouping, names, site_stats, changed)
         finally:
-            index.close()
+            if index is not None:
+                index.close()
             if sites is not None:
                 sites.close()
 

@@ -46,8 +46,8 @@ class SpooledSites:
 
 
 class ShuffledSites:
-    """Site rows kept in the cluster by partition (`batch.site_parts`, from
-    stages.process_job_by_site), counted there by `engine.reduce`."""
+    """Site rows kept in the cluster by partition (the first of `batch.parts`,
+    from stages.process_job_partitioned), counted there by `engine.reduce`."""
 
     def __init__(self, engine, partitions: int) -> None:
         self.engine, self.partitions = engine, partitions
@@ -56,7 +56,7 @@ class ShuffledSites:
 
     def add(self, first_key: int, batch: SpooledBatch) -> None:
         self._first_keys.append(first_key)
-        for partition, handle in enumerate(batch.site_parts):
+        for partition, handle in enumerate(batch.parts[:self.partitions]):
             self._handles[partition].append(handle)
 
     def statistics(self, grouping, options: Options) -> tuple[SiteStats, array]:

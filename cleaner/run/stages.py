@@ -16,6 +16,7 @@ from array import array
 from .. import chrome, encoding, extract, language
 from ..chrome.site_parts import split_by_site
 from ..chrome.sites import paragraph_keys
+from ..dedup.candidates import band_hashes, lsh_bands, split_by_hash
 from ..dedup.index import fingerprints
 from ..document import (
     EMPTY_AFTER_CLEANING,
@@ -173,12 +174,22 @@ def process_job(job: tuple[list[Document], Options, bool]) -> tuple[list[Documen
     return result, time.perf_counter() - started
 
 
-def process_job_by_site(job: tuple[list[Document], Options, bool], partitions: int) -> tuple[tuple, list]:
-    """`process_job`, its batch's site rows split by site into `partitions`
-    parts, which a cluster keeps (site learning reduced by site there)."""
+def process_job_partitioned(payload: tuple, partitions: int) -> tuple[tuple, list]:
+    """`process_job`, with rows of its batch split for the cluster's shuffles
+    (`partitions` parts in all, which the cluster keeps): its site rows by
+    site into `site_partitions` parts (site learning reduced by site), then
+    its signed documents' band hashes by hash into `band_partitions` parts
+    (near-duplicate candidates found by partition)."""
+    job, site_partitions, band_partitions = payload
     batch, seconds = process_job(job)
-    parts = split_by_site(batch.sites, batch.key_counts, batch.keys, partitions)
-    batch.sites, batch.key_counts, batch.keys = [], array("L"), array("Q")  # (they are in the parts)
+    parts: list = []
+    if site_partitions:
+        parts += split_by_site(batch.sites, batch.key_counts, batch.keys, site_partitions)
+        batch.sites, batch.key_counts, batch.keys = [], array("L"), array("Q")  # (they are in the parts)
+    if band_partitions:
+        options = job[1]
+        hashes = band_hashes(batch.signatures, *lsh_bands(options.threshold, options.num_perm))
+        parts += split_by_hash(batch.signed, hashes, band_partitions)
     return (batch, seconds), parts
 
 

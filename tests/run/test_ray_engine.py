@@ -204,6 +204,24 @@ def test_site_learning_is_reduced_by_site_in_the_cluster(ray_instance, tmp_path:
     assert records(clean(inputs, Options(engine="ray", batch_size=4))) == local
 
 
+def test_near_duplicate_candidates_are_found_by_partition_in_the_cluster(ray_instance, tmp_path: Path,
+                                                                        monkeypatch) -> None:
+    """On Ray, band hashes are split by hash in the tasks and candidate pairs
+    found by reduce tasks, a partition each (finding them in the driver is
+    made to fail), also after site learning signs documents again: the
+    duplicate fields of the local engine, for any batch size."""
+    from cleaner.dedup import index
+
+    inputs = [str(SAMPLES), *map(str, story_corpus(tmp_path / "stories", stories=40)),
+              *map(str, furnished_site(tmp_path / "tin.example.vn"))]
+    runs = ({}, {"batch_size": 3}, {"site_learning": False})
+    local = [records(clean(inputs, Options(workers=1, **options))) for options in runs]
+    assert sum(1 for r in local[0] if r.get("duplicate_of")) > 10
+    monkeypatch.setattr(index, "candidate_pairs", _not_here)
+    for options, expected in zip(runs, local):
+        assert records(clean(inputs, Options(engine="ray", **options))) == expected
+
+
 def test_with_a_shared_redis_index_the_tasks_search_it(ray_instance, tmp_path: Path, redis_url: str,
                                                         monkeypatch) -> None:
     """With --index on Redis, the search for candidates (every band list of
