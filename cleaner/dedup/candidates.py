@@ -4,7 +4,7 @@ in parts by value range, so that no step copies all of them at once."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 
@@ -56,10 +56,15 @@ def candidate_pairs(column, n: int, bands: int) -> tuple[np.ndarray, np.ndarray]
     Per band, rows are sorted by hash; in a run of equal hashes each row is
     paired with up to BUCKET_NEIGHBOURS rows before it (a bucket of a thousand
     formulaic pages must not cost a million comparisons)."""
+    return collected_pairs((codes for b in range(bands) for codes in _band_codes(column(b))), n)
+
+
+def collected_pairs(code_parts: Iterable[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row pairs (left < right), sorted, each once, from parts of pair codes
+    (left * n + right, repeats allowed), collected a part at a time."""
     pairs = _PairSet(n * n)
-    for b in range(bands):
-        for codes in _band_codes(column(b)):
-            pairs.add(codes)
+    for codes in code_parts:
+        pairs.add(codes)
     row = np.int32 if n < 2**31 else np.int64  # half the memory per candidate pair
     left, right = np.empty(len(pairs), dtype=row), np.empty(len(pairs), dtype=row)
     at = 0

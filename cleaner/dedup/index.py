@@ -19,7 +19,7 @@ import mmap
 import os
 import tempfile
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -27,7 +27,7 @@ import numpy as np
 
 from ..memory import release_free_memory
 from .bandstore import BandStore, Chunked
-from .candidates import band_hashes, candidate_pairs, collision_probability, lsh_bands
+from .candidates import band_hashes, candidate_pairs, collected_pairs, collision_probability, lsh_bands
 from .earlier import similarity
 from .groups import (
     ClusterReport,
@@ -70,8 +70,8 @@ class CorpusIndex:
     directory: str | None = None
     # Set: the band hashes are kept elsewhere (a cluster's partitions), and
     # find_pairs(replaced keys, their new band hashes) gives the candidate
-    # pairs as codes lower key << 32 | higher key (dedup/candidates.py).
-    find_pairs: Callable[[np.ndarray | None, np.ndarray | None], np.ndarray] | None = None
+    # pairs, in parts, as codes lower key << 32 | higher key (candidates.py).
+    find_pairs: Callable[[np.ndarray | None, np.ndarray | None], Iterable[np.ndarray]] | None = None
 
     def __post_init__(self) -> None:
         self.bands, self.rows = lsh_bands(self.threshold, self.num_perm)
@@ -270,15 +270,17 @@ class CorpusIndex:
                 tuple(np.concatenate(part) if part else np.zeros(0) for part in held))
 
     def _found_pairs(self) -> tuple[np.ndarray, np.ndarray]:
-        """find_pairs' answer as row pairs, sorted as candidate_pairs gives them."""
+        """find_pairs' answer (parts of key codes; a pair may be in several)
+        as row pairs, collected a part at a time as candidate_pairs does."""
         replaced = [np.concatenate(part) for part in zip(*self._replaced)] if self._replaced else [None, None]
-        codes = self.find_pairs(*replaced)
         keys = self._keys.array()
-        left = np.searchsorted(keys, codes >> 32)
-        right = np.searchsorted(keys, codes & 0xFFFFFFFF)
-        rows = np.unique(left * self._count + right)
-        row = np.int32 if self._count < 2**31 else np.int64
-        return (rows // self._count).astype(row), (rows % self._count).astype(row)
+
+        def row_codes(codes: np.ndarray) -> np.ndarray:
+            rows = np.searchsorted(keys, codes >> 32) * self._count
+            rows += np.searchsorted(keys, codes & 0xFFFFFFFF)
+            return rows
+
+        return collected_pairs((row_codes(codes) for codes in self.find_pairs(*replaced)), self._count)
 
     def _stars(self, rows: list[int], linked: "_Adjacency", rows_of: "_RowReader", sizes, lengths, dates):
         """Split a union-find group into groups around a kept document: a member

@@ -124,8 +124,12 @@ class RayEngine:
         `function(payload, partitions)` gives (result, one part per
         partition): the result comes here, the parts stay in the cluster
         (handles for `reduce`; Ray makes a lost one again from its task)."""
-        task = self._ray.remote(_call_partitioned).options(num_returns=partitions + 1, max_retries=3,
-                                                           retry_exceptions=False)
+        # Ray returns values under 100 KB inline to the caller, here: the parts
+        # would all come to the driver. Not inlined, they stay in the object
+        # store of the node that made them.
+        task = self._ray.remote(_call_partitioned).options(
+            num_returns=partitions + 1, max_retries=3, retry_exceptions=False,
+            runtime_env={"env_vars": {"RAY_max_direct_call_object_size": "0"}})
         pending: deque = deque()
         try:
             for tag, payload in items:
@@ -203,6 +207,19 @@ def _call_partitioned(function: Callable[[Any, int], Any], payload: Any, partiti
 
 def _call_reduce(function: Callable[[Any, Any, list], Any], shared: Any, payload: Any, *parts: Any) -> Any:
     return function(shared, payload, list(parts))  # (Ray has fetched the parts: arguments at the top level)
+
+
+# Every map task returns one object per partition, each referenced by the
+# driver (the owner of task returns): partitions are capped so that the
+# references stay few beside the documents (docs/scaling.md).
+MAX_PARTITIONS = 32
+
+
+def shuffle_partitions(engine) -> int:
+    """How many partitions a shuffle on `engine` gets: one per CPU (a reduce
+    task each), 2 to 32. (A candidate pair comes back once from each
+    partition that finds it: more partitions, more copies to the driver.)"""
+    return max(2, min(MAX_PARTITIONS, getattr(engine, "cpus", 1)))
 
 
 def engine_for(options) -> Engine:

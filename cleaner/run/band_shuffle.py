@@ -11,10 +11,13 @@ send their new hashes with the reduce, in place of their old ones.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
 from ..dedup.candidates import lsh_bands, partition_pairs, split_by_hash
 from ..document import Options
+from ..engines import shuffle_partitions
 from .batches import SpooledBatch
 
 
@@ -33,14 +36,14 @@ class ShuffledBands:
         for partition, handle in enumerate(batch.parts[len(batch.parts) - self.partitions:]):
             self._handles[partition].append(handle)
 
-    def __call__(self, replaced: np.ndarray | None, hashes: np.ndarray | None) -> np.ndarray:
-        """Candidate pairs (codes lower key << 32 | higher key), the documents
-        `replaced` with these band hashes."""
+    def __call__(self, replaced: np.ndarray | None, hashes: np.ndarray | None) -> Iterator[np.ndarray]:
+        """Candidate pairs (codes lower key << 32 | higher key), a partition's
+        at a time (a pair two bands propose may come from two partitions),
+        the documents `replaced` with these band hashes."""
         replacements = split_by_hash(replaced, hashes, self.partitions) if replaced is not None \
             else [None] * self.partitions
         jobs = [((self._first_keys, replaced, replacements[p]), self._handles[p]) for p in range(self.partitions)]
-        found = list(self.engine.reduce(reduce_bands, None, jobs))
-        return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+        yield from self.engine.reduce(reduce_bands, None, jobs)
 
 
 def reduce_bands(_shared, payload: tuple, parts: list) -> np.ndarray:
@@ -55,5 +58,5 @@ def band_shuffle(options: Options, engine, replaying: bool) -> ShuffledBands | N
     with a persistent index (its search reads the run's band hashes) and
     when resuming (the journaled documents' hashes are here)."""
     if hasattr(engine, "map_partitioned") and options.index is None and not replaying:
-        return ShuffledBands(engine, max(2, 2 * getattr(engine, "cpus", 1)), options)
+        return ShuffledBands(engine, shuffle_partitions(engine), options)
     return None

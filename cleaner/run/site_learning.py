@@ -19,6 +19,7 @@ import numpy as np
 from ..chrome.site_parts import merged, site_statistics
 from ..chrome.sites import SiteKeySpool, SiteStats, site_of
 from ..document import EMPTY_AFTER_CLEANING, Document, Options
+from ..engines import shuffle_partitions
 from .batches import SpooledBatch
 from .journal import parse_line
 from .stages import fingerprint_batch
@@ -147,5 +148,5 @@ def site_learning(options: Options, engine, replaying: bool) -> SpooledSites | S
     if not options.site_learning:
         return None
     if hasattr(engine, "map_partitioned") and not replaying:
-        return ShuffledSites(engine, max(2, 2 * getattr(engine, "cpus", 1)))
+        return ShuffledSites(engine, shuffle_partitions(engine))
     return SpooledSites()

@@ -66,6 +66,29 @@ def test_a_worker_killed_mid_run_is_retried_and_nothing_is_lost(ray_instance, tm
     assert results == [(n, n * n) for n in range(12)]
 
 
+def _split(payload: int, partitions: int) -> tuple[int, list[bytes]]:
+    return payload, [bytes([payload]) * (p + 1) for p in range(partitions)]
+
+
+def _joined(shared: str, payload: int, parts: list[bytes]) -> str:
+    return shared + str(payload) + "".join(part.hex() for part in parts)
+
+
+def test_shuffle_parts_stay_in_the_object_store_however_small(ray_instance) -> None:
+    """map_partitioned's parts, even of a few bytes (which Ray would return
+    inline to the driver), are kept in the object store of the node that
+    made them; reduce gets each partition's parts in order."""
+    engine = RayEngine()
+    mapped = list(engine.map_partitioned(_split, ((n, n) for n in range(5)), 3))
+    assert [(tag, result) for tag, result, _ in mapped] == [(n, n) for n in range(5)]
+    handles = [h for _, _, parts in mapped for h in parts]
+    where = ray.experimental.get_object_locations(handles)
+    assert all(len(where[h]["node_ids"]) == 1 for h in handles)
+    jobs = [(p, [parts[p] for _, _, parts in mapped]) for p in range(3)]
+    expected = ["x" + str(p) + "".join((bytes([n]) * (p + 1)).hex() for n in range(5)) for p in range(3)]
+    assert list(engine.reduce(_joined, "x", jobs)) == expected
+
+
 def _always_dies(payload: int) -> int:
     os._exit(1)
 
