@@ -333,8 +333,10 @@ def test_crawls_and_records_are_read_by_the_tasks_in_parts(ray_instance, tmp_pat
         with monkeypatch.context() as here:
             for module, name in ((warc, "documents"), (readers, "part_documents")):
                 here.setattr(module, name, _not_here)
-            on_ray = records(clean(inputs(), Options(engine="ray", **options)))
+            run = clean(inputs(), Options(engine="ray", **options))
+            on_ray = records(run)
         assert on_ray == local
+        assert run.stats.accounted and run.stats.read == len(on_ray)  # every input accounted for
     ids = [r["id"] for r in local]
     # (a given Document keeps the id it has, taken or not)
     assert len(set(ids)) == len(ids) - 1 and ids.count("same") == 2 and "same-30" in ids and "same-2-2" in ids
