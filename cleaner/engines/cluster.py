@@ -11,6 +11,7 @@ no change to the stages or the pipeline.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import shutil
 import signal
@@ -96,19 +97,26 @@ class RayEngine:
         self._task = ray.remote(_call).options(max_retries=3, retry_exceptions=False)
 
     def map_ordered(self, function, items):
+        submitted = ((tag, [self._task.remote(function, payload)]) for tag, payload in items)
+        with contextlib.closing(self._windowed(submitted)) as done:
+            for tag, refs in done:
+                yield tag, self._result(refs[0])
+
+    def _windowed(self, submitted: Iterator[tuple[Any, list]]) -> Iterator[tuple[Any, list]]:
+        """(tag, a task's refs) as submitted, in order, with at most `_limit`
+        tasks in flight; those still queued when the consumer stops are not
+        wanted, and are cancelled."""
         pending: deque = deque()
         try:
-            for tag, payload in items:
-                pending.append((tag, self._task.remote(function, payload)))
+            for item in submitted:
+                pending.append(item)
                 if len(pending) >= self._limit:
-                    done_tag, ref = pending.popleft()
-                    yield done_tag, self._result(ref)
+                    yield pending.popleft()
             while pending:
-                done_tag, ref = pending.popleft()
-                yield done_tag, self._result(ref)
+                yield pending.popleft()
         finally:
-            for _, ref in pending:  # stopped early: what is still queued is not wanted
-                self._ray.cancel(ref, force=False)
+            for _, refs in pending:
+                self._ray.cancel(refs[0], force=False)
 
     def _result(self, ref):
         """A task's result; a task Ray gave up on (its retries spent, the
@@ -130,19 +138,10 @@ class RayEngine:
         task = self._ray.remote(_call_partitioned).options(
             num_returns=partitions + 1, max_retries=3, retry_exceptions=False,
             runtime_env={"env_vars": {"RAY_max_direct_call_object_size": "0"}})
-        pending: deque = deque()
-        try:
-            for tag, payload in items:
-                pending.append((tag, task.remote(function, payload, partitions)))
-                if len(pending) >= self._limit:
-                    done_tag, refs = pending.popleft()
-                    yield done_tag, self._result(refs[0]), refs[1:]
-            while pending:
-                done_tag, refs = pending.popleft()
-                yield done_tag, self._result(refs[0]), refs[1:]
-        finally:
-            for _, refs in pending:
-                self._ray.cancel(refs[0], force=False)
+        submitted = ((tag, task.remote(function, payload, partitions)) for tag, payload in items)
+        with contextlib.closing(self._windowed(submitted)) as done:
+            for tag, refs in done:
+                yield tag, self._result(refs[0]), refs[1:]
 
     def reduce(self, function, shared, jobs):
         """`function(shared, payload, parts)` for each (payload, handles), run
