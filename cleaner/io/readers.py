@@ -254,8 +254,9 @@ def parts(inputs: Iterable[str], stdin: BinaryIO | None = None, max_bytes: int =
             yield Document(id=_AsWanted.allocate(stem(shown)), source=shown, path=path if shown != path else None)
             continue
         try:
-            size = part_bytes or min(PART_BYTES, max(MIN_PART_BYTES, -(-os.path.getsize(path) // min_parts)))
-            ranges = _ranges(path, kind, size)
+            total = os.path.getsize(path)
+            size = part_bytes or min(PART_BYTES, max(MIN_PART_BYTES, -(-total // min_parts)))
+            ranges = _ranges(path, kind, size, total)
         except OSError:
             ranges = [(0, None, 1)]  # the task that reads it says why it cannot
         for start, end, first in ranges:
@@ -267,8 +268,8 @@ def part_documents(part: Part, max_bytes: int, fields: records.RecordFields) -> 
     yield from _record_documents(part.path, part.shown, part.kind, _AsWanted(), fields, max_bytes, part)
 
 
-def _ranges(path: str, kind: str, size: int) -> list[tuple[int, int | None, int]]:
-    """(start, end, first) of each part of a file (one: the whole file)."""
+def _ranges(path: str, kind: str, size: int, total: int) -> list[tuple[int, int | None, int]]:
+    """(start, end, first) of each part of a file of `total` bytes (one: the whole file)."""
     whole = [(0, None, 1 if kind == "jsonl" else 0)]
     if kind == "parquet":
         import pyarrow.parquet as pq
@@ -285,7 +286,6 @@ def _ranges(path: str, kind: str, size: int) -> list[tuple[int, int | None, int]
                 row += sum(meta.row_group(g).num_rows for g in range(first, group + 1))
                 first, held = group + 1, 0
         return out or whole
-    total = os.path.getsize(path)
     if total <= size:
         return whole
     head = warc.head_of(path)
