@@ -2,7 +2,7 @@
 (site, paragraph keys) into partitions by site; a reducer per partition
 counts its sites whole (sites.SiteKeySpool, each near-duplicate group once)
 and gives their boilerplate lines and the documents that hold some; the
-partitions' answers are joined (`merged`). A site is all in one partition,
+partitions' answers are joined (`SiteStats.joined`). A site is all in one partition,
 so every verdict is the one a count of the whole corpus gives.
 """
 
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .sites import _KEY_MASK, SiteKeySpool, SiteStats
+from .sites import SiteKeySpool, SiteStats
 
 
 @dataclass
@@ -63,16 +63,3 @@ def site_statistics(first_keys: list[int], parts: list[SiteRows], grouping, min_
         return stats, np.frombuffer(spool.changed(stats), dtype=np.int64).copy()
     finally:
         spool.close()
-
-
-def merged(parts: list[SiteStats], min_docs: int, min_share: float) -> SiteStats:
-    """One SiteStats from the partitions' (their sites do not overlap)."""
-    site_ids: dict[str, int] = {}
-    verdicts: dict[int, tuple[int, int]] = {}
-    for stats in parts:
-        names = {site_id: site for site, site_id in stats._site_ids.items()}
-        for site in stats._site_ids:
-            site_ids.setdefault(site, len(site_ids))
-        for slot, verdict in (stats._verdicts or {}).items():
-            verdicts[(site_ids[names[slot >> 64]] << 64) | (slot & _KEY_MASK)] = verdict
-    return SiteStats(min_docs, min_share, _site_ids=site_ids, _verdicts=verdicts)

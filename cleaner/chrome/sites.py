@@ -176,6 +176,20 @@ class SiteStats:
                 verdicts[slot] = (k, n)
         return SiteStats(self.min_docs, self.min_share, _site_ids=dict(self._site_ids), _verdicts=verdicts)
 
+    @classmethod
+    def joined(cls, parts: list["SiteStats"], min_docs: int, min_share: float) -> "SiteStats":
+        """One compacted SiteStats from compacted ones of sites apart (a
+        cluster's partitions); sites without boilerplate are left out (they
+        answer None either way), so one part joined alone is its lean copy."""
+        site_ids: dict[str, int] = {}
+        verdicts: dict[int, tuple[int, int]] = {}
+        for stats in parts:
+            names = {site_id: site for site, site_id in stats._site_ids.items()}
+            for slot, verdict in (stats._verdicts or {}).items():
+                site_id = site_ids.setdefault(names[slot >> 64], len(site_ids))
+                verdicts[(site_id << 64) | (slot & _KEY_MASK)] = verdict
+        return cls(min_docs, min_share, _site_ids=site_ids, _verdicts=verdicts)
+
     def boilerplate_keys(self) -> dict[str, set[int]]:
         """Per site, the keys of its boilerplate lines."""
         verdicts = self._verdicts if self._verdicts is not None else self.compacted()._verdicts

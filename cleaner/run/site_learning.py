@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ..chrome.site_parts import merged, site_statistics
+from ..chrome.site_parts import site_statistics
 from ..chrome.sites import SiteKeySpool, SiteStats, site_of
 from ..document import EMPTY_AFTER_CLEANING, Document, Options
 from ..engines import shuffle_partitions
@@ -64,7 +64,7 @@ class ShuffledSites:
         payload = (self._first_keys, options.site_min_docs, options.site_min_share)
         answers = list(self.engine.reduce(reduce_sites, grouping, [(payload, h) for h in self._handles]))
         self.close()
-        stats = merged([stats for stats, _ in answers], options.site_min_docs, options.site_min_share)
+        stats = SiteStats.joined([stats for stats, _ in answers], options.site_min_docs, options.site_min_share)
         changed = np.sort(np.concatenate([np.zeros(0, dtype=np.int64)] + [keys for _, keys in answers]))
         return stats, array("q", changed.astype(np.int64).tobytes())
 
@@ -95,7 +95,7 @@ def changed_jobs(journal, changed: array, site_stats: SiteStats, options: Option
     """The second map's jobs: the journal lines of the documents that hold
     boilerplate (keys ascending), a batch at a time, with the boilerplate
     lines (only the sites that have some: sent with every job)."""
-    stats = merged([site_stats], options.site_min_docs, options.site_min_share)
+    stats = SiteStats.joined([site_stats], options.site_min_docs, options.site_min_share)
     keys: list[int] = []
     lines: list[bytes] = []
     at = 0  # next position in `changed`

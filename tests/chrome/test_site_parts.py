@@ -10,8 +10,8 @@ from array import array
 import numpy as np
 import pytest
 
-from cleaner.chrome.site_parts import merged, partition_of, site_statistics, split_by_site
-from cleaner.chrome.sites import SiteKeySpool
+from cleaner.chrome.site_parts import partition_of, site_statistics, split_by_site
+from cleaner.chrome.sites import SiteKeySpool, SiteStats
 from cleaner.dedup.groups import Grouping
 
 
@@ -60,7 +60,7 @@ def test_partitions_give_the_verdicts_of_one_count(seed: int, partitions: int, s
         for p, part in enumerate(split_by_site(sites, counts, keys, partitions)):
             parts[p].append(part)
     answers = [site_statistics(firsts, parts[p], grouping, 3, 0.05) for p in range(partitions)]
-    joined = merged([stats for stats, _ in answers], 3, 0.05)
+    joined = SiteStats.joined([stats for stats, _ in answers], 3, 0.05)
     assert sorted(np.concatenate([changed for _, changed in answers]).tolist()) == expected_changed
     assert expected_changed and expected.boilerplate_keys() == joined.boilerplate_keys()
     for site, keys in rows:
