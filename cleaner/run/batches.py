@@ -96,6 +96,26 @@ def add_to_index(index: CorpusIndex, batch: SpooledBatch, first_key: int) -> Non
 Job = tuple[list, Options, bool]  # (documents or one Part, options, spool)
 
 
+def input_groups(inputs: Iterable, batch_size: int) -> Iterator[Document | list[str]]:
+    """A run's inputs in order: each given Document alone, and the paths
+    between them in lists of up to `batch_size` (expanded and read a list
+    at a time)."""
+    paths: list[str] = []
+    for item in inputs:
+        if isinstance(item, Document):
+            if paths:
+                yield paths
+                paths = []
+            yield item
+        else:
+            paths.append(os.fspath(item))
+            if len(paths) >= batch_size:
+                yield paths
+                paths = []
+    if paths:
+        yield paths
+
+
 def part_jobs(inputs: Iterable, stdin: BinaryIO | None, options: Options, spool: bool,
               size: Callable[[], int], min_parts: int = 1) -> Iterator[tuple[list[bool] | None, Job]]:
     """(tag, job) for a run whose tasks read their inputs: a Part a job (a
@@ -107,23 +127,14 @@ def part_jobs(inputs: Iterable, stdin: BinaryIO | None, options: Options, spool:
     given: list[bool] = []
     limit = size()
 
-    def planned(paths: list[str]) -> Iterator[tuple[Document | readers.Part, bool]]:
-        for item in readers.parts(paths, stdin=stdin, max_bytes=options.max_bytes, fields=fields,
-                                  input_format=options.input_format, min_parts=min_parts):
-            yield item, False
-        paths.clear()
-
     def items() -> Iterator[tuple[Document | readers.Part, bool]]:
-        paths: list[str] = []
-        for item in inputs:
-            if isinstance(item, Document):
-                yield from planned(paths)
-                yield item, True
-            else:
-                paths.append(os.fspath(item))
-                if len(paths) >= options.batch_size:
-                    yield from planned(paths)
-        yield from planned(paths)
+        for group in input_groups(inputs, options.batch_size):
+            if isinstance(group, Document):
+                yield group, True
+                continue
+            for item in readers.parts(group, stdin=stdin, max_bytes=options.max_bytes, fields=fields,
+                                      input_format=options.input_format, min_parts=min_parts):
+                yield item, False
 
     for item, is_given in items():
         if isinstance(item, readers.Part):

@@ -34,7 +34,7 @@ from ..io.paths import IdAllocator
 from ..io.records import RecordFields
 from ..memory import keep_heap_small, release_free_memory
 from .band_shuffle import band_shuffle
-from .batches import SpooledBatch, add_to_index, allocate_ids, part_jobs, spooled_batch
+from .batches import SpooledBatch, add_to_index, allocate_ids, input_groups, part_jobs, spooled_batch
 from .journal import Journal, ResumeError, parse_line, split_line, written_figures
 from .jsonl_dedup import IdTable, duplicate_fields, mark_duplicate, with_duplicate_fields
 from .site_learning import changed_jobs, remove_site_boilerplate, resign_job, site_learning, update_signatures
@@ -50,24 +50,14 @@ ProgressCallback = Callable[[int, int], None]
 def _documents(inputs: Iterable[Input], stdin: BinaryIO | None,
                options: Options) -> Iterator[Document]:
     ids = IdAllocator()
-    paths: list[str] = []
     fields = RecordFields.of(options)
-
-    def flush() -> Iterator[Document]:
-        yield from readers.documents(paths, stdin=stdin, max_bytes=options.max_bytes, ids=ids, fields=fields,
-                                     input_format=options.input_format)
-        paths.clear()
-
-    for item in inputs:
-        if isinstance(item, Document):
-            yield from flush()
-            ids.allocate(item.id)
-            yield item
+    for group in input_groups(inputs, options.batch_size):
+        if isinstance(group, Document):
+            ids.allocate(group.id)
+            yield group
         else:
-            paths.append(os.fspath(item))
-            if len(paths) >= options.batch_size:
-                yield from flush()
-    yield from flush()
+            yield from readers.documents(group, stdin=stdin, max_bytes=options.max_bytes, ids=ids, fields=fields,
+                                         input_format=options.input_format)
 
 
 class CleanRun:
