@@ -15,7 +15,7 @@ from ..engines import default_workers
 from ..io.outputs import resolve
 from ..io.parquet import ParquetWriter
 from ..io.pipes import silence_closed_outputs
-from ..io.shards import ShardedWriter, shard_name, shards_of
+from ..io.shards import ShardOutput, shard_name, shards_of
 from ..io.writers import STDOUT, JsonlWriter, TextDirWriter, write_json
 from ..views.terminal import Counter, input_counter, interrupts_ignored, stdin_hint
 from .common import (
@@ -265,7 +265,12 @@ def clean_command(inputs, output, output_format, out_dir, files_from, shard_size
     if files_from is not None:
         sources = chain(sources, path_list(files_from))
 
-    journal = journal_path(first, output_format, out_dir)
+    # A Ray run writing shards keeps its records in the cluster, whose tasks write them: no journal
+    in_tasks = engine == "ray" and shards is not None and not stream
+    if resume and in_tasks:
+        raise click.UsageError("--resume is unavailable with --engine ray and sharded output: the cluster keeps "
+                               "the records and its tasks write the shards, so no journal is kept on this machine")
+    journal = None if in_tasks else journal_path(first, output_format, out_dir)
     if resume and journal is None and output == STDOUT:
         raise click.UsageError("--resume needs an output file (-o FILE) or --out-dir: "
                                "a run writing to stdout keeps no journal")
@@ -307,19 +312,17 @@ def _run(sources, options: Options, output: str, output_format: str, out_dir: st
     named = [] if output == STDOUT else [os.path.abspath(out_dir or output)]
     run = clean(sources, options, stdin=stdin, on_progress=progress.update, journal=journal, resume=resume,
                 outputs=named)
-    def file_writer(path: str, lazy: bool = True):
-        return (ParquetWriter(path, explain=options.explain) if output_format == "parquet"
-                else JsonlWriter(path, lazy=lazy))
-
-    writer = (TextDirWriter(out_dir) if output_format == "txt"
-              else ShardedWriter(output, lambda path: file_writer(path, lazy=False), *shards) if shards
-              else file_writer(output))
+    sharded = ShardOutput(output, *shards, format=output_format, explain=options.explain) if shards else None
+    writer = (TextDirWriter(out_dir) if output_format == "txt" else None if sharded  # (the run writes them)
+              else ParquetWriter(output, explain=options.explain) if output_format == "parquet"
+              else JsonlWriter(output, lazy=True))
     errors = JsonlWriter(errors_path, lazy=True) if errors_path else None
     flush = options.stream or not (options.dedup or options.site_learning)
     failures = FailedInputs()
     try:
         with progress:
-            for doc in (run if output_format == "txt" else run.output_lines()):
+            for doc in (run if output_format == "txt" else run.write_shards(sharded) if sharded
+                        else run.output_lines()):
                 if type(doc) is bytes:  # a record ready to write (see CleanRun.output_lines)
                     writer.write_line(doc)
                 elif doc.ok:
@@ -362,7 +365,8 @@ def _run(sources, options: Options, output: str, output_format: str, out_dir: st
     except BaseException:
         _abort(writer, errors)
         raise
-    writer.close(ok=True)
+    if writer is not None:
+        writer.close(ok=True)
     if errors is not None:
         errors.close(ok=True)
     run.discard_journal()
@@ -372,7 +376,7 @@ def _run(sources, options: Options, output: str, output_format: str, out_dir: st
     if report_path:
         figures = run.stats.as_dict()
         if shards:
-            figures["output"] = [os.path.abspath(path) for path in writer.paths]
+            figures["output"] = [os.path.abspath(path) for path in run.shard_paths]
         elif output_format != "txt" and output != STDOUT:
             figures["output"] = os.path.abspath(output)
         write_json(report_path, figures)

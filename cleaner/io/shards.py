@@ -7,8 +7,10 @@ across the shards.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?)b\s*$", re.I)
@@ -57,6 +59,45 @@ def shards_of(output: str, shard_size: str | None) -> tuple[int | None, int | No
         return parse_shard_size(shard_size)
     except ValueError as exc:
         raise ValueError(f"--shard-size: {exc}") from None
+
+
+@dataclass(frozen=True)
+class ShardOutput:
+    """A sharded output: the shards' names (`template`, with {shard}), when a
+    shard is full (records, or bytes of JSON text), and their format. A
+    cluster's tasks write the shards themselves: give the template as an
+    absolute path (`absolute()`), the same on every node."""
+
+    template: str
+    records: int | None = None
+    size: int | None = None
+    format: str = "jsonl"  # or parquet
+    explain: bool = False  # Parquet: the explain column
+
+    def absolute(self) -> "ShardOutput":
+        return ShardOutput(os.path.abspath(self.template), self.records, self.size, self.format, self.explain)
+
+    def path(self, number: int) -> str:
+        return shard_name(self.template, number)
+
+    def open(self, path: str) -> Any:
+        """A writer of one shard (written whole, then renamed into place)."""
+        if self.format == "parquet":
+            from .parquet import ParquetWriter
+
+            return ParquetWriter(path, explain=self.explain)
+        from .writers import JsonlWriter
+
+        return JsonlWriter(path, lazy=False)
+
+    def writer(self) -> "ShardedWriter":
+        """One writer of every shard in turn, in this process."""
+        return ShardedWriter(self.template, self.open, self.records, self.size)
+
+    def full(self, records: int, size: int) -> bool:
+        """Whether a shard holding `records` records of `size` bytes is full."""
+        return ((self.records is not None and records >= self.records)
+                or (self.size is not None and size >= self.size))
 
 
 class ShardedWriter:

@@ -53,9 +53,17 @@ class SpooledBatch:
     sites: list[str | None]
     key_counts: array  # "L", one per document
     keys: array  # "Q"
+    # Bytes of each document's output record (its newline included), 0 for
+    # one that is not written: a cluster that keeps the records plans the
+    # shards with them (cluster/records.py).
+    record_sizes: np.ndarray | None = None  # int32
     # On a cluster with shuffles: handles of the batch's rows kept there, one
-    # per partition, site rows (instead of the three above) then band hashes.
+    # per partition, site rows (instead of the three above) then band hashes,
+    # then its journal lines when the cluster keeps them (`lines` is empty).
     parts: list | None = None
+    # Kept lines: the ids the run gave its documents, by position, where they
+    # are not the ones the records hold (allocate_ids).
+    renamed: dict[int, str] | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -73,9 +81,12 @@ def spooled_batch(docs: list[Document], journal_lines: bool = True) -> SpooledBa
         key_counts.append(len(present))
         keys.extend(present)
     width = len(docs[signed[0]].signature) if signed else 0
+    lines = [spool_line(d) for d in docs] if journal_lines else []
     return SpooledBatch(
         ids=[d.id for d in docs],
-        lines=b"".join([spool_line(d) for d in docs]) if journal_lines else b"",
+        lines=b"".join(lines),
+        record_sizes=np.array([line.index(b"\t") + 1 if doc.ok else 0 for doc, line in zip(docs, lines)],
+                              dtype=np.int32) if journal_lines else None,
         bytes_in=sum(d.bytes_in for d in docs),
         signed=np.array(signed, dtype=np.int64),
         signatures=(np.stack([docs[i].signature for i in signed]).astype(np.uint32, copy=False) if signed
@@ -114,6 +125,20 @@ def input_groups(inputs: Iterable, batch_size: int) -> Iterator[Document | list[
                 paths = []
     if paths:
         yield paths
+
+
+def read_documents(inputs: Iterable, stdin: BinaryIO | None, options: Options) -> Iterator[Document]:
+    """A run's inputs read here, in order, the run's ids given (a given
+    Document keeps its own)."""
+    ids = IdAllocator()
+    fields = RecordFields.of(options)
+    for group in input_groups(inputs, options.batch_size):
+        if isinstance(group, Document):
+            ids.allocate(group.id)
+            yield group
+        else:
+            yield from readers.documents(group, stdin=stdin, max_bytes=options.max_bytes, ids=ids, fields=fields,
+                                         input_format=options.input_format)
 
 
 def part_jobs(inputs: Iterable, stdin: BinaryIO | None, options: Options, spool: bool,
@@ -182,6 +207,11 @@ def allocate_ids(ids: IdAllocator, given: list[bool] | None, batch: list[Documen
         if final != name and not (given and given[at]):
             renamed[at] = final
     if not renamed:
+        return
+    if isinstance(batch, SpooledBatch) and not batch.lines:  # the cluster keeps them: renamed when written
+        for at, name in renamed.items():
+            batch.ids[at] = name
+        batch.renamed = renamed
         return
     if not isinstance(batch, SpooledBatch):
         for at, name in renamed.items():

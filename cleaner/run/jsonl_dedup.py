@@ -5,7 +5,7 @@ vectorised path as `cleaner clean`), the line itself into a temporary spool.
 After grouping, each spooled line is written back with the duplicate fields
 appended to the object as it was, so every other field, its order and its
 formatting survive. Memory holds the index and the ids, not the texts.
-`mark_duplicate` sets the same fields on a Document, for `cleaner clean`.
+`duplicate_fields` gives the same fields for `cleaner clean` (run/finishing.py).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import numpy as np
 
 from ..dedup import minhash
 from ..dedup.index import CorpusIndex, Grouping, date_number, fingerprints, report_clusters
-from ..document import DUPLICATE_DROPPED, DUPLICATE_FIELDS, Document, Options
+from ..document import DUPLICATE_FIELDS, Options
 from ..io.writers import dumps as record_line
 from .failures import NO_TEXT, NOT_JSON, NOT_OBJECT, TEXT_NOT_STRING, InvalidRecords, Problem
 from .journal import loads as parse_json
@@ -347,12 +347,3 @@ def with_duplicate_fields(record: bytes, fields: dict) -> bytes | None:
     if not plain and (line.isascii() or record.isascii()):
         return None
     return record[:at] + line[1:-2] + record[at + len(_NO_DUPLICATE_FIELDS):]
-
-
-def mark_duplicate(doc: Document, key: int, root: int, grouping: Grouping, ids: IdTable,
-                    options: Options) -> None:
-    """Set the duplicate fields of document `key`, in the group kept as `root`."""
-    for name, value in duplicate_fields(key, root, grouping, ids).items():
-        setattr(doc, name, value)
-    if root != key and options.drop_duplicates:
-        doc.drop(DUPLICATE_DROPPED, f"near-duplicate of {ids[root]}")

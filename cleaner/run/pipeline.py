@@ -29,15 +29,16 @@ from ..document import (
     Options,
 )
 from ..engines import BatchSizer, Engine, LocalEngine, batched, engine_for
-from ..io import readers
 from ..io.paths import IdAllocator
-from ..io.records import RecordFields
+from ..io.shards import ShardOutput
 from ..memory import keep_heap_small, release_free_memory
-from .band_shuffle import band_shuffle
-from .batches import SpooledBatch, add_to_index, allocate_ids, input_groups, part_jobs, spooled_batch
-from .journal import Journal, ResumeError, parse_line, split_line, written_figures
-from .jsonl_dedup import IdTable, duplicate_fields, mark_duplicate, with_duplicate_fields
-from .site_learning import changed_jobs, remove_site_boilerplate, resign_job, site_learning, update_signatures
+from .batches import SpooledBatch, add_to_index, allocate_ids, part_jobs, read_documents, spooled_batch
+from .cluster.bands import band_shuffle
+from .cluster.records import KeptRecords
+from .finishing import Written, count, fields_of, finish_line
+from .journal import Journal, ResumeError
+from .jsonl_dedup import IdTable
+from .site_learning import changed_jobs, resign_job, site_learning, update_signatures
 from .stages import fingerprint_batch, process_job, process_job_partitioned
 from .stats import RunStats
 
@@ -45,19 +46,6 @@ Input = str | os.PathLike | Document
 # Documents between two returns of the main process's free heap to the system.
 TRIM_EVERY = 4096
 ProgressCallback = Callable[[int, int], None]
-
-
-def _documents(inputs: Iterable[Input], stdin: BinaryIO | None,
-               options: Options) -> Iterator[Document]:
-    ids = IdAllocator()
-    fields = RecordFields.of(options)
-    for group in input_groups(inputs, options.batch_size):
-        if isinstance(group, Document):
-            ids.allocate(group.id)
-            yield group
-        else:
-            yield from readers.documents(group, stdin=stdin, max_bytes=options.max_bytes, ids=ids, fields=fields,
-                                         input_format=options.input_format)
 
 
 class CleanRun:
@@ -94,6 +82,8 @@ class CleanRun:
         self.outputs = outputs or []  # where this run's texts go: a persistent index keeps it
         self.engine = engine  # given: used as it is (and not closed); else made from options.engine
         self._running: Engine | None = None
+        self._shards: ShardOutput | None = None  # written by the cluster's tasks (write_shards)
+        self.shard_paths: list[str] = []
 
     def _journal(self, temporary_ok: bool) -> Journal | None:
         if self.journal_path is None and not temporary_ok:
@@ -111,14 +101,15 @@ class CleanRun:
             yield from self._counted(batch)
 
     def _batches(self, journal: Journal | None, spool: bool,
-                 shuffles: tuple[int, int] = (0, 0)) -> Iterator[list[Document] | SpooledBatch]:
+                 shuffles: tuple[int, int, int] = (0, 0, 0)) -> Iterator[list[Document] | SpooledBatch]:
         """Every document through the per-document stages, a batch at a time
         in input order, run by the engine; those an interrupted run journaled
         come from the journal instead. With `spool` (the corpus passes), as
-        SpooledBatches; with `shuffles` (site and band partitions), rows of
-        theirs stay in the cluster (ShuffledSites, ShuffledBands)."""
+        SpooledBatches; with `shuffles` (site and band partitions, and 1 to
+        keep the records), rows of theirs stay in the cluster (ShuffledSites,
+        ShuffledBands, KeptRecords)."""
         options = self.options
-        docs = _documents(self.inputs, self.stdin, options)
+        docs = read_documents(self.inputs, self.stdin, options)
         if journal is not None and journal.replayable:
             for batch in batched(journal.replay(), options.batch_size):
                 for old in batch:
@@ -185,7 +176,7 @@ class CleanRun:
         try:
             if options.stream:
                 yield from self._streamed()
-            elif not (options.dedup or options.site_learning):
+            elif not (options.dedup or options.site_learning or self._shards):
                 with self._journal(temporary_ok=False) or contextlib.nullcontext() as journal:
                     for doc in self._processed(journal):
                         self.stats.count_result(doc)
@@ -249,33 +240,37 @@ class CleanRun:
             with self._journal(temporary_ok=True) as journal:
                 engine, replaying = self._engine(), journal.replayable
                 sites, bands = site_learning(options, engine, replaying), band_shuffle(options, engine, replaying)
+                records = KeptRecords(engine, self._shards, options) if self._shards else None
                 index = self._index(bands)
-                shuffles = (getattr(sites, "partitions", 0), getattr(bands, "partitions", 0))
+                shuffles = (getattr(sites, "partitions", 0), getattr(bands, "partitions", 0), int(bool(records)))
                 for batch in self._batches(journal, spool=True, shuffles=shuffles):
                     self.stats.count_read_batch(len(batch), batch.bytes_in)
                     add_to_index(index, batch, len(ids))
-                    for shuffle in (sites, bands):
+                    parts = batch.parts or []
+                    for shuffle, width in zip((sites, bands, records), shuffles):
                         if shuffle is not None:
-                            shuffle.add(len(ids), batch)
+                            shuffle.add(len(ids), batch, parts[:width])
+                        parts = parts[width:]
                     for doc_id in batch.ids:
                         ids.append(doc_id)
                     self._progressed(len(batch))
                 grouping = index.grouping() if options.index is None or sites is not None else None
                 if sites is None:
                     grouping, names = self._with_earlier(index, grouping, ids, journal)
-                    yield from self._finish(journal, grouping, names)
+                    yield from self._finish(journal, records, grouping, names)
                     return
                 site_stats, changed = sites.statistics(grouping, options)
                 if not options.dedup:
                     grouping = Grouping()
                 elif changed:
                     del grouping  # the next one replaces it; both at once would double the peak
-                    grouping = self._regrouped(journal, index, changed, site_stats, options.index is None)
+                    grouping = self._regrouped(journal, records, index, changed, site_stats,
+                                               options.index is None)
                 # else no document lost a line: the index, and so its grouping, stand
                 if options.index is not None:
                     grouping = None  # made with the earlier runs' documents, next
                 grouping, names = self._with_earlier(index, grouping, ids, journal)
-                yield from self._finish(journal, grouping, names, site_stats, changed)
+                yield from self._finish(journal, records, grouping, names, site_stats, changed)
         finally:
             if index is not None:
                 index.close()
@@ -292,17 +287,53 @@ class CleanRun:
                                                               self._running)
         return grouping, names
 
-    def _regrouped(self, journal: Journal, index: CorpusIndex, changed: array,
+    def _regrouped(self, journal: Journal, records: KeptRecords | None, index: CorpusIndex, changed: array,
                    site_stats: SiteStats, group: bool = True) -> Grouping | None:
         """The grouping after site learning: the documents that lost boilerplate
-        (only theirs are read back from the journal) get new signatures in the
-        same index (site_learning.resign_job); the others keep those of the
-        first pass."""
-        # (the second map: on the run's engine when there is more than a batch of them)
-        engine = self._engine() if len(changed) > self.options.batch_size else LocalEngine(1)
-        for _, signed in engine.map_ordered(resign_job, changed_jobs(journal, changed, site_stats, self.options)):
-            update_signatures(index, *signed)
+        (only theirs are read back from the journal, or where the cluster
+        keeps them) get new signatures in the same index
+        (site_learning.resign_job); the others keep those of the first pass."""
+        if records is not None:
+            resigned = records.resign(changed, site_stats)
+        else:
+            # (the second map: on the run's engine when there is more than a batch of them)
+            engine = self._engine() if len(changed) > self.options.batch_size else LocalEngine(1)
+            jobs = changed_jobs(journal, changed, site_stats, self.options)
+            resigned = (signed for _, signed in engine.map_ordered(resign_job, jobs))
+        for signed in resigned:
+            update_signatures(index, signed)
         return index.grouping() if group else None  # (with --index, grouped with the earlier runs next)
+
+    def write_shards(self, output: ShardOutput) -> Iterator[Document]:
+        """Write every record to the shards `output` names; yields the
+        documents not written (failed, dropped, skipped), in input order, and
+        `shard_paths` lists the shards once done. On an engine with a shuffle
+        (a cluster), the cluster keeps the records and its tasks write the
+        shards (cluster/records.py; documents not written come as id, source
+        and reason), unless a journal was asked for or the run streams; here,
+        this process writes them one after another."""
+        if self.options.stream or self.journal_path is not None or \
+                not hasattr(self._engine(), "map_partitioned"):
+            yield from self._written_here(output)
+            return
+        self._shards = output
+        yield from self
+
+    def _written_here(self, output: ShardOutput) -> Iterator[Document]:
+        writer = output.writer()
+        try:
+            for item in self.output_lines():
+                if type(item) is bytes:
+                    writer.write_line(item)
+                elif item.ok:
+                    writer.write(item.record())
+                else:
+                    yield item
+        except BaseException:
+            writer.close(ok=False)
+            raise
+        writer.close(ok=True)
+        self.shard_paths = writer.paths
 
     def output_lines(self) -> Iterator[Document | bytes]:
         """The run for a JSON Lines writer: as iterating it, except that a
@@ -313,35 +344,23 @@ class CleanRun:
         self._lines = True
         return iter(self)
 
-    def _finish(self, spool: Journal, grouping: Grouping, ids: IdTable,
+    def _finish(self, spool: Journal, records: KeptRecords | None, grouping: Grouping, ids: IdTable,
                 site_stats: SiteStats | None = None, changed: array | None = None
                 ) -> Iterator[Document | bytes]:
         self.stats.clusters = report_clusters(grouping, ids)
+        if records is not None:  # the cluster's tasks write the records: what was not written comes
+            yield from records.write(grouping, ids, site_stats, changed, self.stats)
+            self.shard_paths = records.paths
+            return
         at = 0
         root_of = grouping.roots_ascending()
         for key, line in enumerate(spool.lines()):
             edited = changed is not None and at < len(changed) and changed[at] == key
-            root = root_of(key)
-            if edited:
-                at += 1
-            # (a duplicate that --drop-duplicates drops goes on as a Document, for --errors)
-            elif self._lines and (root is None or root == key or not self.options.drop_duplicates):
-                record, rest = split_line(line)
-                figures = written_figures(rest)
-                fields = None if root is None or figures is None else duplicate_fields(key, root, grouping, ids)
-                if fields is not None:
-                    record = with_duplicate_fields(record, fields)
-                if figures is not None and record is not None:
-                    self.stats.count_written(*figures, flagged=fields is not None and root != key)
-                    yield record + b"\n"
-                    continue
-            doc = parse_line(line)
-            if edited:
-                remove_site_boilerplate(doc, site_stats, options=self.options)
-            if root is not None:
-                mark_duplicate(doc, key, root, grouping, ids, self.options)
-            self.stats.count_result(doc)
-            yield doc
+            at += edited
+            item = finish_line(line, fields_of(key, root_of(key), grouping, ids), self.options, edited=edited,
+                               site_stats=site_stats, as_bytes=self._lines)
+            count(self.stats, item)
+            yield item.line if isinstance(item, Written) else item
 
 
 def clean(inputs: Iterable[Input], options: Options | None = None, **kwargs) -> CleanRun:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Iterator
+from typing import NamedTuple
 
 import numpy as np
 
@@ -20,6 +21,7 @@ from ..chrome.site_parts import site_statistics
 from ..chrome.sites import SiteKeySpool, SiteStats, site_of
 from ..document import EMPTY_AFTER_CLEANING, Document, Options
 from ..engines import shuffle_partitions
+from ..io.writers import dumps as record_line
 from .batches import SpooledBatch
 from .journal import parse_line
 from .stages import fingerprint_batch
@@ -31,7 +33,7 @@ class SpooledSites:
     def __init__(self) -> None:
         self._spool = SiteKeySpool()
 
-    def add(self, first_key: int, batch: SpooledBatch) -> None:
+    def add(self, first_key: int, batch: SpooledBatch, parts: list | None = None) -> None:
         self._spool.add_batch(first_key, batch.sites, batch.key_counts, batch.keys)
 
     def statistics(self, grouping, options: Options) -> tuple[SiteStats, array]:
@@ -47,17 +49,18 @@ class SpooledSites:
 
 
 class ShuffledSites:
-    """Site rows kept in the cluster by partition (the first of `batch.parts`,
-    from stages.process_job_partitioned), counted there by `engine.reduce`."""
+    """Site rows kept in the cluster by partition (from
+    stages.process_job_partitioned), counted there by `engine.reduce`."""
 
     def __init__(self, engine, partitions: int) -> None:
         self.engine, self.partitions = engine, partitions
         self._first_keys: list[int] = []
         self._handles: list[list] = [[] for _ in range(partitions)]
 
-    def add(self, first_key: int, batch: SpooledBatch) -> None:
+    def add(self, first_key: int, batch: SpooledBatch, parts: list) -> None:
+        """A batch's site rows: `parts`, one per partition."""
         self._first_keys.append(first_key)
-        for partition, handle in enumerate(batch.parts[:self.partitions]):
+        for partition, handle in enumerate(parts):
             self._handles[partition].append(handle)
 
     def statistics(self, grouping, options: Options) -> tuple[SiteStats, array]:
@@ -111,28 +114,41 @@ def changed_jobs(journal, changed: array, site_stats: SiteStats, options: Option
                 keys, lines = [], []
 
 
-def resign_job(job: tuple[list[int], list[bytes], SiteStats, Options]) -> tuple:
+class Resigned(NamedTuple):
+    """A resign_job's answer: the documents it had (`keys`), those still
+    signed and their signatures, shingle counts and lengths (the others lost
+    all their text or words), and each document's output record size (0:
+    no longer written)."""
+
+    keys: np.ndarray
+    signed: np.ndarray
+    signatures: np.ndarray
+    shingle_counts: np.ndarray
+    lengths: np.ndarray
+    record_sizes: np.ndarray
+
+
+def resign_job(job: tuple[list[int], list[bytes], SiteStats, Options]) -> Resigned:
     """A task of the second map: documents without their site boilerplate,
-    signed again. (keys, the keys still signed, their signatures, shingle
-    counts and lengths): the others lost all their text or words."""
+    signed again."""
     keys, lines, site_stats, options = job
     docs = [parse_line(line) for line in lines]
     for doc in docs:
         remove_site_boilerplate(doc, site_stats, options)
     fingerprint_batch(docs, options)
     signed = [i for i, d in enumerate(docs) if d.ok and d.signature is not None and d.shingle_count > 0]
-    return (np.array(keys, dtype=np.int64), np.array([keys[i] for i in signed], dtype=np.int64),
-            np.array([docs[i].signature for i in signed], dtype=np.uint32).reshape(len(signed), -1),
-            np.array([docs[i].shingle_count for i in signed], dtype=np.int64),
-            np.array([docs[i].chars_out for i in signed], dtype=np.int64))
+    return Resigned(np.array(keys, dtype=np.int64), np.array([keys[i] for i in signed], dtype=np.int64),
+                    np.array([docs[i].signature for i in signed], dtype=np.uint32).reshape(len(signed), -1),
+                    np.array([docs[i].shingle_count for i in signed], dtype=np.int64),
+                    np.array([docs[i].chars_out for i in signed], dtype=np.int64),
+                    np.array([len(record_line(d.record())) if d.ok else 0 for d in docs], dtype=np.int32))
 
 
-def update_signatures(index, keys: np.ndarray, signed: np.ndarray, signatures: np.ndarray,
-                      shingle_counts: np.ndarray, lengths: np.ndarray) -> None:
+def update_signatures(index, resigned: Resigned) -> None:
     """A resign_job's answer into the index: new signatures, and the
     documents left without text or words out of it."""
-    index.update(signed, signatures, shingle_counts, lengths)
-    index.remove(np.setdiff1d(keys, signed))
+    index.update(resigned.signed, resigned.signatures, resigned.shingle_counts, resigned.lengths)
+    index.remove(np.setdiff1d(resigned.keys, resigned.signed))
 
 
 def reduce_sites(grouping, payload, parts) -> tuple[SiteStats, np.ndarray]:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import time
 from array import array
 
+import numpy as np
+
 from .. import chrome, encoding, extract, language
 from ..chrome.site_parts import split_by_site
 from ..chrome.sites import paragraph_keys
@@ -179,8 +181,10 @@ def process_job_partitioned(payload: tuple, partitions: int) -> tuple[tuple, lis
     (`partitions` parts in all, which the cluster keeps): its site rows by
     site into `site_partitions` parts (site learning reduced by site), then
     its signed documents' band hashes by hash into `band_partitions` parts
-    (near-duplicate candidates found by partition)."""
-    job, site_partitions, band_partitions = payload
+    (near-duplicate candidates found by partition), then, with
+    `keep_records`, its journal lines as one part (uint8; the cluster's
+    tasks write them: run/cluster/records.py)."""
+    job, site_partitions, band_partitions, keep_records = payload
     batch, seconds = process_job(job)
     parts: list = []
     if site_partitions:
@@ -190,6 +194,10 @@ def process_job_partitioned(payload: tuple, partitions: int) -> tuple[tuple, lis
         options = job[1]
         hashes = band_hashes(batch.signatures, *lsh_bands(options.threshold, options.num_perm))
         parts += split_by_hash(batch.signed, hashes, band_partitions)
+    if keep_records:
+        # (an array: a task reading it maps it from the object store, without a copy)
+        parts.append(np.frombuffer(batch.lines, dtype=np.uint8))
+        batch.lines = b""
     return (batch, seconds), parts
 
 

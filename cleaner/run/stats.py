@@ -58,6 +58,17 @@ class RunStats:
         self.bytes_out += text_bytes
         self.flagged += flagged
 
+    def add_results(self, other: "RunStats") -> None:
+        """Another's documents written, skipped, dropped and failed (a
+        cluster task's, which wrote a shard)."""
+        self.written += other.written
+        self.flagged += other.flagged
+        self.skipped.update(other.skipped)
+        self.dropped.update(other.dropped)
+        self.failed.update(other.failed)
+        self.bytes_out += other.bytes_out
+        self.chars_out += other.chars_out
+
     def finish(self) -> None:
         self.finished = time.monotonic()
 

@@ -17,22 +17,13 @@ import pytest
 from cleaner import Document, Options, clean
 from cleaner.engines import RayEngine
 from cleaner.io import readers, warc
+from cleaner.io.shards import ShardOutput
 
 from ..conftest import COMMAND, DATA, ROOT, SAMPLES
 from ..io.test_parts import many_records
 from .test_index import story_corpus
 
 ray = pytest.importorskip("ray", reason="Ray is in the test extra: pip install -e '.[test]'")
-
-
-@pytest.fixture(scope="module")
-def ray_instance():
-    directory = tempfile.mkdtemp(prefix="ray-", dir="/tmp")  # (Ray's socket paths must stay short)
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False,
-             _temp_dir=directory)
-    yield
-    ray.shutdown()
-    shutil.rmtree(directory, ignore_errors=True)
 
 
 def records(run) -> list[dict]:
@@ -121,13 +112,16 @@ def test_on_a_two_node_cluster_a_removed_node_loses_nothing(tmp_path: Path, monk
     """A head that runs no task and two worker nodes (ray.cluster_utils):
     the run reads its inputs where the workers are; one worker node is
     removed mid-run and its tasks are retried on the other, with the same
-    records as the local engine."""
+    records as the local engine, and the same shards when the tasks write
+    them."""
     from ray.cluster_utils import Cluster
 
     crawl = many_records(tmp_path / "crawl.warc.gz", 40)
     monkeypatch.setattr(readers, "PART_BYTES", 4000)  # the crawl in parts, read on both nodes
     inputs = [str(SAMPLES), *map(str, story_corpus(tmp_path / "stories", stories=40)), str(crawl)]
     local = records(clean(inputs, Options(workers=1, batch_size=4)))
+    local_shards = clean(inputs, Options(workers=1, batch_size=4))
+    list(local_shards.write_shards(ShardOutput(str(tmp_path / "local-{shard}.jsonl"), 9)))
     if ray.is_initialized():
         ray.shutdown()  # (the other tests' local instance)
     directory = tempfile.mkdtemp(prefix="ray-", dir="/tmp")
@@ -165,6 +159,15 @@ def test_on_a_two_node_cluster_a_removed_node_loses_nothing(tmp_path: Path, monk
 
         run = clean(inputs, Options(engine="ray", batch_size=4), on_progress=remove_late)
         assert records(run) == local and removed
+        # Shards written by the tasks, a node removed while it keeps records
+        # (and site rows, band hashes) the tasks need: made again by Ray.
+        late = cluster.add_node(num_cpus=1)
+        cluster.wait_for_nodes()
+        removed.clear()
+        run = clean(inputs, Options(engine="ray", batch_size=4), on_progress=remove_late)
+        list(run.write_shards(ShardOutput(str(tmp_path / "cluster-{shard}.jsonl"), 9)))
+        assert [Path(p).read_bytes() for p in run.shard_paths] == \
+            [Path(p).read_bytes() for p in local_shards.shard_paths] and removed
     finally:
         ray.shutdown()
         cluster.shutdown()

@@ -15,15 +15,15 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ..dedup.candidates import lsh_bands, partition_pairs, split_by_hash
-from ..document import Options
-from ..engines import shuffle_partitions
-from .batches import SpooledBatch
+from ...dedup.candidates import lsh_bands, partition_pairs, split_by_hash
+from ...document import Options
+from ...engines import shuffle_partitions
+from ..batches import SpooledBatch
 
 
 class ShuffledBands:
-    """The band hash partitions of a run's batches (the last `partitions` of
-    `batch.parts`); called as CorpusIndex.find_pairs."""
+    """The band hash partitions of a run's batches (from
+    stages.process_job_partitioned); called as CorpusIndex.find_pairs."""
 
     def __init__(self, engine, partitions: int, options: Options) -> None:
         self.engine, self.partitions = engine, partitions
@@ -31,9 +31,10 @@ class ShuffledBands:
         self._first_keys: list[int] = []
         self._handles: list[list] = [[] for _ in range(partitions)]
 
-    def add(self, first_key: int, batch: SpooledBatch) -> None:
+    def add(self, first_key: int, batch: SpooledBatch, parts: list) -> None:
+        """A batch's band hashes: `parts`, one per partition."""
         self._first_keys.append(first_key)
-        for partition, handle in enumerate(batch.parts[len(batch.parts) - self.partitions:]):
+        for partition, handle in enumerate(parts):
             self._handles[partition].append(handle)
 
     def __call__(self, replaced: np.ndarray | None, hashes: np.ndarray | None) -> Iterator[np.ndarray]:
