@@ -16,7 +16,11 @@ Corpora (--only, comma-separated; default time,memory):
     and every fourth page of wcxb-dev (HTML, a file each);
   * crawl: the same wcxb-dev pages as ONE WARC gzipped record by record, as
     crawlers write it (a whole-file gzip would be one part: one task);
-  * records: vinews-10k as ONE plain JSON Lines file ({"id", "text"} a line).
+  * records: vinews-10k as ONE plain JSON Lines file ({"id", "text"} a line);
+  * shards: vinews-10k written as JSON Lines shards of 1,000 records (with
+    ray, the cluster keeps the records and its tasks write the shards; with
+    local, the main process writes them), and the driver memory growth again
+    with shards (the issue's own command).
 With one crawl or record file, ray's tasks read its parts themselves while
 local's main process reads every record and ships its bytes to the workers:
 these two say whether reading in parts scales. Their lines also give the
@@ -25,7 +29,7 @@ at least, none under MIN_PART_BYTES): few parts cap what 2 CPUs can gain.
 Skips cleanly without ../shared.
 
     python bench/engine_scaling.py [--shared PATH] [--rounds 3] [--scale 1]
-                                   [--only time,memory,crawl,records]
+                                   [--only time,memory,crawl,records,shards]
 """
 
 from __future__ import annotations
@@ -48,7 +52,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from paired import ROOT, arguments, report  # noqa: E402
 
 CONFIGS = ("local-1", "local-2", "ray-1", "ray-2")
-KINDS = {"time", "memory", "crawl", "records"}
+KINDS = {"time", "memory", "crawl", "records", "shards"}
+SHARD_RECORDS = 1000
 
 
 class PrivatePeak:
@@ -76,10 +81,12 @@ class PrivatePeak:
         return self.peak
 
 
-def one(config: str, listing: str) -> None:
-    """Run one configuration over the paths listed in `listing`; print its figures."""
+def one(config: str, listing: str, shards: str | None = None) -> None:
+    """Run one configuration over the paths listed in `listing` (writing
+    shards in the directory `shards` when given); print its figures."""
     sys.path.insert(0, ROOT)
     from cleaner import Options, clean
+    from cleaner.io.shards import ShardOutput
 
     with open(listing, encoding="utf-8") as handle:
         inputs = handle.read().splitlines()
@@ -95,7 +102,14 @@ def one(config: str, listing: str) -> None:
         startup = time.perf_counter() - started
     started = time.perf_counter()
     private = PrivatePeak()
-    documents = sum(1 for _ in clean(inputs, Options(engine=engine, workers=int(cpus))))
+    run = clean(inputs, Options(engine=engine, workers=int(cpus)))
+    if shards:
+        for _ in run.write_shards(ShardOutput(os.path.join(shards, "part-{shard:05d}.jsonl"), SHARD_RECORDS)):
+            pass
+        documents = run.stats.read
+        shutil.rmtree(shards)
+    else:
+        documents = sum(1 for _ in run)
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"seconds": seconds, "startup": startup, "documents": documents, "driver_peak_mb": peak,
@@ -105,20 +119,23 @@ def one(config: str, listing: str) -> None:
         shutil.rmtree(directory, ignore_errors=True)  # (Ray's sockets and logs)
 
 
-def measure(config: str, listing: str) -> dict:
-    done = subprocess.run([sys.executable, __file__, "--one", config, "--listing", listing], cwd=ROOT,
+def measure(config: str, listing: str, shards: str | None = None) -> dict:
+    if shards:
+        os.makedirs(shards, exist_ok=True)
+    done = subprocess.run([sys.executable, __file__, "--one", config, "--listing", listing,
+                           *(["--shards", shards] if shards else [])], cwd=ROOT,
                           capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def bench(label: str, paths: list[str], tmp: str, rounds: int, **extra) -> None:
+def bench(label: str, paths: list[str], tmp: str, rounds: int, shards: bool = False, **extra) -> None:
     listing = os.path.join(tmp, f"{label}.txt")
     with open(listing, "w", encoding="utf-8") as handle:
         handle.write("\n".join(paths) + "\n")
     runs: dict[str, list[dict]] = {config: [] for config in CONFIGS}
     for n in range(rounds):
         for config in (CONFIGS if n % 2 == 0 else CONFIGS[::-1]):
-            runs[config].append(measure(config, listing))
+            runs[config].append(measure(config, listing, os.path.join(tmp, "shards") if shards else None))
 
     def median(config: str, key: str = "seconds") -> float:
         return statistics.median(run[key] for run in runs[config])
@@ -200,12 +217,14 @@ def main() -> None:
     parser = arguments(__doc__)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--scale", type=int, default=1)
-    parser.add_argument("--only", default="time,memory", help="time, memory, crawl, records (comma-separated)")
+    parser.add_argument("--only", default="time,memory",
+                        help="time, memory, crawl, records, shards (comma-separated)")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--listing", help=argparse.SUPPRESS)
+    parser.add_argument("--shards", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        return one(args.one, args.listing)
+        return one(args.one, args.listing, args.shards)
     only = set(args.only.split(","))
     if only - KINDS:
         parser.error(f"--only: unknown {', '.join(sorted(only - KINDS))} (known: {', '.join(sorted(KINDS))})")
@@ -226,19 +245,25 @@ def main() -> None:
             bench("records: vinews-10k as one JSON Lines", [path], tmp, args.rounds, **planned(path))
         if "memory" in only:
             driver_memory(corpus, tmp)
+        if "shards" in only:
+            bench(f"shards: vinews-10k x{args.scale}", scaled(corpus, tmp, args.scale), tmp, args.rounds, shards=True)
+            driver_memory(corpus, tmp, shards=True)
 
 
-def driver_memory(corpus: str, tmp: str, scale: int = 10) -> None:
+def driver_memory(corpus: str, tmp: str, scale: int = 10, shards: bool = False) -> None:
     """The driver's peak with --engine ray (2 CPUs) for vinews-10k and for
-    10 edited copies of it (100,000 documents). Target: at most 100 MB more."""
+    10 edited copies of it (100,000 documents), records iterated on the
+    driver or (`shards`) written to shards by the tasks. Target: at most
+    100 MB more."""
     peaks = {}
     for label, paths in (("x1", scaled(corpus, tmp, 1)), (f"x{scale}", scaled(corpus, tmp, scale))):
         listing = os.path.join(tmp, f"memory-{label}.txt")
         with open(listing, "w", encoding="utf-8") as handle:
             handle.write("\n".join(paths) + "\n")
-        peaks[label] = measure("ray-2", listing)
+        peaks[label] = measure("ray-2", listing, os.path.join(tmp, "shards") if shards else None)
     small, large = peaks["x1"], peaks[f"x{scale}"]
-    report(bench="driver memory", documents=small["documents"], documents_scaled=large["documents"],
+    report(bench="driver memory", output="shards written by the tasks" if shards else "records to the driver",
+           documents=small["documents"], documents_scaled=large["documents"],
            driver_peak_mb=round(small["driver_peak_mb"]), driver_peak_scaled_mb=round(large["driver_peak_mb"]),
            growth_mb=round(large["driver_peak_mb"] - small["driver_peak_mb"]),
            private_peak_mb=round(small["driver_private_peak_mb"]),
