@@ -6,11 +6,13 @@ that finding candidates reads one band at a time (a few hundred kilobytes per
 100,000 documents) and the main process holds only one chunk of them. The
 small per-document numbers (keys, sizes, lengths, dates) stay in memory, in
 chunks too: a few large arrays instead of one small one per batch, which left
-the heap fragmented.
+the heap fragmented. The signatures are in a temporary file of their own,
+read back row by row (`RowReader`) with its pages released as it goes.
 """
 
 from __future__ import annotations
 
+import mmap
 import os
 import tempfile
 from bisect import bisect_right
@@ -175,3 +177,70 @@ def _read_all(fd: int, size: int, offset: int) -> bytes:
         parts.append(part)
         size, offset = size - len(part), offset + len(part)
     return b"".join(parts)
+
+
+# Pairs verified at once, the signature file's pages released after each
+# chunk: rows are scattered, and a read maps the whole page-cache folio
+# around its row (up to 16 pages seen), so a chunk can make up to 2 x 64 x
+# 64 KB (8 MB) resident, whatever the corpus size; 2 MB is usual.
+_VERIFY_CHUNK = 32
+
+
+def agreement(sigs: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Estimated Jaccard of each candidate pair, read from the signature file."""
+    out = np.zeros(len(left), dtype=np.float64)
+    for lo in range(0, len(left), _VERIFY_CHUNK):
+        hi = lo + _VERIFY_CHUNK
+        out[lo:hi] = (np.asarray(sigs[left[lo:hi]]) == np.asarray(sigs[right[lo:hi]])).mean(axis=1)
+        release(sigs)
+    return out
+
+
+class RowReader:
+    """Signature rows read one at a time (scattered over the file), with the
+    file's pages released every _VERIFY_CHUNK reads: one group can hold
+    thousands of rows, so releasing between groups did not bound them."""
+
+    def __init__(self, sigs) -> None:
+        self.sigs, self.reads = sigs, 0
+
+    def __call__(self, row: int) -> np.ndarray:
+        self.reads += 1
+        if self.reads >= _VERIFY_CHUNK:
+            release(self.sigs)
+            self.reads = 0
+        return np.asarray(self.sigs[row])
+
+
+class WithEarlier:
+    """Signature rows of the run, then those of the earlier rows (16-bit)."""
+
+    def __init__(self, run_rows: RowReader, count: int, earlier: np.ndarray) -> None:
+        self.run_rows, self.count, self.earlier = run_rows, count, earlier
+
+    def __call__(self, row: int) -> np.ndarray:
+        return self.run_rows(row) if row < self.count else self.earlier[row - self.count]
+
+
+def release(sigs) -> None:
+    """Drop the signature file's pages from this process's resident memory
+    (they stay in the page cache: reading them again is cheap). Without it a
+    run's peak RSS would grow by 512 bytes per document read."""
+    mapped = getattr(sigs, "_mmap", None)
+    if mapped is not None and hasattr(mapped, "madvise"):
+        try:
+            mapped.madvise(mmap.MADV_DONTNEED)
+        except (OSError, ValueError):
+            pass
+
+
+class LinkedRows:
+    """Signature rows of some documents only (their index rows `rows`,
+    ascending, and their signatures `sigs`, in the same order), read by
+    index row as RowReader reads every row."""
+
+    def __init__(self, sigs, rows: np.ndarray) -> None:
+        self.sigs, self.rows, self._reader = sigs, rows, RowReader(sigs)
+
+    def __call__(self, row: int) -> np.ndarray:
+        return self._reader(int(np.searchsorted(self.rows, row)))

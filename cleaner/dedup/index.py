@@ -15,19 +15,18 @@ containment) is linked to the longer one as `contained_in`.
 
 from __future__ import annotations
 
-import mmap
 import os
 import tempfile
 from array import array
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..memory import release_free_memory
-from .bandstore import BandStore, Chunked
-from .candidates import band_hashes, candidate_pairs, collected_pairs, collision_probability, lsh_bands
+from .bandstore import BandStore, Chunked, LinkedRows, RowReader, WithEarlier, agreement, release
+from .candidates import band_hashes, candidate_pairs, collision_probability, lsh_bands
 from .earlier import similarity
 from .groups import (
     ClusterReport,
@@ -53,6 +52,37 @@ MEMBER_SHARE = 0.9
 # A document is "contained" in another only when it is clearly shorter.
 SHORTER_SHARE = 0.9
 NO_DATE = np.iinfo(np.int32).max
+# Candidate pairs judged at once (their float arrays: a few MB).
+_PAIR_CHUNK = 16384
+
+
+@dataclass
+class Links:
+    """Candidate pairs verified elsewhere (a cluster's tasks, where the
+    signatures are), by key: the linked pairs (left < right) sorted, the
+    containment links among them (shorter or not: `judged`'s holds) in the
+    same order, and the current signatures of every linked document."""
+
+    left: np.ndarray  # int64 keys
+    right: np.ndarray
+    holds: tuple[np.ndarray, np.ndarray, np.ndarray]  # left keys, right keys, containment
+    keys: np.ndarray  # int64, ascending, unique
+    signatures: np.ndarray  # uint32, a row per key
+
+
+def judged(jaccard: np.ndarray, size_l: np.ndarray, size_r: np.ndarray, threshold: float,
+           containment: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Candidate pairs judged by their estimated Jaccard and shingle-set
+    sizes: which are linked (near-duplicates, or one contained in the
+    other), which are containment links of a clearly shorter copy, and each
+    pair's containment of the smaller set in the larger."""
+    small = np.minimum(size_l, size_r).astype(np.float64)
+    total = (size_l + size_r).astype(np.float64)
+    # |A ∩ B| = J (|A| + |B|) / (1 + J)
+    contained = np.where(small > 0, jaccard * total / ((1 + jaccard) * np.maximum(small, 1)), 0.0)
+    linked = (jaccard >= threshold) | (contained >= containment)
+    shorter = small < SHORTER_SHARE * np.maximum(size_l, size_r)
+    return linked, (contained >= containment) & shorter & linked, contained
 
 
 @dataclass
@@ -68,10 +98,10 @@ class CorpusIndex:
     containment: float = 0.8
     keep: str = "first"
     directory: str | None = None
-    # Set: the band hashes are kept elsewhere (a cluster's partitions), and
-    # find_pairs(replaced keys, their new band hashes) gives the candidate
-    # pairs, in parts, as codes lower key << 32 | higher key (candidates.py).
-    find_pairs: Callable[[np.ndarray | None, np.ndarray | None], Iterable[np.ndarray]] | None = None
+    # Set: the band hashes and signatures are kept elsewhere (a cluster), and
+    # find_links(the documents signed again: keys, band hashes, signatures,
+    # shingle-set sizes; or None) finds and verifies the pairs there (Links).
+    find_links: Callable[[tuple | None], Links] | None = None
 
     def __post_init__(self) -> None:
         self.bands, self.rows = lsh_bands(self.threshold, self.num_perm)
@@ -82,7 +112,7 @@ class CorpusIndex:
         self._file = tempfile.TemporaryFile("w+b", prefix="cleaner-signatures-", dir=self.directory)
         self._count = 0
         self._removed: np.ndarray | None = None  # rows left out of the grouping
-        self._replaced: list[tuple[np.ndarray, np.ndarray]] = []  # find_pairs: keys signed again, new hashes
+        self._replaced: list[tuple] = []  # find_links: documents signed again (keys, hashes, signatures, sizes)
         self._all_keys: np.ndarray | None = None  # the keys as one array, once updates begin
 
     def __len__(self) -> int:
@@ -99,12 +129,12 @@ class CorpusIndex:
         """Documents with signatures (rows of `sigs`); keys ascending, in input order."""
         if len(keys) == 0:
             return
-        if self.find_pairs is None:
+        if self.find_links is None:
             self._bands.append(band_hashes(sigs, self.bands, self.rows))
+            self._file.write(np.ascontiguousarray(sigs, dtype=np.uint32).tobytes())
         self._keys.append(keys)
         self._numbers.append(np.stack([np.minimum(sizes, 2**32 - 1), np.minimum(lengths, 2**32 - 1),
                                        np.asarray(dates) - np.iinfo(np.int32).min], axis=1).astype(np.uint32))
-        self._file.write(np.ascontiguousarray(sigs, dtype=np.uint32).tobytes())
         self._count += len(keys)
         if self._removed is not None:
             self._removed = np.concatenate([self._removed, np.zeros(len(keys), dtype=bool)])
@@ -126,12 +156,13 @@ class CorpusIndex:
         if not len(rows):
             return
         sigs = np.ascontiguousarray(sigs[found], dtype=np.uint32)
-        if self.find_pairs is None:
-            self._bands.set_rows(rows, band_hashes(sigs, self.bands, self.rows))
-        else:
-            self._replaced.append((np.asarray(keys, dtype=np.int64)[found], band_hashes(sigs, self.bands, self.rows)))
         self._numbers.set_rows(rows, np.minimum(sizes[found], 2**32 - 1), column=0)
         self._numbers.set_rows(rows, np.minimum(lengths[found], 2**32 - 1), column=1)
+        if self.find_links is not None:  # (sent with the verification: few, the documents that lost lines)
+            self._replaced.append((np.asarray(keys, dtype=np.int64)[found], band_hashes(sigs, self.bands, self.rows),
+                                   sigs, np.asarray(sizes, dtype=np.int64)[found]))
+            return
+        self._bands.set_rows(rows, band_hashes(sigs, self.bands, self.rows))
         self._file.flush()
         row_bytes = self.num_perm * 4
         for row, sig in zip(rows.tolist(), sigs):
@@ -158,7 +189,7 @@ class CorpusIndex:
             else np.zeros((0, self.bands), dtype=np.uint32)
         out = (self._keys.array()[kept], self._numbers.array()[kept, 0].astype(np.int64), bands,
                low_bits(sigs[kept]) if self._count else np.zeros((0, self.num_perm), dtype=np.uint16))
-        _release(sigs)
+        release(sigs)
         return out
 
     def close(self) -> None:
@@ -182,10 +213,14 @@ class CorpusIndex:
         keys = self._keys.array()
         numbers = self._numbers.array().astype(np.int64)
         sizes, lengths, dates = numbers[:, 0], numbers[:, 1], numbers[:, 2] + np.iinfo(np.int32).min
-        sigs = np.memmap(self._file, dtype=np.uint32, mode="r", shape=(self._count, self.num_perm))
-        left, right, holds = self._verified(sigs, sizes)
-        out = Grouping()
-        rows_of, total = _RowReader(sigs), self._count
+        if self.find_links is None:
+            sigs = np.memmap(self._file, dtype=np.uint32, mode="r", shape=(self._count, self.num_perm))
+            left, right, holds = self._verified(sigs, sizes)
+            rows_of = RowReader(sigs)
+        else:
+            left, right, holds, rows_of = self._linked(keys)
+            sigs = rows_of.sigs
+        out, total = Grouping(), self._count
         if store is not None:
             from .earlier import find_earlier
 
@@ -197,7 +232,7 @@ class CorpusIndex:
             sizes = np.concatenate([sizes, earlier.sizes])
             lengths = np.concatenate([lengths, np.zeros(len(earlier), dtype=lengths.dtype)])
             dates = np.concatenate([dates, np.full(len(earlier), NO_DATE, dtype=dates.dtype)])
-            rows_of = _WithEarlier(rows_of, self._count, earlier.signatures)
+            rows_of = WithEarlier(rows_of, self._count, earlier.signatures)
             for row, key, score in earlier.contained:
                 out.contained_in[int(keys[row])] = (key, score)
             out.earlier, total = earlier.names, self._count + len(earlier)
@@ -219,7 +254,7 @@ class CorpusIndex:
                 member_rows.extend(group)
                 root_rows.extend([kept] * len(group))
                 similarities.extend(similar)
-        _release(sigs)
+        release(sigs)
         del linked, parent
         release_free_memory()  # before the result's arrays: they would be the peak on top
         if member_rows:
@@ -240,8 +275,7 @@ class CorpusIndex:
         or one contained in the other, and the containment links (shorter row,
         other row, score) of a shorter copy. Pairs are judged a chunk at a
         time, so no per-pair float array ever spans all candidates."""
-        left, right = candidate_pairs(self._bands.column, self._count, self.bands) if self.find_pairs is None \
-            else self._found_pairs()
+        left, right = candidate_pairs(self._bands.column, self._count, self.bands)
         if self._removed is not None:
             kept = ~(self._removed[left] | self._removed[right])
             left, right = left[kept], right[kept]
@@ -249,16 +283,8 @@ class CorpusIndex:
         kept_count = 0  # linked pairs are moved to the front of left/right, not copied out
         for lo in range(0, len(left), _PAIR_CHUNK):
             l, r = left[lo:lo + _PAIR_CHUNK], right[lo:lo + _PAIR_CHUNK]
-            jaccard = _agreement(sigs, l, r)
-            size_l, size_r = sizes[l], sizes[r]
-            small = np.minimum(size_l, size_r).astype(np.float64)
-            total = (size_l + size_r).astype(np.float64)
-            # |A ∩ B| = J (|A| + |B|) / (1 + J); containment of the smaller set in the larger.
-            contained = np.where(small > 0, jaccard * total / ((1 + jaccard) * np.maximum(small, 1)), 0.0)
-            similar = jaccard >= self.threshold
-            linked = similar | (contained >= self.containment)
-            shorter = small < SHORTER_SHARE * np.maximum(size_l, size_r)
-            holds = (contained >= self.containment) & shorter & linked
+            linked, holds, contained = judged(agreement(sigs, l, r), sizes[l], sizes[r], self.threshold,
+                                              self.containment)
             for part, values in zip(held, (l[holds], r[holds], contained[holds])):
                 part.append(values)
             linked_l, linked_r = l[linked], r[linked]  # copies: the chunk may be overwritten now
@@ -269,20 +295,29 @@ class CorpusIndex:
         return (left[:kept_count], right[:kept_count],
                 tuple(np.concatenate(part) if part else np.zeros(0) for part in held))
 
-    def _found_pairs(self) -> tuple[np.ndarray, np.ndarray]:
-        """find_pairs' answer (parts of key codes; a pair may be in several)
-        as row pairs, collected a part at a time as candidate_pairs does."""
-        replaced = [np.concatenate(part) for part in zip(*self._replaced)] if self._replaced else [None, None]
-        keys = self._keys.array()
+    def _linked(self, keys: np.ndarray) -> tuple:
+        """find_links' answer as _verified's (rows), with a reader of the
+        linked documents' signatures (written to the signature file, which
+        holds no others in this mode)."""
+        replaced = tuple(np.concatenate(part) for part in zip(*self._replaced)) if self._replaced else None
+        links = self.find_links(replaced)
+        row = np.int32 if self._count < 2**31 else np.int64
+        left, right = np.searchsorted(keys, links.left).astype(row), np.searchsorted(keys, links.right).astype(row)
+        hold_left, hold_right = np.searchsorted(keys, links.holds[0]), np.searchsorted(keys, links.holds[1])
+        if self._removed is not None:  # (pairs of a document whose text went: out, as _verified leaves them)
+            kept = ~(self._removed[left] | self._removed[right])
+            left, right = left[kept], right[kept]
+            kept = ~(self._removed[hold_left] | self._removed[hold_right])
+            hold_left, hold_right, links.holds = hold_left[kept], hold_right[kept], tuple(h[kept] for h in links.holds)
+        self._file.seek(0)
+        self._file.truncate()
+        self._file.write(np.ascontiguousarray(links.signatures, dtype=np.uint32).tobytes())
+        self._file.flush()
+        sigs = np.memmap(self._file, dtype=np.uint32, mode="r", shape=(len(links.keys), self.num_perm)) \
+            if len(links.keys) else np.zeros((0, self.num_perm), dtype=np.uint32)
+        return left, right, (hold_left, hold_right, links.holds[2]), LinkedRows(sigs, np.searchsorted(keys, links.keys))
 
-        def row_codes(codes: np.ndarray) -> np.ndarray:
-            rows = np.searchsorted(keys, codes >> 32) * self._count
-            rows += np.searchsorted(keys, codes & 0xFFFFFFFF)
-            return rows
-
-        return collected_pairs((row_codes(codes) for codes in self.find_pairs(*replaced)), self._count)
-
-    def _stars(self, rows: list[int], linked: "_Adjacency", rows_of: "_RowReader", sizes, lengths, dates):
+    def _stars(self, rows: list[int], linked: "_Adjacency", rows_of: "RowReader", sizes, lengths, dates):
         """Split a union-find group into groups around a kept document: a member
         stays with the kept one when it is itself close to it (similar, or one
         contains the other); the others form groups of their own, by the same
@@ -309,63 +344,6 @@ class CorpusIndex:
                 yield kept, members, [group[r] for r in members]
             taken = set(members) if len(members) > 1 else {kept}
             pending = [r for r in pending if r not in taken]
-
-
-# Pairs verified at once, the signature file's pages released after each
-# chunk: rows are scattered, and a read maps the whole page-cache folio
-# around its row (up to 16 pages seen), so a chunk can make up to 2 x 64 x
-# 64 KB (8 MB) resident, whatever the corpus size; 2 MB is usual.
-_VERIFY_CHUNK = 32
-# Candidate pairs judged at once (their float arrays: a few MB).
-_PAIR_CHUNK = 16384
-
-
-def _agreement(sigs: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """Estimated Jaccard of each candidate pair, read from the signature file."""
-    out = np.zeros(len(left), dtype=np.float64)
-    for lo in range(0, len(left), _VERIFY_CHUNK):
-        hi = lo + _VERIFY_CHUNK
-        out[lo:hi] = (np.asarray(sigs[left[lo:hi]]) == np.asarray(sigs[right[lo:hi]])).mean(axis=1)
-        _release(sigs)
-    return out
-
-
-class _RowReader:
-    """Signature rows read one at a time (scattered over the file), with the
-    file's pages released every _VERIFY_CHUNK reads: one group can hold
-    thousands of rows, so releasing between groups did not bound them."""
-
-    def __init__(self, sigs) -> None:
-        self.sigs, self.reads = sigs, 0
-
-    def __call__(self, row: int) -> np.ndarray:
-        self.reads += 1
-        if self.reads >= _VERIFY_CHUNK:
-            _release(self.sigs)
-            self.reads = 0
-        return np.asarray(self.sigs[row])
-
-
-class _WithEarlier:
-    """Signature rows of the run, then those of the earlier rows (16-bit)."""
-
-    def __init__(self, run_rows: _RowReader, count: int, earlier: np.ndarray) -> None:
-        self.run_rows, self.count, self.earlier = run_rows, count, earlier
-
-    def __call__(self, row: int) -> np.ndarray:
-        return self.run_rows(row) if row < self.count else self.earlier[row - self.count]
-
-
-def _release(sigs) -> None:
-    """Drop the signature file's pages from this process's resident memory
-    (they stay in the page cache: reading them again is cheap). Without it a
-    run's peak RSS would grow by 512 bytes per document read."""
-    mapped = getattr(sigs, "_mmap", None)
-    if mapped is not None and hasattr(mapped, "madvise"):
-        try:
-            mapped.madvise(mmap.MADV_DONTNEED)
-        except (OSError, ValueError):
-            pass
 
 
 def date_number(date: str | None) -> int:

@@ -24,6 +24,12 @@ from typing import Any, Protocol
 
 from .pool import ordered_map
 
+# Ray returns a value under 100 KB inline to the caller: a shuffle's parts
+# would all come to the driver. Not inlined, they stay in the object store of
+# the node that made them. A program that starts Ray itself gives this to
+# ray.init(runtime_env=...) to run cleaner's tasks in its workers.
+RUNTIME_ENV = {"env_vars": {"RAY_max_direct_call_object_size": "0"}}
+
 
 class EngineProblem(Exception):
     """An engine that cannot run: Ray not installed, or no cluster at the address."""
@@ -80,6 +86,7 @@ class RayEngine:
             try:
                 ray.init(address=address, num_cpus=num_cpus if address is None else None,
                          include_dashboard=False, log_to_driver=False, configure_logging=False,
+                         runtime_env=RUNTIME_ENV,
                          **({"_temp_dir": self._directory} if self._directory else {}))
             except (ConnectionError, RuntimeError, ValueError, OSError) as exc:
                 _restore(handlers)
@@ -93,8 +100,25 @@ class RayEngine:
             # running it is dropped at exit): the instance and its files go then.
             atexit.register(self.close)
         self.cpus = cpus = int(ray.cluster_resources().get("CPU", 1))
+        # The shuffles' tasks need RUNTIME_ENV: the job has it (Ray started here, or by a
+        # program that gave it), or those tasks get it, in workers of their own (slower:
+        # Ray starts workers for each environment, and stops others for them).
+        job_env = (ray.get_runtime_context().runtime_env or {}).get("env_vars") or {}
+        self._shuffle_options = {} if all(job_env.get(k) == v for k, v in RUNTIME_ENV["env_vars"].items()) \
+            else {"runtime_env": RUNTIME_ENV}
         self._limit = max(2, in_flight * cpus)
         self._task = ray.remote(_call).options(max_retries=3, retry_exceptions=False)
+        if self._started:
+            self._warm_up()
+
+    def _warm_up(self) -> None:
+        """Start a worker per CPU (a Python process with Ray's core: about
+        a second) as part of starting Ray, not on a run's first tasks."""
+        ready = [self._task.remote(_held, 0.2) for _ in range(self.cpus)]
+        try:
+            self._ray.get(ready, timeout=120)
+        except self._ray.exceptions.RayError:
+            pass  # (slow or failed: the run's own tasks will say)
 
     def map_ordered(self, function, items):
         submitted = ((tag, [self._task.remote(function, payload)]) for tag, payload in items)
@@ -132,12 +156,9 @@ class RayEngine:
         `function(payload, partitions)` gives (result, one part per
         partition): the result comes here, the parts stay in the cluster
         (handles for `reduce`; Ray makes a lost one again from its task)."""
-        # Ray returns values under 100 KB inline to the caller, here: the parts
-        # would all come to the driver. Not inlined, they stay in the object
-        # store of the node that made them.
+        # (with RUNTIME_ENV, so that the parts are not inlined to the driver)
         task = self._ray.remote(_call_partitioned).options(
-            num_returns=partitions + 1, max_retries=3, retry_exceptions=False,
-            runtime_env={"env_vars": {"RAY_max_direct_call_object_size": "0"}})
+            num_returns=partitions + 1, max_retries=3, retry_exceptions=False, **self._shuffle_options)
         submitted = ((tag, task.remote(function, payload, partitions)) for tag, payload in items)
         with contextlib.closing(self._windowed(submitted)) as done:
             for tag, refs in done:
@@ -157,6 +178,22 @@ class RayEngine:
         finally:
             for ref in refs:  # stopped early: the rest is not wanted
                 self._ray.cancel(ref, force=False)
+
+    def reduce_partitioned(self, function, shared, jobs, partitions: int):
+        """`reduce` whose tasks' answers stay in the cluster too:
+        `function(shared, payload, parts)` gives (result, one part per
+        partition); yields (result, handles) in order, for a next reduce."""
+        task = self._ray.remote(_call_reduce_partitioned).options(
+            num_returns=partitions + 1, max_retries=3, retry_exceptions=False, **self._shuffle_options)
+        shared_ref = self._ray.put(shared)
+        refs = deque(task.remote(function, partitions, shared_ref, payload, *handles) for payload, handles in jobs)
+        try:
+            while refs:
+                yield self._result(refs[0][0]), refs[0][1:]
+                refs.popleft()
+        finally:
+            for task_refs in refs:
+                self._ray.cancel(task_refs[0], force=False)
 
     def close(self) -> None:
         if self._started and self._ray.is_initialized():
@@ -193,6 +230,11 @@ def _short_directory() -> str:
     return tempfile.mkdtemp(prefix="cleaner-ray-", dir=base if len(base) <= 24 else "/tmp")
 
 
+def _held(seconds: float) -> None:
+    """A warm-up task: held a moment, so that every CPU's worker gets one."""
+    time.sleep(seconds)
+
+
 def _call(function: Callable[[Any], Any], payload: Any) -> Any:
     return function(payload)
 
@@ -202,6 +244,14 @@ def _call_partitioned(function: Callable[[Any, int], Any], payload: Any, partiti
     if len(parts) != partitions:
         raise ValueError(f"{len(parts)} parts for {partitions} partitions")
     return (result, *parts)
+
+
+def _call_reduce_partitioned(function: Callable[[Any, Any, list], Any], partitions: int, shared: Any, payload: Any,
+                             *parts: Any) -> tuple:
+    result, out = function(shared, payload, list(parts))
+    if len(out) != partitions:
+        raise ValueError(f"{len(out)} parts for {partitions} partitions")
+    return (result, *out)
 
 
 def _call_reduce(function: Callable[[Any, Any, list], Any], shared: Any, payload: Any, *parts: Any) -> Any:

@@ -39,7 +39,7 @@ from .finishing import Written, count, fields_of, finish_line
 from .journal import Journal, ResumeError
 from .jsonl_dedup import IdTable
 from .site_learning import changed_jobs, resign_job, site_learning, update_signatures
-from .stages import fingerprint_batch, process_job, process_job_partitioned
+from .stages import fingerprint_batch, part_widths, process_job, process_job_partitioned
 from .stats import RunStats
 
 Input = str | os.PathLike | Document
@@ -101,7 +101,7 @@ class CleanRun:
             yield from self._counted(batch)
 
     def _batches(self, journal: Journal | None, spool: bool,
-                 shuffles: tuple[int, int, int] = (0, 0, 0)) -> Iterator[list[Document] | SpooledBatch]:
+                 shuffles: tuple[int, int, bool] = (0, 0, False)) -> Iterator[list[Document] | SpooledBatch]:
         """Every document through the per-document stages, a batch at a time
         in input order, run by the engine; those an interrupted run journaled
         come from the journal instead. With `spool` (the corpus passes), as
@@ -134,7 +134,7 @@ class CleanRun:
         else:
             jobs = ((None, (batch, options, spool)) for batch in batched(docs, sizes.next_size))
         mapped = engine.map_partitioned(process_job_partitioned, ((tag, (job, *shuffles)) for tag, job in jobs),
-                                        sum(shuffles)) if any(shuffles) else \
+                                        sum(part_widths(*shuffles))) if any(shuffles) else \
             ((tag, result, None) for tag, result in engine.map_ordered(process_job, jobs))
         for given, (batch, seconds), parts in mapped:
             if parts is not None:
@@ -223,9 +223,9 @@ class CleanRun:
             self.stats.count_result(doc)
             yield doc
 
-    def _index(self, find_pairs=None) -> CorpusIndex:
+    def _index(self, find_links=None) -> CorpusIndex:
         o = self.options
-        return CorpusIndex(o.threshold, o.num_perm, o.containment, o.keep, find_pairs=find_pairs)
+        return CorpusIndex(o.threshold, o.num_perm, o.containment, o.keep, find_links=find_links)
 
     def _corpus_passes(self) -> Iterator[Document]:
         """Pass A processes every document into the journal and the index
@@ -242,12 +242,12 @@ class CleanRun:
                 sites, bands = site_learning(options, engine, replaying), band_shuffle(options, engine, replaying)
                 records = KeptRecords(engine, self._shards, options) if self._shards else None
                 index = self._index(bands)
-                shuffles = (getattr(sites, "partitions", 0), getattr(bands, "partitions", 0), int(bool(records)))
+                shuffles = (getattr(sites, "partitions", 0), getattr(bands, "partitions", 0), records is not None)
                 for batch in self._batches(journal, spool=True, shuffles=shuffles):
                     self.stats.count_read_batch(len(batch), batch.bytes_in)
                     add_to_index(index, batch, len(ids))
                     parts = batch.parts or []
-                    for shuffle, width in zip((sites, bands, records), shuffles):
+                    for shuffle, width in zip((sites, bands, records), part_widths(*shuffles)):
                         if shuffle is not None:
                             shuffle.add(len(ids), batch, parts[:width])
                         parts = parts[width:]

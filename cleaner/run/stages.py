@@ -181,7 +181,8 @@ def process_job_partitioned(payload: tuple, partitions: int) -> tuple[tuple, lis
     (`partitions` parts in all, which the cluster keeps): its site rows by
     site into `site_partitions` parts (site learning reduced by site), then
     its signed documents' band hashes by hash into `band_partitions` parts
-    (near-duplicate candidates found by partition), then, with
+    (near-duplicate candidates found by partition) and their signatures as
+    one more part (verified there: run/cluster/bands.py), then, with
     `keep_records`, its journal lines as one part (uint8; the cluster's
     tasks write them: run/cluster/records.py)."""
     job, site_partitions, band_partitions, keep_records = payload
@@ -194,11 +195,19 @@ def process_job_partitioned(payload: tuple, partitions: int) -> tuple[tuple, lis
         options = job[1]
         hashes = band_hashes(batch.signatures, *lsh_bands(options.threshold, options.num_perm))
         parts += split_by_hash(batch.signed, hashes, band_partitions)
+        parts.append((batch.signed, batch.signatures, batch.shingle_counts))
+        batch.signatures = batch.signatures[:, :0]  # (the index here keeps none)
     if keep_records:
         # (an array: a task reading it maps it from the object store, without a copy)
         parts.append(np.frombuffer(batch.lines, dtype=np.uint8))
         batch.lines = b""
     return (batch, seconds), parts
+
+
+def part_widths(site_partitions: int, band_partitions: int, keep_records: bool) -> tuple[int, int, int]:
+    """How many of a map task's parts are site rows, band hashes (with the
+    signatures), and journal lines (process_job_partitioned)."""
+    return site_partitions, band_partitions + 1 if band_partitions else 0, int(keep_records)
 
 
 def process_batch(docs: list[Document], options: Options) -> list[Document]:

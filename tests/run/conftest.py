@@ -27,6 +27,9 @@ def ray_instance(_ray_directories):
     if not ray.is_initialized():
         directory = tempfile.mkdtemp(prefix="ray-", dir="/tmp")  # (Ray's socket paths must stay short)
         _ray_directories.append(directory)
+        from cleaner.engines import RUNTIME_ENV
+
+        # (as a program running cleaner in its own Ray job starts it: the two-node test starts Ray without it)
         ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False,
-                 _temp_dir=directory)
+                 _temp_dir=directory, runtime_env=RUNTIME_ENV)
     yield

@@ -232,10 +232,12 @@ def test_site_learning_is_reduced_by_site_in_the_cluster(ray_instance, tmp_path:
 
 def test_near_duplicate_candidates_are_found_by_partition_in_the_cluster(ray_instance, tmp_path: Path,
                                                                         monkeypatch) -> None:
-    """On Ray, band hashes are split by hash in the tasks and candidate pairs
-    found by reduce tasks, a partition each (finding them in the driver is
-    made to fail), also after site learning signs documents again: the
-    duplicate fields of the local engine, for any batch size."""
+    """On Ray, band hashes are split by hash in the tasks, candidate pairs
+    found by reduce tasks, a partition each, and verified by reduce tasks
+    where the signatures are, a group of batches each (finding or verifying
+    them in the driver is made to fail), also after site learning signs
+    documents again: the duplicate fields of the local engine, for any
+    batch size."""
     from cleaner.dedup import index
 
     inputs = [str(SAMPLES), *map(str, story_corpus(tmp_path / "stories", stories=40)),
@@ -244,6 +246,7 @@ def test_near_duplicate_candidates_are_found_by_partition_in_the_cluster(ray_ins
     local = [records(clean(inputs, Options(workers=1, **options))) for options in runs]
     assert sum(1 for r in local[0] if r.get("duplicate_of")) > 10
     monkeypatch.setattr(index, "candidate_pairs", _not_here)
+    monkeypatch.setattr(index, "agreement", _not_here)  # (the pairs are verified there too)
     for options, expected in zip(runs, local):
         assert records(clean(inputs, Options(engine="ray", **options))) == expected
 
