@@ -91,18 +91,16 @@ def one(config: str, listing: str, shards: str | None = None) -> None:
     with open(listing, encoding="utf-8") as handle:
         inputs = handle.read().splitlines()
     engine, cpus = config.split("-")
-    startup = 0.0
-    if engine == "ray":
-        import ray
+    startup, engine_object = 0.0, None
+    if engine == "ray":  # started as a run starts it (RayEngine), timed apart
+        from cleaner.engines import RayEngine
 
         started = time.perf_counter()
-        directory = tempfile.mkdtemp(prefix="bench-ray-", dir="/tmp")
-        ray.init(num_cpus=int(cpus), include_dashboard=False, log_to_driver=False, configure_logging=False,
-                 _temp_dir=directory)
+        engine_object = RayEngine(None, num_cpus=int(cpus))
         startup = time.perf_counter() - started
     started = time.perf_counter()
     private = PrivatePeak()
-    run = clean(inputs, Options(engine=engine, workers=int(cpus)))
+    run = clean(inputs, Options(engine=engine, workers=int(cpus)), engine=engine_object)
     if shards:
         for _ in run.write_shards(ShardOutput(os.path.join(shards, "part-{shard:05d}.jsonl"), SHARD_RECORDS)):
             pass
@@ -114,9 +112,8 @@ def one(config: str, listing: str, shards: str | None = None) -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"seconds": seconds, "startup": startup, "documents": documents, "driver_peak_mb": peak,
                       "driver_private_peak_mb": private.stop()}))
-    if engine == "ray":
-        ray.shutdown()
-        shutil.rmtree(directory, ignore_errors=True)  # (Ray's sockets and logs)
+    if engine_object is not None:
+        engine_object.close()  # (Ray's processes, sockets and logs)
 
 
 def measure(config: str, listing: str, shards: str | None = None) -> dict:
