@@ -202,12 +202,12 @@ def jsonl(texts: list[str], tmp: str) -> str:
 
 def planned(path: str) -> dict:
     """The file's size and how many parts ray's tasks read it in, for 1 and 2
-    CPUs (the pipeline asks readers.parts for two per CPU at least)."""
+    CPUs (the pipeline asks readers.parts for four per CPU at least)."""
     sys.path.insert(0, ROOT)
     from cleaner.io import readers
 
     return {"file_mb": round(os.path.getsize(path) / 2**20, 1),
-            "parts": {f"ray-{cpus}": sum(1 for _ in readers.parts([path], min_parts=2 * cpus)) for cpus in (1, 2)}}
+            "parts": {f"ray-{cpus}": sum(1 for _ in readers.parts([path], min_parts=4 * cpus)) for cpus in (1, 2)}}
 
 
 def main() -> None:

@@ -233,14 +233,3 @@ def release(sigs) -> None:
         except (OSError, ValueError):
             pass
 
-
-class LinkedRows:
-    """Signature rows of some documents only (their index rows `rows`,
-    ascending, and their signatures `sigs`, in the same order), read by
-    index row as RowReader reads every row."""
-
-    def __init__(self, sigs, rows: np.ndarray) -> None:
-        self.sigs, self.rows, self._reader = sigs, rows, RowReader(sigs)
-
-    def __call__(self, row: int) -> np.ndarray:
-        return self._reader(int(np.searchsorted(self.rows, row)))

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..memory import release_free_memory
-from .bandstore import BandStore, Chunked, LinkedRows, RowReader, WithEarlier, agreement, release
+from .bandstore import BandStore, Chunked, RowReader, WithEarlier, agreement, release
 from .candidates import band_hashes, candidate_pairs, collision_probability, lsh_bands
 from .earlier import similarity
 from .groups import (
@@ -54,20 +54,6 @@ SHORTER_SHARE = 0.9
 NO_DATE = np.iinfo(np.int32).max
 # Candidate pairs judged at once (their float arrays: a few MB).
 _PAIR_CHUNK = 16384
-
-
-@dataclass
-class Links:
-    """Candidate pairs verified elsewhere (a cluster's tasks, where the
-    signatures are), by key: the linked pairs (left < right) sorted, the
-    containment links among them (shorter or not: `judged`'s holds) in the
-    same order, and the current signatures of every linked document."""
-
-    left: np.ndarray  # int64 keys
-    right: np.ndarray
-    holds: tuple[np.ndarray, np.ndarray, np.ndarray]  # left keys, right keys, containment
-    keys: np.ndarray  # int64, ascending, unique
-    signatures: np.ndarray  # uint32, a row per key
 
 
 def judged(jaccard: np.ndarray, size_l: np.ndarray, size_r: np.ndarray, threshold: float,
@@ -99,9 +85,10 @@ class CorpusIndex:
     keep: str = "first"
     directory: str | None = None
     # Set: the band hashes and signatures are kept elsewhere (a cluster), and
-    # find_links(the documents signed again: keys, band hashes, signatures,
-    # shingle-set sizes; or None) finds and verifies the pairs there (Links).
-    find_links: Callable[[tuple | None], Links] | None = None
+    # find_groups(the documents signed again: keys, band hashes, signatures,
+    # shingle-set sizes, lengths; or None, and the keys left out) finds,
+    # verifies and groups the pairs there.
+    find_groups: Callable[[tuple | None, np.ndarray], Grouping] | None = None
 
     def __post_init__(self) -> None:
         self.bands, self.rows = lsh_bands(self.threshold, self.num_perm)
@@ -112,7 +99,7 @@ class CorpusIndex:
         self._file = tempfile.TemporaryFile("w+b", prefix="cleaner-signatures-", dir=self.directory)
         self._count = 0
         self._removed: np.ndarray | None = None  # rows left out of the grouping
-        self._replaced: list[tuple] = []  # find_links: documents signed again (keys, hashes, signatures, sizes)
+        self._replaced: list[tuple] = []  # find_groups: documents signed again (keys, hashes, signatures, sizes)
         self._all_keys: np.ndarray | None = None  # the keys as one array, once updates begin
 
     def __len__(self) -> int:
@@ -129,7 +116,7 @@ class CorpusIndex:
         """Documents with signatures (rows of `sigs`); keys ascending, in input order."""
         if len(keys) == 0:
             return
-        if self.find_links is None:
+        if self.find_groups is None:
             self._bands.append(band_hashes(sigs, self.bands, self.rows))
             self._file.write(np.ascontiguousarray(sigs, dtype=np.uint32).tobytes())
         self._keys.append(keys)
@@ -158,9 +145,10 @@ class CorpusIndex:
         sigs = np.ascontiguousarray(sigs[found], dtype=np.uint32)
         self._numbers.set_rows(rows, np.minimum(sizes[found], 2**32 - 1), column=0)
         self._numbers.set_rows(rows, np.minimum(lengths[found], 2**32 - 1), column=1)
-        if self.find_links is not None:  # (sent with the verification: few, the documents that lost lines)
+        if self.find_groups is not None:  # (sent with the verification: few, the documents that lost lines)
             self._replaced.append((np.asarray(keys, dtype=np.int64)[found], band_hashes(sigs, self.bands, self.rows),
-                                   sigs, np.asarray(sizes, dtype=np.int64)[found]))
+                                   sigs, np.asarray(sizes, dtype=np.int64)[found],
+                                   np.asarray(lengths, dtype=np.int64)[found]))
             return
         self._bands.set_rows(rows, band_hashes(sigs, self.bands, self.rows))
         self._file.flush()
@@ -210,16 +198,16 @@ class CorpusIndex:
         self._file.flush()
         if self._count < (1 if store is not None else 2):
             return Grouping()
+        if self.find_groups is not None:
+            replaced = tuple(np.concatenate(part) for part in zip(*self._replaced)) if self._replaced else None
+            removed = self._keys.array()[self._removed] if self._removed is not None else np.zeros(0, np.int64)
+            return self.find_groups(replaced, removed)
         keys = self._keys.array()
         numbers = self._numbers.array().astype(np.int64)
         sizes, lengths, dates = numbers[:, 0], numbers[:, 1], numbers[:, 2] + np.iinfo(np.int32).min
-        if self.find_links is None:
-            sigs = np.memmap(self._file, dtype=np.uint32, mode="r", shape=(self._count, self.num_perm))
-            left, right, holds = self._verified(sigs, sizes)
-            rows_of = RowReader(sigs)
-        else:
-            left, right, holds, rows_of = self._linked(keys)
-            sigs = rows_of.sigs
+        sigs = np.memmap(self._file, dtype=np.uint32, mode="r", shape=(self._count, self.num_perm))
+        left, right, holds = self._verified(sigs, sizes)
+        rows_of = RowReader(sigs)
         out, total = Grouping(), self._count
         if store is not None:
             from .earlier import find_earlier
@@ -236,6 +224,19 @@ class CorpusIndex:
             for row, key, score in earlier.contained:
                 out.contained_in[int(keys[row])] = (key, score)
             out.earlier, total = earlier.names, self._count + len(earlier)
+        out = self.grouped(out, keys, (sizes, lengths, dates), (left, right, holds), rows_of, total, self._count)
+        release(sigs)
+        return out
+
+    def grouped(self, out: Grouping, keys: np.ndarray, numbers: tuple, links: tuple, rows_of, total: int,
+                run_rows: int) -> Grouping:
+        """`out` with the groups of rows linked by `links` (left rows, right
+        rows, containment links): connected components split into stars
+        around their kept documents (`rows_of`: a row's signature; rows from
+        `run_rows` on are earlier runs'). A cluster's task calls it too, on
+        the rows of whole components (run/cluster/bands.py)."""
+        sizes, lengths, dates = numbers
+        left, right, holds = links
         parent = components(total, left, right)
         # A shorter report inside a longer one: contained, whether or not the
         # pair is also similar overall.
@@ -245,16 +246,15 @@ class CorpusIndex:
             if previous is None or (c > previous[1] and previous[0] >= 0):
                 out.contained_in[int(keys[short])] = (int(keys[long_]), round(float(min(c, 1.0)), 4))
         linked = _Adjacency(left, right, total)
-        del left, right, holds
+        del left, right, holds, links
         code, row = ("i", np.int32) if total < 2**31 else ("q", np.int64)  # rows, compactly
         member_rows, root_rows = array(code), array(code)
         similarities = array("f")  # k/128 values: exact in float32
         for rows in groups_of(parent):
-            for kept, group, similar in self._stars(rows.tolist(), linked, rows_of, sizes, lengths, dates):
+            for kept, group, similar in self._stars(rows.tolist(), linked, rows_of, numbers, run_rows):
                 member_rows.extend(group)
                 root_rows.extend([kept] * len(group))
                 similarities.extend(similar)
-        release(sigs)
         del linked, parent
         release_free_memory()  # before the result's arrays: they would be the peak on top
         if member_rows:
@@ -268,7 +268,6 @@ class CorpusIndex:
         del member_rows, root_rows, similarities
         release_free_memory()  # the Python objects of the grouping are gone: return their pages
         return out
-
 
     def _verified(self, sigs, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple]:
         """The candidate pairs that hold: linked rows (left, right), near-duplicates
@@ -295,39 +294,18 @@ class CorpusIndex:
         return (left[:kept_count], right[:kept_count],
                 tuple(np.concatenate(part) if part else np.zeros(0) for part in held))
 
-    def _linked(self, keys: np.ndarray) -> tuple:
-        """find_links' answer as _verified's (rows), with a reader of the
-        linked documents' signatures (written to the signature file, which
-        holds no others in this mode)."""
-        replaced = tuple(np.concatenate(part) for part in zip(*self._replaced)) if self._replaced else None
-        links = self.find_links(replaced)
-        row = np.int32 if self._count < 2**31 else np.int64
-        left, right = np.searchsorted(keys, links.left).astype(row), np.searchsorted(keys, links.right).astype(row)
-        hold_left, hold_right = np.searchsorted(keys, links.holds[0]), np.searchsorted(keys, links.holds[1])
-        if self._removed is not None:  # (pairs of a document whose text went: out, as _verified leaves them)
-            kept = ~(self._removed[left] | self._removed[right])
-            left, right = left[kept], right[kept]
-            kept = ~(self._removed[hold_left] | self._removed[hold_right])
-            hold_left, hold_right, links.holds = hold_left[kept], hold_right[kept], tuple(h[kept] for h in links.holds)
-        self._file.seek(0)
-        self._file.truncate()
-        self._file.write(np.ascontiguousarray(links.signatures, dtype=np.uint32).tobytes())
-        self._file.flush()
-        sigs = np.memmap(self._file, dtype=np.uint32, mode="r", shape=(len(links.keys), self.num_perm)) \
-            if len(links.keys) else np.zeros((0, self.num_perm), dtype=np.uint32)
-        return left, right, (hold_left, hold_right, links.holds[2]), LinkedRows(sigs, np.searchsorted(keys, links.keys))
-
-    def _stars(self, rows: list[int], linked: "_Adjacency", rows_of: "RowReader", sizes, lengths, dates):
+    def _stars(self, rows: list[int], linked: "_Adjacency", rows_of, numbers: tuple, run_rows: int):
         """Split a union-find group into groups around a kept document: a member
         stays with the kept one when it is itself close to it (similar, or one
         contains the other); the others form groups of their own, by the same
         rule. Chains of links (A~B, B~C, C far from A) thus never put two
         different stories together. Yields (kept, members, each member's
         estimated similarity to the kept one)."""
+        sizes, lengths, dates = numbers
         pending = sorted(rows)
         while pending:
             component = _component(pending[0], set(pending), linked)
-            earlier = [r for r in component if r >= self._count]  # earlier runs' documents keep first
+            earlier = [r for r in component if r >= run_rows]  # earlier runs' documents keep first
             kept = min(earlier) if earlier else _representative(sorted(component), self.keep, lengths, dates)
             kept_sig = rows_of(kept)
             group = {kept: 1.0}

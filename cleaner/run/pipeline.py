@@ -223,9 +223,9 @@ class CleanRun:
             self.stats.count_result(doc)
             yield doc
 
-    def _index(self, find_links=None) -> CorpusIndex:
+    def _index(self, find_groups=None) -> CorpusIndex:
         o = self.options
-        return CorpusIndex(o.threshold, o.num_perm, o.containment, o.keep, find_links=find_links)
+        return CorpusIndex(o.threshold, o.num_perm, o.containment, o.keep, find_groups=find_groups)
 
     def _corpus_passes(self) -> Iterator[Document]:
         """Pass A processes every document into the journal and the index

@@ -195,7 +195,7 @@ def process_job_partitioned(payload: tuple, partitions: int) -> tuple[tuple, lis
         options = job[1]
         hashes = band_hashes(batch.signatures, *lsh_bands(options.threshold, options.num_perm))
         parts += split_by_hash(batch.signed, hashes, band_partitions)
-        parts.append((batch.signed, batch.signatures, batch.shingle_counts))
+        parts.append((batch.signed, batch.signatures, batch.shingle_counts, batch.chars_out, batch.dates))
         batch.signatures = batch.signatures[:, :0]  # (the index here keeps none)
     if keep_records:
         # (an array: a task reading it maps it from the object store, without a copy)

@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -73,7 +74,11 @@ def test_shuffle_parts_stay_in_the_object_store_however_small(ray_instance) -> N
     mapped = list(engine.map_partitioned(_split, ((n, n) for n in range(5)), 3))
     assert [(tag, result) for tag, result, _ in mapped] == [(n, n) for n in range(5)]
     handles = [h for _, _, parts in mapped for h in parts]
-    where = ray.experimental.get_object_locations(handles)
+    for _ in range(50):  # (the owner learns an object's location asynchronously: an inlined one has none)
+        where = ray.experimental.get_object_locations(handles)
+        if all(len(where[h]["node_ids"]) == 1 for h in handles):
+            break
+        time.sleep(0.1)
     assert all(len(where[h]["node_ids"]) == 1 for h in handles)
     jobs = [(p, [parts[p] for _, _, parts in mapped]) for p in range(3)]
     expected = ["x" + str(p) + "".join((bytes([n]) * (p + 1)).hex() for n in range(5)) for p in range(3)]
@@ -233,10 +238,10 @@ def test_site_learning_is_reduced_by_site_in_the_cluster(ray_instance, tmp_path:
 def test_near_duplicate_candidates_are_found_by_partition_in_the_cluster(ray_instance, tmp_path: Path,
                                                                         monkeypatch) -> None:
     """On Ray, band hashes are split by hash in the tasks, candidate pairs
-    found by reduce tasks, a partition each, and verified by reduce tasks
-    where the signatures are, a group of batches each (finding or verifying
-    them in the driver is made to fail), also after site learning signs
-    documents again: the duplicate fields of the local engine, for any
+    found by reduce tasks, a partition each, verified where the signatures
+    are, a group of batches each, and grouped there (finding, verifying or
+    grouping them in the driver is made to fail), also after site learning
+    signs documents again: the duplicate fields of the local engine, for any
     batch size."""
     from cleaner.dedup import index
 
@@ -246,7 +251,8 @@ def test_near_duplicate_candidates_are_found_by_partition_in_the_cluster(ray_ins
     local = [records(clean(inputs, Options(workers=1, **options))) for options in runs]
     assert sum(1 for r in local[0] if r.get("duplicate_of")) > 10
     monkeypatch.setattr(index, "candidate_pairs", _not_here)
-    monkeypatch.setattr(index, "agreement", _not_here)  # (the pairs are verified there too)
+    monkeypatch.setattr(index, "agreement", _not_here)  # (the pairs are verified there too,
+    monkeypatch.setattr(index.CorpusIndex, "grouped", _not_here)  # and grouped)
     for options, expected in zip(runs, local):
         assert records(clean(inputs, Options(engine="ray", **options))) == expected
 

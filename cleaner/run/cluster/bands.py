@@ -1,26 +1,33 @@
-"""Near-duplicate candidates found, and verified, in the cluster.
+"""Near-duplicates found, verified and grouped in the cluster.
 
 Each map task splits its signed documents' band hashes by hash into
-partitions and keeps its signatures as one more part; all stay in the
-cluster (stages.process_job_partitioned). When the run groups
-(CorpusIndex.find_links), three rounds of reduce tasks run there:
+partitions, and keeps its signatures (with shingle-set sizes, lengths and
+dates) as one more part; all stay in the cluster
+(stages.process_job_partitioned). The map tasks are cut into groups of
+consecutive tasks, one per partition. When the run groups
+(CorpusIndex.find_groups), rounds of tasks run there:
 
-1. one per band partition finds the pairs that share a hash
+1. per band partition, the pairs that share a hash
    (dedup/candidates.partition_pairs: equal hashes of a band meet in one
-   partition, so the pairs are exactly those of `candidate_pairs` over the
-   whole corpus), and splits them by the group of their lower key;
-2. one per group (a run of consecutive map tasks) takes each pair once,
-   and attaches the lower document's signature and shingle-set size, read
-   from its own tasks' signatures; it splits them by the group of the
+   partition, so they are exactly the pairs `candidate_pairs` finds over the
+   whole corpus), split by the group of their lower key;
+2. per group, each pair once, with the lower document's signature and
+   figures attached from its own tasks' parts, split by the group of the
    higher key;
-3. one per group reads the higher document's signature from its tasks',
-   verifies the pairs as the driver would (dedup.index.judged), and returns
-   only the linked pairs and the signatures of the documents they link.
+3. per group, the pairs verified with the higher document's signature
+   (dedup.index.judged, the driver's own test); the linked pairs and the
+   linked documents' signatures stay in the cluster, and a union-find over
+   them (each document's smallest linked key) is its answer;
+4. the union-finds merged two by two, in a tree of tasks, into the
+   connected components of the whole corpus (a distributed union-find);
+5. per group, its linked pairs and documents split by component into
+   partitions;
+6. per partition, whole components split into groups around their kept
+   documents (CorpusIndex.grouped, the driver's own code).
 
-So the driver holds no signature but those of linked documents (in a
-temporary file), and no band hash. Documents signed again after site
-learning send their new band hashes with round 1 and their new signatures
-with rounds 2 and 3, in place of their old ones.
+Only the groups (20 bytes per grouped document) come to the driver.
+Documents signed again after site learning send their new band hashes
+with round 1 and their new signatures and figures with rounds 2 and 3.
 """
 
 from __future__ import annotations
@@ -28,7 +35,8 @@ from __future__ import annotations
 import numpy as np
 
 from ...dedup.candidates import _sorted_unique, lsh_bands, partition_pairs, split_by_hash
-from ...dedup.index import Links, judged
+from ...dedup.groups import Grouping, components
+from ...dedup.index import CorpusIndex, judged
 from ...document import Options
 from ...engines import shuffle_partitions
 from ..batches import SpooledBatch
@@ -38,11 +46,10 @@ _HIGH = np.int64(0xFFFFFFFF)
 
 class ShuffledBands:
     """The band hash partitions and signatures of a run's batches (from
-    stages.process_job_partitioned); called as CorpusIndex.find_links."""
+    stages.process_job_partitioned); called as CorpusIndex.find_groups."""
 
     def __init__(self, engine, partitions: int, options: Options) -> None:
-        self.engine, self.partitions = engine, partitions
-        self.threshold, self.containment = options.threshold, options.containment
+        self.engine, self.partitions, self.options = engine, partitions, options
         self.bands, self.rows = lsh_bands(options.threshold, options.num_perm)
         self._first_keys: list[int] = []
         self._handles: list[list] = [[] for _ in range(partitions)]
@@ -55,11 +62,11 @@ class ShuffledBands:
             self._handles[partition].append(handle)
         self._signatures.append(parts[-1])
 
-    def __call__(self, replaced: tuple | None) -> Links:
-        """The verified pairs of the run, the documents `replaced` (keys,
-        band hashes, signatures, sizes) signed again."""
-        keys, hashes, sigs, sizes = replaced if replaced is not None else (None,) * 4
-        tasks = len(self._first_keys)
+    def __call__(self, replaced: tuple | None, removed: np.ndarray) -> Grouping:
+        """The run's groups, the documents `replaced` (keys, band hashes,
+        signatures, sizes, lengths) signed again, those `removed` left out."""
+        keys, hashes, *again = replaced if replaced is not None else (None,) * 5
+        tasks, o = len(self._first_keys), self.options
         groups = max(1, min(self.partitions, tasks))
         bounds = [tasks * g // groups for g in range(groups + 1)]  # a group's batches: bounds[g] to bounds[g + 1]
         starts = np.array([self._first_keys[b] for b in bounds[:-1]], dtype=np.int64)
@@ -70,46 +77,56 @@ class ShuffledBands:
 
         def job(g: int, parts: list) -> tuple[tuple, list]:
             """Group g's batches' first keys and signatures, its documents
-            signed again, and the pairs it gets."""
+            signed again, and what it gets from the round before."""
             lo, hi = bounds[g], bounds[g + 1]
-            again = None
+            mine = None
             if keys is not None:
                 end = starts[g + 1] if g + 1 < groups else np.iinfo(np.int64).max
-                mine = slice(*np.searchsorted(keys, [starts[g], end]).tolist())
-                again = (keys[mine], sigs[mine], sizes[mine])
-            return (self._first_keys[lo:hi], again), self._signatures[lo:hi] + parts
+                at = slice(*np.searchsorted(keys, [starts[g], end]).tolist())
+                mine = (keys[at], *(values[at] for values in again))
+            return (self._first_keys[lo:hi], mine), self._signatures[lo:hi] + parts
 
         attached = list(self.engine.reduce_partitioned(
             attach_lower, starts, [job(g, [handles[g] for _, handles in found]) for g in range(groups)], groups))
         del found
-        verified = list(self.engine.reduce(
-            verify_higher, (self.threshold, self.containment),
-            [job(g, [handles[g] for _, handles in attached]) for g in range(groups)]))
-        return _joined(verified, sigs.shape[1] if sigs is not None else 0)
+        verified = list(self.engine.reduce_partitioned(
+            verify_higher, (o.threshold, o.containment, removed),
+            [job(g, [handles[g] for _, handles in attached]) for g in range(groups)], 2))
+        del attached
+        forests = [handles[1] for _, handles in verified]
+        while len(forests) > 1:  # (a level of the tree at a time; an odd one out waits for the next)
+            merged = [handles[0] for _, handles in self.engine.reduce_partitioned(
+                merged_forests, None, [(None, forests[i:i + 2]) for i in range(0, len(forests) - 1, 2)], 1)]
+            forests = merged + forests[len(forests) - len(forests) % 2:]
+        routed = list(self.engine.reduce_partitioned(
+            by_component, self.partitions, [(None, [handles[0], forests[0]]) for _, handles in verified],
+            self.partitions))
+        del verified, forests
+        answers = list(self.engine.reduce(
+            grouped_partition, (o.threshold, o.num_perm, o.containment, o.keep),
+            [(None, [handles[p] for _, handles in routed]) for p in range(self.partitions)]))
+        return joined_groupings(answers)
 
 
-def _joined(verified: list[tuple], width: int) -> Links:
-    """The groups' answers as one Links, pairs in order, each linked
-    document's signature once."""
-    codes = np.concatenate([v[0] for v in verified]) if verified else np.zeros(0, dtype=np.int64)
-    order = np.argsort(codes, kind="stable")
-    hold_codes = np.concatenate([v[1] for v in verified]) if verified else np.zeros(0, dtype=np.int64)
-    hold_scores = np.concatenate([v[2] for v in verified]) if verified else np.zeros(0)
-    hold_order = np.argsort(hold_codes, kind="stable")
-    keys = np.concatenate([v[3] for v in verified]) if verified else np.zeros(0, dtype=np.int64)
-    sigs = np.concatenate([v[4] for v in verified if len(v[4])]) if len(keys) else np.zeros((0, width), np.uint32)
-    keys, first = np.unique(keys, return_index=True)
-    codes, hold_codes = codes[order], hold_codes[hold_order]
-    return Links(codes >> 32, codes & _HIGH, (hold_codes >> 32, hold_codes & _HIGH, hold_scores[hold_order]),
-                 keys, sigs[first])
+def joined_groupings(parts: list[Grouping]) -> Grouping:
+    """The partitions' groupings (whole components each) as one."""
+    out = Grouping()
+    keys = np.concatenate([out.keys] + [g.keys for g in parts])
+    order = np.argsort(keys, kind="stable")
+    out.keys = keys[order]
+    out.roots = np.concatenate([out.roots] + [g.roots for g in parts])[order]
+    out.similarities = np.concatenate([out.similarities] + [g.similarities for g in parts])[order]
+    for g in parts:
+        out.contained_in.update(g.contained_in)
+    return out
 
 
-def _group_parts(codes: np.ndarray, keys: np.ndarray, starts: np.ndarray) -> list[np.ndarray]:
-    """Positions of `codes` by the group of `keys` (their lower or higher key)."""
+def _group_parts(keys: np.ndarray, starts: np.ndarray) -> list[np.ndarray]:
+    """Positions of `keys` by their group (`starts`: each group's first key),
+    each group's in their order."""
     which = np.searchsorted(starts, keys, "right") - 1
     order = np.argsort(which, kind="stable")
-    cuts = np.searchsorted(which[order], np.arange(1, len(starts)))
-    return np.split(order, cuts)
+    return np.split(order, np.searchsorted(which[order], np.arange(1, len(starts))))
 
 
 def pairs_by_group(starts: np.ndarray, payload: tuple, parts: list) -> tuple[None, list]:
@@ -118,26 +135,24 @@ def pairs_by_group(starts: np.ndarray, payload: tuple, parts: list) -> tuple[Non
     first_keys, replaced, replacements = payload
     entries = [(bands, keys + first, hashes) for (bands, keys, hashes), first in zip(parts, first_keys)]
     codes = partition_pairs(entries, replaced, replacements)
-    return None, [codes[at] for at in _group_parts(codes, codes >> 32, starts)]
+    return None, [codes[at] for at in _group_parts(codes >> 32, starts)]
 
 
-def _signatures(first_keys: list[int], parts: list, again: tuple | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A group's signed documents: keys ascending, signatures, sizes; those
-    signed again (`again`: keys, signatures, sizes) with their new ones."""
-    keys = np.concatenate([np.asarray(signed, dtype=np.int64) + first for (signed, _, _), first in zip(parts, first_keys)]
+def _documents(first_keys: list[int], parts: list, again: tuple | None) -> tuple[np.ndarray, ...]:
+    """A group's signed documents: keys ascending, signatures, sizes,
+    lengths, dates; those signed again (`again`: keys, signatures, sizes,
+    lengths) with their new values."""
+    signed = [(part, first) for part, first in zip(parts, first_keys) if len(part[0])]  # (none: width 0)
+    keys = np.concatenate([np.asarray(p[0], dtype=np.int64) + first for p, first in signed]
                           + [np.zeros(0, dtype=np.int64)])
-    # (a batch with no signed document has signatures of width 0)
-    sigs = [part[1] for part in parts if len(part[1])]
-    sizes = [np.asarray(part[2], dtype=np.int64) for part in parts if len(part[1])]
+    parts = [part for part, _ in signed]
+    values = [np.concatenate([p[i] for p in parts]) if parts else np.zeros((0, 0) if i == 1 else 0, np.int64)
+              for i in range(1, 5)]
     if again is not None and len(again[0]):
-        kept = ~np.isin(keys, again[0])
-        keys = np.concatenate([keys[kept], again[0]])
-        sigs = [np.concatenate(sigs)[kept], again[1]] if sigs else [again[1]]
-        sizes = [np.concatenate(sizes)[kept], again[2]] if sizes else [again[2]]
-        order = np.argsort(keys, kind="stable")
-        return keys[order], np.concatenate(sigs)[order], np.concatenate(sizes)[order]
-    width = sigs[0].shape[1] if sigs else 0
-    return keys, np.concatenate(sigs) if sigs else np.zeros((0, width), np.uint32), np.concatenate(sizes + [keys[:0]])
+        rows = _rows(keys, again[0])
+        for i, new in enumerate(again[1:]):
+            values[i][rows] = new
+    return (keys, *values)
 
 
 def _rows(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
@@ -149,50 +164,103 @@ def _rows(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
 
 def attach_lower(starts: np.ndarray, payload: tuple, parts: list) -> tuple[None, list]:
     """Round 2, a group: its pairs once each, with the lower document's
-    signature and size (each document once per part), split by the group
+    signature and figures (each document once per part), split by the group
     of the higher key."""
     first_keys, again = payload
     count = len(first_keys)
-    keys, sigs, sizes = _signatures(first_keys, parts[:count], again)
+    keys, *values = _documents(first_keys, parts[:count], again)
     codes = _sorted_unique(np.concatenate(parts[count:] + [np.zeros(0, dtype=np.int64)]))
     out = []
-    for at in _group_parts(codes, codes & _HIGH, starts):
-        mine = codes[at]  # (ascending: the sort is stable)
+    for at in _group_parts(codes & _HIGH, starts):
+        mine = codes[at]  # (ascending: the split is stable)
         lower = np.unique(mine >> 32)
         rows = _rows(keys, lower)
-        out.append((mine, lower, sigs[rows], sizes[rows]))
+        out.append((mine, lower, *(v[rows] for v in values)))
     return None, out
 
 
-def verify_higher(shared: tuple, payload: tuple, parts: list) -> tuple:
+def verify_higher(shared: tuple, payload: tuple, parts: list) -> tuple[None, list]:
     """Round 3, a group: the pairs whose higher document is its own,
-    verified. (linked codes, containment codes and scores, the linked
-    documents' keys and signatures)"""
-    threshold, containment = shared
+    verified, pairs of documents left out dropped. Kept: the linked pairs,
+    the containment links, and the linked documents (keys, signatures,
+    figures); and the union-find of the linked pairs (keys, the smallest
+    key linked to each)."""
+    threshold, containment, removed = shared
     first_keys, again = payload
     count = len(first_keys)
-    keys, sigs, sizes = _signatures(first_keys, parts[:count], again)
+    keys, sigs, *figures = _documents(first_keys, parts[:count], again)
     received = [part for part in parts[count:] if len(part[0])]
-    if not received:
+    codes = np.concatenate([p[0] for p in received] + [np.zeros(0, dtype=np.int64)])
+    if len(removed):
+        codes = codes[~(np.isin(codes >> 32, removed) | np.isin(codes & _HIGH, removed))]
+    if not len(codes):
         empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, np.zeros(0), empty, np.zeros((0, sigs.shape[1]), dtype=np.uint32)
-    codes = np.concatenate([part[0] for part in received])
-    lower_keys = np.concatenate([part[1] for part in received])  # (each lower key in one part: its group's)
-    order = np.argsort(lower_keys)
-    lower_keys = lower_keys[order]
-    lower_sigs, lower_sizes = np.concatenate([p[2] for p in received])[order], np.concatenate([p[3] for p in received])[order]
-    low, high = _rows(lower_keys, codes >> 32), _rows(keys, codes & _HIGH)
-    jaccard = (lower_sigs[low] == sigs[high]).mean(axis=1)
-    linked, holds, contained = judged(jaccard, lower_sizes[low], sizes[high], threshold, containment)
+        return None, [(empty, empty, np.zeros(0), empty, np.zeros((0, 0), np.uint32), empty, empty, empty),
+                      (empty, empty)]
+    lower = [np.concatenate([p[i] for p in received]) for i in range(1, 6)]  # (each lower key in one part)
+    order = np.argsort(lower[0])
+    lower = [values[order] for values in lower]
+    low, high = _rows(lower[0], codes >> 32), _rows(keys, codes & _HIGH)
+    jaccard = (lower[1][low] == sigs[high]).mean(axis=1)
+    linked, holds, contained = judged(jaccard, lower[2][low], figures[0][high], threshold, containment)
     low_linked, high_linked = np.unique(low[linked]), np.unique(high[linked])
-    return (codes[linked], codes[holds], contained[holds],
-            np.concatenate([lower_keys[low_linked], keys[high_linked]]),
-            np.concatenate([lower_sigs[low_linked], sigs[high_linked]]))
+    documents = tuple(np.concatenate([a[low_linked], b[high_linked]])
+                      for a, b in zip(lower, (keys, sigs, *figures)))
+    links = codes[linked]
+    return None, [(links, codes[holds], contained[holds], *documents), union_find(links >> 32, links & _HIGH)]
+
+
+def union_find(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The documents of links (left, right keys), ascending, and the
+    smallest key of each one's connected component."""
+    nodes = np.unique(np.concatenate([left, right]))
+    parent = components(len(nodes), np.searchsorted(nodes, left), np.searchsorted(nodes, right))
+    return nodes, nodes[parent]
+
+
+def merged_forests(_shared, _payload, parts: list) -> tuple[None, list]:
+    """Round 4: two union-finds as one (each node linked to its label)."""
+    left = np.concatenate([nodes for nodes, _ in parts])
+    right = np.concatenate([labels for _, labels in parts])
+    return None, [union_find(left, right)]
+
+
+def by_component(partitions: int, _payload, parts: list) -> tuple[None, list]:
+    """Round 5, a group: its linked pairs, containment links and documents
+    split by their component's partition (its smallest key, modulo)."""
+    (links, holds, scores, *documents), (nodes, labels) = parts
+    which = [labels[np.searchsorted(nodes, keys)] % partitions for keys in (links >> 32, holds >> 32, documents[0])]
+    return None, [(links[which[0] == p], holds[which[1] == p], scores[which[1] == p],
+                   *(values[which[2] == p] for values in documents)) for p in range(partitions)]
+
+
+def grouped_partition(shared: tuple, _payload, parts: list) -> Grouping:
+    """Round 6, a partition: its whole components split into groups around
+    their kept documents, as the driver's index splits them."""
+    threshold, num_perm, containment, keep = shared
+    parts = [part for part in parts if len(part[0])]
+    if not parts:
+        return Grouping()
+    links, holds, scores = (np.concatenate([p[i] for p in parts]) for i in range(3))
+    keys, first = np.unique(np.concatenate([p[3] for p in parts]), return_index=True)
+    sigs, sizes, lengths, dates = (np.concatenate([p[i] for p in parts])[first] for i in range(4, 8))
+    links.sort()
+    order = np.argsort(holds, kind="stable")
+    holds, scores = holds[order], scores[order]
+    index = CorpusIndex(threshold, num_perm, containment, keep)
+    try:
+        row = np.int32 if len(keys) < 2**31 else np.int64
+        left, right = (np.searchsorted(keys, k).astype(row) for k in (links >> 32, links & _HIGH))
+        held = (np.searchsorted(keys, holds >> 32), np.searchsorted(keys, holds & _HIGH), scores)
+        return index.grouped(Grouping(), keys, (sizes, lengths, dates), (left, right, held), sigs.__getitem__,
+                             len(keys), len(keys))
+    finally:
+        index.close()
 
 
 def band_shuffle(options: Options, engine, replaying: bool) -> ShuffledBands | None:
-    """Candidates found and verified in the cluster when the engine can
-    shuffle, except with a persistent index (its search reads the run's band
+    """Near-duplicates found, verified and grouped in the cluster when the
+    engine can shuffle, except with a persistent index (its search reads the run's band
     hashes) and when resuming (the journaled documents' hashes are here)."""
     if hasattr(engine, "reduce_partitioned") and options.index is None and not replaying:
         return ShuffledBands(engine, shuffle_partitions(engine), options)
