@@ -71,6 +71,7 @@ class RayEngine:
     no page passes through the driver."""
 
     reads_inputs = True
+    longest_task_seconds = 60.0  # (batches grow with the run up to this: BatchSizer)
 
     def __init__(self, address: str | None = None, num_cpus: int | None = None, in_flight: int = 2) -> None:
         try:

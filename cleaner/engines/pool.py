@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import os
 import signal
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -41,6 +42,11 @@ def batched(items: Iterable[Item], size: int | Callable[[], int]) -> Iterator[li
 # slower than in batches of this length.
 BATCH_SECONDS = 0.25
 FIRST_BATCH = 8
+# With `longest` (a cluster, where every task costs the driver ~100 KB of
+# bookkeeping while the run lasts: docs/scaling.md), batches grow with the
+# run, by this share of the time it has run so far, up to `longest` seconds:
+# a 1.5-hour run makes ~135 tasks per CPU, not ~20,000.
+GROWTH = 0.1
 
 
 class BatchSizer:
@@ -49,14 +55,22 @@ class BatchSizer:
     documents share a batch never changes what comes out, only how evenly
     the workers are loaded and how often progress is reported."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, longest: float | None = None, clock=time.monotonic) -> None:
         self.limit = max(1, limit)
         self.seconds_per_document: float | None = None
+        self.longest, self._clock = longest, clock
+        self._started = clock()
+
+    def target_seconds(self) -> float:
+        """How long the next batch should keep a worker busy."""
+        if self.longest is None:
+            return BATCH_SECONDS
+        return min(self.longest, BATCH_SECONDS + GROWTH * (self._clock() - self._started))
 
     def next_size(self) -> int:
         if self.seconds_per_document is None:
             return min(self.limit, FIRST_BATCH)
-        wanted = int(BATCH_SECONDS / max(self.seconds_per_document, 1e-6))
+        wanted = int(self.target_seconds() / max(self.seconds_per_document, 1e-6))
         return max(1, min(self.limit, wanted))
 
     def observe(self, documents: int, seconds: float) -> None:

@@ -122,8 +122,8 @@ class CleanRun:
                     self.resumed += 1
                 fingerprint_batch(batch, options)  # signatures are not journaled
                 yield spooled_batch(batch, journal_lines=False) if spool else batch
-        sizes = BatchSizer(options.batch_size)
         engine = self._engine()
+        sizes = BatchSizer(options.batch_size, getattr(engine, "longest_task_seconds", None))
         # A cluster's tasks read the inputs themselves (not when resuming: the
         # interrupted run's documents are matched with the inputs read here).
         in_parts = getattr(engine, "reads_inputs", False) and not self.resumed

@@ -223,6 +223,23 @@ def test_batches_are_sized_by_what_documents_cost() -> None:
     assert slow.next_size() == 1
 
 
+def test_on_a_cluster_batches_grow_with_the_run() -> None:
+    """With `longest` (RayEngine: every task costs the driver bookkeeping),
+    a batch keeps a worker busy 0.25 s at first, then a tenth of the time
+    the run has run, up to `longest` seconds."""
+    from cleaner.engines.pool import BATCH_SECONDS, BatchSizer
+
+    now = [100.0]
+    pages = BatchSizer(10_000, longest=60.0, clock=lambda: now[0])
+    pages.observe(8, 8 * 0.04)  # 40 ms a page
+    assert pages.next_size() == int(BATCH_SECONDS / 0.04)
+    now[0] += 200  # 200 s into the run: batches of 20 s
+    assert pages.next_size() == int((BATCH_SECONDS + 20) / 0.04)
+    now[0] += 5000
+    assert pages.next_size() == int(60 / 0.04)  # (at most a minute)
+    assert BatchSizer(64, longest=60.0, clock=lambda: now[0]).target_seconds() == BATCH_SECONDS
+
+
 def test_output_is_the_same_for_any_number_of_workers(tmp_path: Path) -> None:
     """Byte-identical records, in input order, whether one process or two clean them."""
     inputs = [SAMPLES] + [SAMPLES / name for name in ("bridge-1-valley-courier.html", "000_b2d4cadf0807df7d.txt")]
