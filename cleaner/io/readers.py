@@ -205,9 +205,12 @@ class _Prefixed(io.RawIOBase):
 
 
 # A part of a crawl or record file is at most PART_BYTES (its records come
-# back as one result); a smaller file is cut into `min_parts` parts (every
-# CPU busy, evenly), none under MIN_PART_BYTES.
+# back as one result), or KEPT_PART_BYTES when the cluster keeps the records
+# (a task costs the driver ~110 KB of bookkeeping: docs/scaling.md); a
+# smaller file is cut into `min_parts` parts (every CPU busy, evenly), none
+# under MIN_PART_BYTES.
 PART_BYTES = 16 << 20
+KEPT_PART_BYTES = 128 << 20
 MIN_PART_BYTES = 1 << 20
 
 
@@ -238,11 +241,12 @@ class _AsWanted:
 
 def parts(inputs: Iterable[str], stdin: BinaryIO | None = None, max_bytes: int = 64 * 1024 * 1024,
           fields: records.RecordFields | None = None, input_format: str = "auto",
-          part_bytes: int | None = None, min_parts: int = 1) -> Iterator[Document | Part]:
+          part_bytes: int | None = None, min_parts: int = 1, largest: int | None = None
+          ) -> Iterator[Document | Part]:
     """The inputs as tasks read them: a Document per page file (not read),
     a Part per part of a crawl or record file (of `part_bytes`, or sized as
-    PART_BYTES says), and what stdin holds (read here). Ids are those wanted
-    (see _AsWanted)."""
+    PART_BYTES, or `largest`, says), and what stdin holds (read here). Ids
+    are those wanted (see _AsWanted)."""
     fields = fields or records.RecordFields()
     for path in expand(inputs):
         if path == STDIN:
@@ -255,7 +259,7 @@ def parts(inputs: Iterable[str], stdin: BinaryIO | None = None, max_bytes: int =
             continue
         try:
             total = os.path.getsize(path)
-            size = part_bytes or min(PART_BYTES, max(MIN_PART_BYTES, -(-total // min_parts)))
+            size = part_bytes or min(largest or PART_BYTES, max(MIN_PART_BYTES, -(-total // min_parts)))
             ranges = _ranges(path, kind, size, total)
         except OSError:
             ranges = [(0, None, 1)]  # the task that reads it says why it cannot

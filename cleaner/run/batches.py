@@ -142,9 +142,11 @@ def read_documents(inputs: Iterable, stdin: BinaryIO | None, options: Options) -
 
 
 def part_jobs(inputs: Iterable, stdin: BinaryIO | None, options: Options, spool: bool,
-              size: Callable[[], int], min_parts: int = 1) -> Iterator[tuple[list[bool] | None, Job]]:
+              size: Callable[[], int], min_parts: int = 1, largest: int | None = None
+              ) -> Iterator[tuple[list[bool] | None, Job]]:
     """(tag, job) for a run whose tasks read their inputs: a Part a job (a
-    file in `min_parts` at least, when large enough: readers.parts), page
+    file in `min_parts` at least, when large enough, parts of `largest`
+    bytes at most: readers.parts), page
     files and given Documents in batches of `size()`. The tag says which
     documents were given (their ids are theirs); None for a Part."""
     fields = RecordFields.of(options)
@@ -158,7 +160,7 @@ def part_jobs(inputs: Iterable, stdin: BinaryIO | None, options: Options, spool:
                 yield group, True
                 continue
             for item in readers.parts(group, stdin=stdin, max_bytes=options.max_bytes, fields=fields,
-                                      input_format=options.input_format, min_parts=min_parts):
+                                      input_format=options.input_format, min_parts=min_parts, largest=largest):
                 yield item, False
 
     for item, is_given in items():

@@ -29,6 +29,7 @@ from ..document import (
     Options,
 )
 from ..engines import BatchSizer, Engine, LocalEngine, batched, engine_for
+from ..io import readers
 from ..io.paths import IdAllocator
 from ..io.shards import ShardOutput
 from ..memory import keep_heap_small, release_free_memory
@@ -130,7 +131,8 @@ class CleanRun:
         if in_parts:
             ids = IdAllocator()
             jobs = part_jobs(self.inputs, self.stdin, options, spool, sizes.next_size,
-                             min_parts=4 * getattr(engine, "cpus", 1))
+                             min_parts=4 * getattr(engine, "cpus", 1),
+                             largest=readers.KEPT_PART_BYTES if shuffles[2] else None)
         else:
             jobs = ((None, (batch, options, spool)) for batch in batched(docs, sizes.next_size))
         mapped = engine.map_partitioned(process_job_partitioned, ((tag, (job, *shuffles)) for tag, job in jobs),

@@ -128,3 +128,15 @@ def test_a_small_file_is_cut_for_every_cpu_and_no_part_is_tiny(tmp_path: Path) -
     assert len(list(readers.parts([str(path)], min_parts=4))) == 3  # (1 MB at least each)
     assert len(list(readers.parts([str(path)], min_parts=1))) == 1  # (16 MB at most each)
     assert len(list(readers.parts([str(path)], min_parts=2))) == 2
+
+
+def test_parts_are_at_most_their_largest_size(tmp_path: Path, monkeypatch) -> None:
+    """PART_BYTES bounds a part whose records come back to the planner;
+    `largest` (KEPT_PART_BYTES, when a cluster keeps the records) another."""
+    path = tmp_path / "records.jsonl"
+    line = json.dumps({"text": "chữ " * 250}, ensure_ascii=False) + "\n"
+    path.write_text(line * (3 * (1 << 20) // len(line.encode())), encoding="utf-8")  # ~3 MB
+    monkeypatch.setattr(readers, "PART_BYTES", 1 << 20)
+    assert len(list(readers.parts([str(path)]))) == 3
+    assert len(list(readers.parts([str(path)], largest=2 << 20))) == 2
+    assert readers.KEPT_PART_BYTES > readers.PART_BYTES

@@ -72,6 +72,29 @@ def test_the_tasks_write_the_shards_of_the_local_engine(ray_instance, tmp_path: 
     assert written(inputs, Options(engine="ray", **options), output) == local
 
 
+def test_when_the_cluster_keeps_the_records_its_tasks_read_larger_parts(ray_instance, tmp_path: Path,
+                                                                         monkeypatch) -> None:
+    """A part's records come back to the driver only when it writes them: with
+    shards written by the tasks, parts are planned up to KEPT_PART_BYTES
+    (fewer tasks, each costing the driver bookkeeping), else PART_BYTES."""
+    from cleaner.run import pipeline
+
+    asked = []
+
+    def part_jobs(*args, largest=None, **kwargs):
+        asked.append(largest)
+        return planned(*args, largest=largest, **kwargs)
+
+    planned = pipeline.part_jobs
+    monkeypatch.setattr(pipeline, "part_jobs", part_jobs)
+    inputs = corpus(tmp_path)
+    written(inputs, Options(engine="ray"), ShardOutput(str(tmp_path / "p-{shard}.jsonl"), 10))
+    list(clean(inputs(), Options(engine="ray")))
+    from cleaner.io import readers
+
+    assert asked == [readers.KEPT_PART_BYTES, None]
+
+
 def test_parquet_shards_and_shards_by_size(ray_instance, tmp_path: Path) -> None:
     """Parquet shards hold the local engine's rows; shards cut by bytes
     hold its records in its order (cut where their sizes before the
