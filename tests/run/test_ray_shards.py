@@ -113,6 +113,21 @@ def test_parquet_shards_and_shards_by_size(ray_instance, tmp_path: Path) -> None
     assert len(shards) > 3 and all(shards)
 
 
+def test_shards_written_by_the_tasks_against_a_persistent_index(ray_instance, tmp_path: Path) -> None:
+    """With --index, the second run's shards (written by the tasks) flag the
+    documents of the first run as locally, duplicate_run included."""
+    paths = [str(p) for p in story_corpus(tmp_path / "stories", stories=20)]
+    shards = {}
+    for engine in ("local", "ray"):
+        index = str(tmp_path / f"{engine}.idx")
+        options = Options(engine=engine, workers=1 if engine == "local" else 2, index=index)
+        written(lambda: paths[:30], options, ShardOutput(str(tmp_path / f"{engine}-a{{shard}}.jsonl"), 7))
+        shards[engine] = written(lambda: paths[30:], options,
+                                 ShardOutput(str(tmp_path / f"{engine}-b{{shard}}.jsonl"), 7))
+    assert shards["ray"][0] == shards["local"][0]
+    assert any(json.loads(line)["duplicate_run"] == 1 for shard in shards["ray"][0] for line in shard.splitlines())
+
+
 def test_a_corpus_with_nothing_written_is_one_empty_shard(ray_instance, tmp_path: Path) -> None:
     gone = tmp_path / "gone.txt"
     gone.symlink_to(tmp_path / "nowhere.txt")
