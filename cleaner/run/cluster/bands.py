@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...dedup.candidates import _sorted_unique, lsh_bands, partition_pairs, split_by_hash
+from ...dedup.candidates import _sorted_unique, partition_pairs, split_by_hash
 from ...dedup.groups import Grouping, components
 from ...dedup.index import CorpusIndex, judged
 from ...document import Options
@@ -50,7 +50,6 @@ class ShuffledBands:
 
     def __init__(self, engine, partitions: int, options: Options) -> None:
         self.engine, self.partitions, self.options = engine, partitions, options
-        self.bands, self.rows = lsh_bands(options.threshold, options.num_perm)
         self._first_keys: list[int] = []
         self._handles: list[list] = [[] for _ in range(partitions)]
         self._signatures: list = []  # a handle per batch
