@@ -9,8 +9,17 @@ May import: the standard library and the engines' own libraries (Ray); no
 other part of cleaner.
 """
 
-from .cluster import RUNTIME_ENV, Engine, EngineProblem, LocalEngine, RayEngine, engine_for, shuffle_partitions
+from .cluster import (
+    RUNTIME_ENV,
+    Engine,
+    EngineProblem,
+    LocalEngine,
+    RayEngine,
+    can_shuffle,
+    engine_for,
+    shuffle_partitions,
+)
 from .pool import BatchSizer, batched, default_workers, ordered_map
 
-__all__ = ["RUNTIME_ENV", "Engine", "EngineProblem", "LocalEngine", "RayEngine", "engine_for", "shuffle_partitions",
-           "BatchSizer", "batched", "default_workers", "ordered_map"]
+__all__ = ["RUNTIME_ENV", "Engine", "EngineProblem", "LocalEngine", "RayEngine", "can_shuffle", "engine_for",
+           "shuffle_partitions", "BatchSizer", "batched", "default_workers", "ordered_map"]

@@ -39,8 +39,9 @@ class Engine(Protocol):
     # (optional) reads_inputs: True when tasks should read the inputs themselves
     # (crawl and record files in parts), as on a cluster whose nodes share them;
     # cpus: how many tasks run at once (a file is cut in four parts per CPU at least);
-    # map_partitioned and reduce (see RayEngine): a shuffle, for site learning
-    # reduced by site in the cluster instead of counted in this process.
+    # map_partitioned, reduce and reduce_partitioned (see RayEngine, can_shuffle): a
+    # shuffle, for site learning, near-duplicates and shards made in the cluster instead
+    # of in this process.
 
     def map_ordered(self, function: Callable[[Any], Any], items: Iterable[tuple[Any, Any]]
                     ) -> Iterator[tuple[Any, Any]]:
@@ -263,6 +264,13 @@ def _call_reduce(function: Callable[[Any, Any, list], Any], shared: Any, payload
 # driver (the owner of task returns): partitions are capped so that the
 # references stay few beside the documents (docs/scaling.md).
 MAX_PARTITIONS = 32
+
+
+def can_shuffle(engine) -> bool:
+    """Whether `engine` keeps tasks' parts in the cluster for reduces
+    (map_partitioned, reduce, reduce_partitioned: RayEngine): then site
+    learning, near-duplicates and sharded output run there."""
+    return all(hasattr(engine, name) for name in ("map_partitioned", "reduce", "reduce_partitioned"))
 
 
 def shuffle_partitions(engine) -> int:

@@ -28,7 +28,7 @@ from ..document import (
     Document,
     Options,
 )
-from ..engines import BatchSizer, Engine, LocalEngine, batched, engine_for
+from ..engines import BatchSizer, Engine, LocalEngine, batched, can_shuffle, engine_for
 from ..io import readers
 from ..io.paths import IdAllocator
 from ..io.shards import ShardOutput
@@ -314,8 +314,7 @@ class CleanRun:
         shards (cluster/records.py; documents not written come as id, source
         and reason), unless a journal was asked for or the run streams; here,
         this process writes them one after another."""
-        if self.options.stream or self.journal_path is not None or \
-                not hasattr(self._engine(), "map_partitioned"):
+        if self.options.stream or self.journal_path is not None or not can_shuffle(self._engine()):
             yield from self._written_here(output)
             return
         self._shards = output

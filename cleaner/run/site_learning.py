@@ -20,7 +20,7 @@ import numpy as np
 from ..chrome.site_parts import site_statistics
 from ..chrome.sites import SiteKeySpool, SiteStats, site_of
 from ..document import EMPTY_AFTER_CLEANING, Document, Options
-from ..engines import shuffle_partitions
+from ..engines import can_shuffle, shuffle_partitions
 from ..io.writers import dumps as record_line
 from .batches import SpooledBatch
 from .journal import parse_line
@@ -163,6 +163,6 @@ def site_learning(options: Options, engine, replaying: bool) -> SpooledSites | S
     the journaled documents' rows are here); else counted here."""
     if not options.site_learning:
         return None
-    if hasattr(engine, "map_partitioned") and not replaying:
+    if can_shuffle(engine) and not replaying:
         return ShuffledSites(engine, shuffle_partitions(engine))
     return SpooledSites()

@@ -38,7 +38,7 @@ from ...dedup.candidates import _sorted_unique, partition_pairs, split_by_hash
 from ...dedup.groups import Grouping, components
 from ...dedup.index import CorpusIndex, judged
 from ...document import Options
-from ...engines import shuffle_partitions
+from ...engines import can_shuffle, shuffle_partitions
 from ..batches import SpooledBatch
 
 _HIGH = np.int64(0xFFFFFFFF)
@@ -261,6 +261,6 @@ def band_shuffle(options: Options, engine, replaying: bool) -> ShuffledBands | N
     """Near-duplicates found, verified and grouped in the cluster when the
     engine can shuffle, except with a persistent index (its search reads the run's band
     hashes) and when resuming (the journaled documents' hashes are here)."""
-    if hasattr(engine, "reduce_partitioned") and options.index is None and not replaying:
+    if can_shuffle(engine) and options.index is None and not replaying:
         return ShuffledBands(engine, shuffle_partitions(engine), options)
     return None
