@@ -171,15 +171,8 @@ class RayEngine:
         where the cluster likes, results in order; `shared` goes to the
         cluster once."""
         task = self._ray.remote(_call_reduce).options(max_retries=3, retry_exceptions=False)
-        shared_ref = self._ray.put(shared)
-        refs = deque(task.remote(function, shared_ref, payload, *handles) for payload, handles in jobs)
-        try:
-            while refs:
-                yield self._result(refs[0])
-                refs.popleft()
-        finally:
-            for ref in refs:  # stopped early: the rest is not wanted
-                self._ray.cancel(ref, force=False)
+        for result, _ in self._reduced(task, (function,), shared, jobs):
+            yield result
 
     def reduce_partitioned(self, function, shared, jobs, partitions: int):
         """`reduce` whose tasks' answers stay in the cluster too:
@@ -187,15 +180,22 @@ class RayEngine:
         partition); yields (result, handles) in order, for a next reduce."""
         task = self._ray.remote(_call_reduce_partitioned).options(
             num_returns=partitions + 1, max_retries=3, retry_exceptions=False, **self._shuffle_options)
+        yield from self._reduced(task, (function, partitions), shared, jobs)
+
+    def _reduced(self, task, leading: tuple, shared, jobs) -> Iterator[tuple[Any, list]]:
+        """(result, its task's other refs) of every job, all submitted at
+        once, in order; those not consumed when the consumer stops are not
+        wanted, and are cancelled."""
         shared_ref = self._ray.put(shared)
-        refs = deque(task.remote(function, partitions, shared_ref, payload, *handles) for payload, handles in jobs)
+        pending = deque(task.remote(*leading, shared_ref, payload, *handles) for payload, handles in jobs)
         try:
-            while refs:
-                yield self._result(refs[0][0]), refs[0][1:]
-                refs.popleft()
+            while pending:
+                refs = pending[0] if isinstance(pending[0], list) else [pending[0]]
+                yield self._result(refs[0]), refs[1:]
+                pending.popleft()
         finally:
-            for task_refs in refs:
-                self._ray.cancel(task_refs[0], force=False)
+            for refs in pending:
+                self._ray.cancel(refs[0] if isinstance(refs, list) else refs, force=False)
 
     def close(self) -> None:
         if self._started and self._ray.is_initialized():
