@@ -92,22 +92,22 @@ class ShardOutput:
 
     def writer(self) -> "ShardedWriter":
         """One writer of every shard in turn, in this process."""
-        return ShardedWriter(self.template, self.open, self.records, self.size)
+        return ShardedWriter(self)
 
     def full(self, records: int, size: int) -> bool:
-        """Whether a shard holding `records` records of `size` bytes is full."""
+        """Whether a shard holding `records` records of `size` bytes is full
+        (ShardedWriter opens the next one; a cluster plans its shards so)."""
         return ((self.records is not None and records >= self.records)
                 or (self.size is not None and size >= self.size))
 
 
 class ShardedWriter:
-    """Records to shard after shard, each a writer made by `open_shard(path)`
-    (a JsonlWriter or ParquetWriter) and closed when full."""
+    """Records to the shards `output` names, one after another, each a writer
+    made by `open_shard(path)` (output.open: a JsonlWriter or ParquetWriter)
+    and closed when full."""
 
-    def __init__(self, template: str, open_shard: Callable[[str], Any], records: int | None,
-                 size: int | None) -> None:
-        self._template, self._open_shard = template, open_shard
-        self._records, self._size = records, size
+    def __init__(self, output: ShardOutput, open_shard: Callable[[str], Any] | None = None) -> None:
+        self._output, self._open_shard = output, open_shard or output.open
         self._writer: Any = None
         self._count = self._bytes = 0
         self.paths: list[str] = []
@@ -115,18 +115,15 @@ class ShardedWriter:
     def _next(self) -> Any:
         if self._writer is not None:
             self._writer.close()
-        path = shard_name(self._template, len(self.paths))
+        path = self._output.path(len(self.paths))
         self.paths.append(path)
         self._writer = self._open_shard(path)
         self._count = self._bytes = 0
         return self._writer
 
-    def _full(self) -> bool:
-        return ((self._records is not None and self._count >= self._records)
-                or (self._size is not None and self._bytes >= self._size))
-
     def write_line(self, line: bytes) -> None:
-        writer = self._next() if self._writer is None or self._full() else self._writer
+        full = self._writer is None or self._output.full(self._count, self._bytes)
+        writer = self._next() if full else self._writer
         writer.write_line(line)
         self._count += 1
         self._bytes += len(line)

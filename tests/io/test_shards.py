@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from cleaner.cli import main
-from cleaner.io.shards import ShardedWriter, parse_shard_size
+from cleaner.io.shards import ShardedWriter, ShardOutput, parse_shard_size
 
 from ..conftest import SAMPLES
 
@@ -62,7 +62,7 @@ def test_shard_options_that_do_not_go_together_exit_2(tmp_path: Path, args: list
 def test_a_shard_appears_only_when_complete(tmp_path: Path) -> None:
     from cleaner.io.writers import JsonlWriter, dumps
 
-    writer = ShardedWriter(str(tmp_path / "s-{shard}.jsonl"), lambda p: JsonlWriter(p), 2, None)
+    writer = ShardedWriter(ShardOutput(str(tmp_path / "s-{shard}.jsonl"), 2), lambda p: JsonlWriter(p))
     for n in range(3):
         writer.write_line(dumps({"n": n}))
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == ["s-0.jsonl"]
