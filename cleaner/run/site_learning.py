@@ -37,12 +37,13 @@ class SpooledSites:
         self._spool.add_batch(first_key, batch.sites, batch.key_counts, batch.keys)
 
     def statistics(self, grouping, options: Options) -> tuple[SiteStats, array]:
-        """The boilerplate lines (only they stay in memory) and the keys of
-        the documents holding some, ascending."""
+        """The boilerplate lines of the sites that have some (only they stay
+        in memory, and go to the tasks that remove them) and the keys of the
+        documents holding some, ascending."""
         stats = self._spool.statistics(grouping, options.site_min_docs, options.site_min_share).compacted()
         changed = self._spool.changed(stats)
         self.close()
-        return stats, changed
+        return SiteStats.joined([stats], options.site_min_docs, options.site_min_share), changed
 
     def close(self) -> None:
         self._spool.close()
@@ -97,8 +98,7 @@ def changed_jobs(journal, changed: array, site_stats: SiteStats, options: Option
                  ) -> Iterator[tuple[None, tuple[list[int], list[bytes], SiteStats, Options]]]:
     """The second map's jobs: the journal lines of the documents that hold
     boilerplate (keys ascending), a batch at a time, with the boilerplate
-    lines (only the sites that have some: sent with every job)."""
-    stats = SiteStats.joined([site_stats], options.site_min_docs, options.site_min_share)
+    lines (sent with every job)."""
     keys: list[int] = []
     lines: list[bytes] = []
     at = 0  # next position in `changed`
@@ -110,7 +110,7 @@ def changed_jobs(journal, changed: array, site_stats: SiteStats, options: Option
             keys.append(key)
             lines.append(line)
             if len(keys) == options.batch_size or at == len(changed):
-                yield None, (keys, lines, stats, options)
+                yield None, (keys, lines, site_stats, options)
                 keys, lines = [], []
 
 

@@ -81,8 +81,7 @@ class KeptRecords:
             lo, hi = np.searchsorted(keys, [kept.first_key, kept.first_key + len(kept.sizes)])
             if hi > lo:
                 jobs.append(((kept.first_key, keys[lo:hi]), [kept.handle]))
-        stats = SiteStats.joined([site_stats], self.options.site_min_docs, self.options.site_min_share)
-        for resigned in self.engine.reduce(resign_kept, (stats, self.options), jobs):
+        for resigned in self.engine.reduce(resign_kept, (site_stats, self.options), jobs):
             for key, size in zip(resigned.keys.tolist(), resigned.record_sizes.tolist()):
                 kept = self._batches[bisect.bisect_right(self._first_keys, key) - 1]
                 kept.sizes[key - kept.first_key] = size
@@ -99,8 +98,6 @@ class KeptRecords:
                 kept.sizes[key - kept.first_key] = 0
         edited = np.frombuffer(changed, dtype=np.int64) if changed is not None and len(changed) \
             else np.zeros(0, dtype=np.int64)
-        if site_stats is not None:
-            site_stats = SiteStats.joined([site_stats], self.options.site_min_docs, self.options.site_min_share)
         shared = (self.options, self.output, site_stats)
         for path, figures, not_written in self.engine.reduce(write_shard, shared,
                                                              self._jobs(grouping, ids, edited)):
