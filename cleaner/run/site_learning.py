@@ -117,20 +117,21 @@ def changed_jobs(journal, changed: array, site_stats: SiteStats, options: Option
 class Resigned(NamedTuple):
     """A resign_job's answer: the documents it had (`keys`), those still
     signed and their signatures, shingle counts and lengths (the others lost
-    all their text or words), and each document's output record size (0:
-    no longer written)."""
+    all their text or words), and, when asked, each document's output
+    record size (0: no longer written)."""
 
     keys: np.ndarray
     signed: np.ndarray
     signatures: np.ndarray
     shingle_counts: np.ndarray
     lengths: np.ndarray
-    record_sizes: np.ndarray
+    record_sizes: np.ndarray | None
 
 
-def resign_job(job: tuple[list[int], list[bytes], SiteStats, Options]) -> Resigned:
+def resign_job(job: tuple[list[int], list[bytes], SiteStats, Options], record_sizes: bool = False) -> Resigned:
     """A task of the second map: documents without their site boilerplate,
-    signed again."""
+    signed again; with `record_sizes`, their records' sizes too (a cluster
+    that writes them plans its shards so)."""
     keys, lines, site_stats, options = job
     docs = [parse_line(line) for line in lines]
     for doc in docs:
@@ -141,7 +142,8 @@ def resign_job(job: tuple[list[int], list[bytes], SiteStats, Options]) -> Resign
                     np.array([docs[i].signature for i in signed], dtype=np.uint32).reshape(len(signed), -1),
                     np.array([docs[i].shingle_count for i in signed], dtype=np.int64),
                     np.array([docs[i].chars_out for i in signed], dtype=np.int64),
-                    np.array([len(record_line(d.record())) if d.ok else 0 for d in docs], dtype=np.int32))
+                    np.array([len(record_line(d.record())) if d.ok else 0 for d in docs], dtype=np.int32)
+                    if record_sizes else None)
 
 
 def update_signatures(index, resigned: Resigned) -> None:

@@ -157,7 +157,8 @@ def resign_kept(shared: tuple, payload: tuple, parts: list) -> Resigned:
     site_stats, options = shared
     first_key, keys = payload
     lines = kept_lines(parts[0])
-    return resign_job((keys.tolist(), [lines[key - first_key] for key in keys.tolist()], site_stats, options))
+    return resign_job((keys.tolist(), [lines[key - first_key] for key in keys.tolist()], site_stats, options),
+                      record_sizes=True)
 
 
 def write_shard(shared: tuple, payload: tuple, parts: list) -> tuple[str, RunStats, list[Document]]:
