@@ -132,7 +132,7 @@ def partition_pairs(entries: list[tuple], replaced: np.ndarray | None = None,
         for codes in _band_codes(hashes[lo:hi]):
             a, c = np.divmod(codes, hi - lo)
             found.append((band_keys[a] << 32) | band_keys[c])
-    return _sorted_unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+    return sorted_unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
 
 
 def _runs_of(values: np.ndarray) -> list[tuple[int, int]]:
@@ -200,7 +200,7 @@ class _PairSet:
     def _merge_pending(self) -> None:
         if not self._pending:
             return
-        codes = _sorted_unique(self._pending[0] if len(self._pending) == 1 else np.concatenate(self._pending))
+        codes = sorted_unique(self._pending[0] if len(self._pending) == 1 else np.concatenate(self._pending))
         self._pending, self._pending_size = [], 0
         cuts = np.searchsorted(codes, self._bounds).tolist()
         for i, (lo, hi) in enumerate(zip([0, *cuts], [*cuts, len(codes)])):
@@ -215,7 +215,7 @@ class _PairSet:
             yield part
 
 
-def _sorted_unique(codes: np.ndarray) -> np.ndarray:
+def sorted_unique(codes: np.ndarray) -> np.ndarray:
     """`codes` sorted (in place) without repeats; np.unique's hash path is far
     slower on large int64 arrays."""
     codes.sort()

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...dedup.candidates import _sorted_unique, partition_pairs, split_by_hash
+from ...dedup.candidates import partition_pairs, sorted_unique, split_by_hash
 from ...dedup.groups import Grouping, components
 from ...dedup.index import CorpusIndex, judged
 from ...document import Options
@@ -168,7 +168,7 @@ def attach_lower(starts: np.ndarray, payload: tuple, parts: list) -> tuple[None,
     first_keys, again = payload
     count = len(first_keys)
     keys, *values = _documents(first_keys, parts[:count], again)
-    codes = _sorted_unique(np.concatenate(parts[count:] + [np.zeros(0, dtype=np.int64)]))
+    codes = sorted_unique(np.concatenate(parts[count:] + [np.zeros(0, dtype=np.int64)]))
     out = []
     for at in _group_parts(codes & _HIGH, starts):
         mine = codes[at]  # (ascending: the split is stable)
