@@ -99,6 +99,11 @@ class Document:
     # The HTTP Content-Type the bytes came with (a WARC response's): its
     # charset is the declared encoding. Not written out.
     content_type: str | None = field(default=None, repr=False)
+    # Lines removed, by rule (the chrome rules' and "site_boilerplate"), and
+    # the paragraphs site learning removed: counted in the run's report, not
+    # written out.
+    removed: dict[str, int] | None = field(default=None, repr=False)
+    boilerplate: list[str] | None = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:

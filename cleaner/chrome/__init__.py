@@ -16,6 +16,6 @@ May import: `cleaner.document`, `cleaner.tokens`, `cleaner._native`.
 Not `run`, `views` or `cli`, nor the other stages.
 """
 
-from .filter import Cleaned, LineDecision, clean_text
+from .filter import RULE_KINDS, Cleaned, LineDecision, clean_text, removed_by_rule
 
-__all__ = ["Cleaned", "LineDecision", "clean_text"]
+__all__ = ["RULE_KINDS", "Cleaned", "LineDecision", "clean_text", "removed_by_rule"]

@@ -72,6 +72,16 @@ _SCHEDULE_ENTRY = re.compile(r"\b\d{1,2}[:h]\d{2}\b|\b\d+\s*[-–:]\s*\d+\b|^\W*
 # Rules whose lines are chrome only where few (outside tail blocks): more of
 # them date the rows of the content.
 DATED_RULES = ("date_line", "relative_date")
+# What a removed line's rule is, for people (the report's "chrome removed").
+RULE_KINDS = {
+    "counter": "counters", "action_links": "share and print links",
+    "block_heading": "related, most-read and comment blocks", "tail_block": "related, most-read and comment blocks",
+    "navigation": "navigation", "menu": "navigation", "breadcrumb": "navigation",
+    "footer": "footers and notices", "notice": "footers and notices",
+    "date_line": "dates", "relative_date": "dates",
+    "repeat": "repeats", "truncated_repeat": "repeats", "folded_copy": "repeats", "title": "repeated headline",
+    "no_words": "separators", "site_boilerplate": "site boilerplate",
+}
 MAX_LONE_DATED_LINES = 2
 
 
@@ -148,6 +158,15 @@ def _judge_dated_lines(lines: list[Line], decisions: list[LineDecision], dated: 
         if d.rule == "date_line" and found_date is None:
             found_date = find_date(line.text)
     return found_date
+
+
+def removed_by_rule(decisions: list[LineDecision]) -> dict[str, int]:
+    """Lines removed, by rule (blank lines are not counted)."""
+    counts: dict[str, int] = {}
+    for d in decisions:
+        if not d.keep and d.rule and d.text.strip():
+            counts[d.rule] = counts.get(d.rule, 0) + 1
+    return counts
 
 
 def clean_text(text: str, *, lexicon: Lexicon | None = None, html: bool = False,

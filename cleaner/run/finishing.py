@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from ..chrome.sites import SiteStats
 from ..dedup.index import Grouping
 from ..document import DUPLICATE_DROPPED, Document, Options
-from .journal import parse_line, split_line, written_figures
+from .journal import parse_line, report_figures, split_line, written_figures
 from .jsonl_dedup import IdTable, duplicate_fields, with_duplicate_fields
 from .site_learning import remove_site_boilerplate
 from .stats import RunStats
@@ -27,6 +27,8 @@ class Written:
     chars: int
     text_bytes: int
     flagged: bool
+    report: list | None = None  # (journal.report_figures)
+    removed: dict | None = None
 
 
 def finish_line(line: bytes, fields: dict | None, options: Options, *, edited: bool = False,
@@ -46,7 +48,7 @@ def finish_line(line: bytes, fields: dict | None, options: Options, *, edited: b
         if fields is not None and figures is not None:
             record = with_duplicate_fields(record, fields)
         if figures is not None and record is not None:
-            return Written(record + b"\n", figures[0], figures[1], duplicate)
+            return Written(record + b"\n", figures[0], figures[1], duplicate, *report_figures(rest))
     doc = parse_line(line)
     if new_id is not None:
         doc.id = new_id
@@ -68,6 +70,7 @@ def fields_of(key: int, root: int | None, grouping: Grouping, ids: IdTable) -> d
 def count(stats: RunStats, item: Document | Written) -> None:
     """What the run's figures count for one finished line."""
     if isinstance(item, Written):
-        stats.count_written(item.chars, item.text_bytes, flagged=item.flagged)
+        stats.count_written(item.chars, item.text_bytes, flagged=item.flagged, report=item.report,
+                            removed=item.removed)
     else:
         stats.count_result(item)

@@ -25,6 +25,7 @@ from collections.abc import Iterator
 
 import orjson
 
+from ..chrome.sites import site_of
 from ..document import OK, RECORD_FIELDS, SPOOLED_FIELDS, Document, Options
 from ..io.writers import FILE_BUFFER
 from ..io.writers import dumps as record_line
@@ -35,6 +36,7 @@ _IN_RECORD = {*RECORD_FIELDS, "explain"}
 _REST_FIELDS = tuple(name for name in SPOOLED_FIELDS if name not in _IN_RECORD)
 # Fields of the part after the tab that are not Document fields.
 _WRITTEN = "written"  # [chars_out, UTF-8 bytes of the text]
+_REPORT = "report"  # a written document's figures for the report (report_figures)
 # Options that only say how to run, not what comes out.
 _RUN_ONLY = {"workers", "batch_size", "engine", "address"}
 
@@ -69,6 +71,9 @@ def spool_line(doc: Document) -> bytes:
     rest = {name: getattr(doc, name) for name in _REST_FIELDS}
     if doc.ok:
         rest[_WRITTEN] = [doc.chars_out, utf8_length(doc.text)]
+        site = site_of(doc.url, doc.source)
+        rest[_REPORT] = [site, doc.encoding, doc.encoding_method, doc.language, doc.chars_in,
+                         *((doc.id, doc.source, doc.repairs) if doc.repairs else ())]
     return record_line(doc.record())[:-1] + b"\t" + dumps(rest)
 
 
@@ -87,7 +92,15 @@ def parse_line(line: bytes) -> Document:
     data = loads(record)
     data.update(rest)
     data.pop(_WRITTEN, None)
+    data.pop(_REPORT, None)
     return Document.from_spool(data)
+
+
+def report_figures(rest: dict) -> tuple[list | None, dict | None]:
+    """A written document's figures for the report's breakdown (site,
+    encoding, method, language, characters in, and id, source and repairs
+    when its encoding needed some), and its lines removed by rule."""
+    return rest.get(_REPORT), rest.get("removed")
 
 
 def written_figures(rest: dict) -> tuple[int, int] | None:

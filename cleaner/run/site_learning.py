@@ -82,6 +82,8 @@ def remove_site_boilerplate(doc: Document, site_stats: SiteStats, options: Optio
     if not removed:
         return False
     doc.text, doc.chars_out = text, len(text)
+    doc.removed = {**(doc.removed or {}), "site_boilerplate": len(removed)}
+    doc.boilerplate = [paragraph for paragraph, _, _ in removed]
     if doc.explain is not None:
         verdicts = {paragraph: (k, n) for paragraph, k, n in removed}
         for decision in doc.explain:

@@ -68,6 +68,7 @@ def extract_stage(doc: Document, options: Options) -> Document:
         doc.title, doc.date = cleaned.title, cleaned.date
     doc.text = cleaned.text
     doc.chars_out = len(doc.text)
+    doc.removed = chrome.removed_by_rule(cleaned.decisions) or None
     if options.explain:
         lines = [{"line": d.index + 1, "text": d.text, "keep": d.keep, "rule": d.rule,
                   "evidence": d.evidence, "output": d.output} for d in cleaned.decisions]
