@@ -1,5 +1,5 @@
 """The `cleaner` command: a thin layer over `cleaner.clean`, one module per
-command with its help text (clean, explain, dedup, dups, detect, index), and what
+command with its help text (clean, explain, dedup, dups, report, detect, index), and what
 they share in common.py.
 
 stdout carries data only (JSON Lines); everything for people goes to stderr.
@@ -32,6 +32,7 @@ from .detect import detect_command  # noqa: E402
 from .dups import dups_command  # noqa: E402
 from .explain import explain_command  # noqa: E402
 from .index import index_command  # noqa: E402
+from .report import report_command  # noqa: E402
 
 __all__ = ["main"]
 
@@ -70,5 +71,6 @@ def main() -> None:
     """
 
 
-for _command in (clean_command, explain_command, dedup_command, dups_command, detect_command, index_command):
+for _command in (clean_command, explain_command, dedup_command, dups_command, report_command, detect_command,
+                 index_command):
     main.add_command(_command)

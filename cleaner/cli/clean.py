@@ -16,7 +16,7 @@ from ..io.outputs import resolve
 from ..io.parquet import ParquetWriter
 from ..io.pipes import silence_closed_outputs
 from ..io.shards import ShardOutput, shard_name, shards_of
-from ..io.writers import STDOUT, JsonlWriter, TextDirWriter, write_json
+from ..io.writers import STDOUT, JsonlWriter, TextDirWriter
 from ..views.terminal import Counter, input_counter, interrupts_ignored, stdin_hint
 from .common import (
     EXIT_BROKEN_PIPE,
@@ -33,6 +33,7 @@ from .common import (
     raise_interrupt,
     where,
 )
+from .report import check_report_html, write_reports
 
 CLEAN_HELP = """Clean and deduplicate web pages into a text corpus.
 
@@ -52,7 +53,7 @@ are flagged with `duplicate_of`, `cluster` and `similarity`.
 Output is JSON Lines on stdout (or -o FILE); the summary goes to stderr.
 Every document not written is listed by --errors and counted in the summary
 and --report with a reason (skipped records are counted, not listed); the first 20 failed inputs are also named on
-stderr. An output file (-o, --report, --errors, the files in --out-dir) is
+stderr. An output file (-o, --report, --report-html, --errors, the files in --out-dir) is
 written under a temporary name and renamed into place when complete, with
 the mode your umask gives (a replaced file keeps its own); a symlink's target
 is written so and the link stays; a device, named pipe, socket or /dev/fd/N
@@ -63,6 +64,7 @@ Examples:
   cleaner clean samples/ -o corpus.jsonl
   find crawl/ -name '*.html' | cleaner clean --files-from - > corpus.jsonl
   cleaner clean 'crawl/**/*.txt' --drop-duplicates --report report.json
+  cleaner clean crawl/ -o corpus.jsonl --report-html report.html
   cleaner clean page.html --format txt --out-dir clean/
   cleaner clean crawl.warc.gz -o corpus.parquet
   cleaner clean pages.parquet --html-field raw_html -o clean.parquet
@@ -126,6 +128,9 @@ Exit status:
 @click.option("--report", "report_path", metavar="FILE", envvar="CLEANER_REPORT",
               help="Write the run's figures and duplicate clusters as JSON. "
                    "Example: --report report.json")
+@click.option("--report-html", "report_html", metavar="FILE", envvar="CLEANER_REPORT_HTML",
+              help="Write the run's report as one HTML file that opens offline (charts, searchable clusters "
+                   "side by side, failures); needs pip install 'cleaner[report]'. Example: --report-html report.html")
 @click.option("--threshold", type=float, default=Options.threshold, show_default=True,
               callback=probability, envvar="CLEANER_THRESHOLD",
               help="Estimated Jaccard similarity (word n-grams) at or above which two documents "
@@ -206,7 +211,7 @@ Exit status:
               help="Continue an interrupted or killed run from its journal (same inputs and "
                    "options; needs -o FILE or --out-dir). Example: cleaner clean crawl/ -o c.jsonl --resume")
 def clean_command(inputs, output, output_format, out_dir, files_from, shard_size, input_format, html_field, text_field,
-                  id_field, url_field, errors_path, report_path,
+                  id_field, url_field, errors_path, report_path, report_html,
                   threshold, containment, keep, num_perm, ngram, drop_duplicates, stream, no_dedup,
                   site_learning,
                   site_min_docs, site_min_share, explain, favor_precision, favor_recall,
@@ -237,7 +242,8 @@ def clean_command(inputs, output, output_format, out_dir, files_from, shard_size
         raise click.UsageError("--stream keeps the first document of a group: --keep must be first")
     if list(inputs).count("-") + (files_from == "-") > 1:
         raise click.UsageError("standard input can be used only once (INPUT `-` or --files-from -)")
-    check_outputs(first, errors_path, report_path)
+    check_outputs(first, errors_path, report_path, report_html)
+    check_report_html(report_html)
     if address and engine != "ray":
         raise click.UsageError("--address is for --engine ray")
     if index_readonly and not index:
@@ -290,15 +296,17 @@ def clean_command(inputs, output, output_format, out_dir, files_from, shard_size
         click.echo(hint, err=True)
     # a progress line would be drawn over what is typed on the terminal
     show_progress = (not quiet) and (progress if progress is not None else sys.stderr.isatty() and not hint)
-    code = _run(sources, options, output, output_format, out_dir, errors_path, report_path,
-                quiet, show_progress, journal, resume, count=input_counter(inputs, files_from), shards=shards)
+    code = _run(sources, options, output, output_format, out_dir, errors_path, (report_path, report_html),
+                quiet, show_progress, journal, resume, count=input_counter(inputs, files_from), shards=shards,
+                named_inputs=(*inputs, *([f"--files-from {files_from}"] if files_from is not None else ())))
     sys.exit(code)
 
 
 def _run(sources, options: Options, output: str, output_format: str, out_dir: str | None,
-         errors_path: str | None, report_path: str | None, quiet: bool, show_progress: bool,
+         errors_path: str | None, reports: tuple[str | None, str | None], quiet: bool, show_progress: bool,
          journal: str | None = None, resume: bool = False,
-         count: Counter | None = None, shards: tuple[int | None, int | None] | None = None) -> int:
+         count: Counter | None = None, shards: tuple[int | None, int | None] | None = None,
+         named_inputs: tuple = ()) -> int:
     from ..dedup.store import IndexProblem
     from ..engines import EngineProblem
     from ..run.failures import FailedInputs
@@ -373,13 +381,9 @@ def _run(sources, options: Options, output: str, output_format: str, out_dir: st
     if run.resumed and not quiet:
         click.echo(f"cleaner: resumed: {run.resumed:,} documents came from the interrupted run's journal",
                    err=True)
-    if report_path:
-        figures = run.stats.as_dict()
-        if shards:
-            figures["output"] = [os.path.abspath(path) for path in run.shard_paths]
-        elif output_format != "txt" and output != STDOUT:
-            figures["output"] = os.path.abspath(output)
-        write_json(report_path, figures)
+    if any(reports):
+        write_reports(run.stats, reports, list(named_inputs), run.shard_paths if shards
+                      else None if output_format == "txt" or output == STDOUT else output)
     if not quiet:
         print_summary(run.stats)
     failures.write(errors_path, advise=not quiet)  # errors: named even with -q

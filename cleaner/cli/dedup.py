@@ -22,6 +22,7 @@ from .common import (
     probability,
     raise_interrupt,
 )
+from .report import check_report_html
 
 DEDUP_HELP = """Flag near-duplicates in JSON Lines made by any tool.
 
@@ -64,11 +65,14 @@ Examples:
               help="Leave the duplicates out instead of flagging them.")
 @click.option("--report", "report_path", metavar="FILE", envvar="CLEANER_REPORT",
               help="Write the figures and the duplicate clusters as JSON.")
+@click.option("--report-html", "report_html", metavar="FILE", envvar="CLEANER_REPORT_HTML",
+              help="Write the report as one HTML file that opens offline (needs pip install "
+                   "'cleaner[report]'). Example: --report-html dups.html")
 @click.option("--workers", type=click.IntRange(1), default=None, envvar="CLEANER_WORKERS",
               help="Processes computing signatures (default: all cores). Example: --workers 1")
 @click.option("-q", "--quiet", is_flag=True, envvar="CLEANER_QUIET", help="No summary on stderr.")
 def dedup_command(source, output, id_field, text_field, threshold, containment, keep, num_perm,
-                  ngram, drop_duplicates, report_path, workers, quiet) -> None:
+                  ngram, drop_duplicates, report_path, report_html, workers, quiet) -> None:
     from ..engines import default_workers
     from ..run.jsonl_dedup import DedupStats, NoValidRecords, dedup_lines
 
@@ -84,7 +88,8 @@ def dedup_command(source, output, id_field, text_field, threshold, containment, 
             stream = open(source, "rb")
         except OSError as exc:
             raise click.UsageError(f"cannot read {source}: {exc.strerror}")
-    check_outputs(output, report_path)
+    check_outputs(output, report_path, report_html)
+    check_report_html(report_html)
     signal.signal(signal.SIGTERM, raise_interrupt)
     stats = DedupStats()
     started = time.monotonic()
@@ -127,6 +132,9 @@ def dedup_command(source, output, id_field, text_field, threshold, containment, 
                "accounted": stats.read == stats.written + stats.dropped, "clusters": stats.clusters}
     if report_path:
         write_json(report_path, figures)
+    if report_html:
+        from ..views.html_report import write_report_html
+        write_report_html(figures, report_html, report_path)
     if not quiet:
         from ..views.summary import print_dedup_summary
         print_dedup_summary(figures)

@@ -60,7 +60,7 @@ def dups_command(report, corpus, cluster_ids, limit, id_field, text_field, color
     except OSError as exc:
         raise click.UsageError(f"cannot read the corpus {corpus}: {exc.strerror}")
     runs = (figures.get("index") or {}).get("earlier_runs") or {}
-    texts.update(_earlier_texts(keys, runs))
+    texts.update(dups.earlier_texts(keys, runs))
     if not clusters:
         click.echo("no duplicate clusters", err=True)
         sys.exit(EXIT_OK)
@@ -72,20 +72,3 @@ def dups_command(report, corpus, cluster_ids, limit, id_field, text_field, color
         dups.write_plain(clusters, texts, sys.stdout, runs)
     sys.exit(EXIT_OK)
 
-
-def _earlier_texts(keys: set, runs: dict[str, list[str]]) -> dict:
-    """Texts of earlier index runs' members, from those runs' JSON Lines
-    outputs where they are still at hand (others are said to be elsewhere)."""
-    from ..views import dups
-
-    texts = {}
-    for run in sorted({r for r, _ in keys if r is not None}):
-        wanted = {i for r, i in keys if r == run}
-        for path in runs.get(str(run)) or []:
-            try:
-                with open(path, encoding="utf-8", errors="replace") as handle:
-                    found = dups.load_texts(handle, wanted, "id", "text")
-            except (OSError, UnicodeError):
-                continue
-            texts.update({(run, i): t for i, t in found.items()})
-    return texts

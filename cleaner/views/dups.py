@@ -197,3 +197,19 @@ def write_rich(clusters: Iterable[dict], texts: dict, runs: dict | None = None) 
                     table.add_row(Text(printable(left), style=style if left else None),
                                   Text(printable(right), style=style if right else None))
             console.print(table)
+
+
+def earlier_texts(keys: set, runs: dict[str, list[str]]) -> dict:
+    """Texts of earlier index runs' members, from those runs' JSON Lines
+    outputs where they are still at hand (others are said to be elsewhere)."""
+    texts = {}
+    for run in sorted({r for r, _ in keys if r is not None}):
+        wanted = {i for r, i in keys if r == run}
+        for path in runs.get(str(run)) or []:
+            try:
+                with open(path, encoding="utf-8", errors="replace") as handle:
+                    found = load_texts(handle, wanted, "id", "text")
+            except (OSError, UnicodeError):
+                continue
+            texts.update({(run, i): t for i, t in found.items()})
+    return texts
