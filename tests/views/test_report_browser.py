@@ -134,10 +134,10 @@ def test_the_samples_report(browser, tmp_path: Path) -> None:
     browser.execute_script("window.scrollTo(0, 0)")
     png = browser.get_screenshot_as_png()
     assert not_blank(png)
-    if os.environ.get("CLEANER_README_SCREENSHOT"):  # the README's picture: made here, by this browser
+    if os.environ.get("SAVE_REPORT_SCREENSHOT"):  # the README's picture: made here, by this browser
         from PIL import Image
 
-        Image.open(io.BytesIO(png)).convert("RGB").quantize(64).save(os.environ["CLEANER_README_SCREENSHOT"],
+        Image.open(io.BytesIO(png)).convert("RGB").quantize(64).save(os.environ["SAVE_REPORT_SCREENSHOT"],
                                                                       optimize=True)
 
 
