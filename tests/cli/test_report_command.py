@@ -131,3 +131,16 @@ def test_dedup_writes_the_html_report_of_its_clusters(tmp_path: Path) -> None:
     [cluster] = cluster_data(page)
     assert cluster["k"] == "a0" and all(m["r"] for m in cluster["m"])
     assert "This report has no chrome figures" in page
+
+
+def test_texts_are_read_from_parquet_shards(tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(main, ["clean", str(SAMPLES), "-o", str(tmp_path / "part-{shard:02d}.parquet"),
+                                  "--shard-size", "3", "--report", str(tmp_path / "report.json"), "-q"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert len(figures["output"]) == 3 and all(path.endswith(".parquet") for path in figures["output"])
+    result = runner.invoke(main, ["report", str(tmp_path / "report.json"), "-o", str(tmp_path / "r.html")])
+    assert result.exit_code == 0 and result.stderr == ""
+    [cluster] = cluster_data((tmp_path / "r.html").read_text(encoding="utf-8"))
+    assert cluster["t"] and cluster["m"][0]["r"]
