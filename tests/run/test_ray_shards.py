@@ -154,7 +154,7 @@ def test_the_command_line_writes_shards_in_the_tasks(tmp_path: Path) -> None:
         assert report["output"] == [str(out / f"part-{n:03d}.jsonl") for n in range(len(report["output"]))]
         results[engine] = ([Path(p).read_bytes() for p in report["output"]],
                            (out / "errors.jsonl").read_text(encoding="utf-8"),
-                           {k: v for k, v in report.items() if k not in ("seconds", "peak_memory_mb", "output")},
+                           {k: v for k, v in report.items() if k not in ("seconds", "peak_memory_mb", "output", "started")},
                            done.stderr)
     assert results["ray"] == results["local"] and len(results["ray"][0]) > 3
     resumed = subprocess.run([*COMMAND, "clean", str(SAMPLES), "-o", str(tmp_path / "p-{shard}.jsonl"), "--shard-size",
