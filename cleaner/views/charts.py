@@ -13,8 +13,9 @@ beside it: every charted figure is also a number on the page.
 from __future__ import annotations
 
 import base64
+import functools
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 # One palette for the whole report: kept, flagged, dropped, failed, skipped, other.
 COLOURS = {"written": "#3b7d4f", "flagged": "#d9a43b", "dropped": "#8c6bb1", "failed": "#c0392b",
@@ -24,14 +25,26 @@ _BAR_HEIGHT = 0.32  # inches per bar
 _LABEL_CHARS = 48  # a bar's label is cut to this many characters
 
 
+_STYLE = {"svg.fonttype": "none", "svg.hashsalt": "cleaner", "font.size": 9,
+          "font.family": ["DejaVu Sans", "sans-serif"], "axes.spines.top": False, "axes.spines.right": False}
+
+
+def _styled(chart: Callable[..., str | None]) -> Callable[..., str | None]:
+    """Draw and save the chart in the report's style, in a matplotlib
+    rc_context: the settings of a program that calls the library stay its own."""
+    @functools.wraps(chart)
+    def drawn(*args, **kwargs) -> str | None:
+        from matplotlib import rc_context
+
+        with rc_context(_STYLE):
+            return chart(*args, **kwargs)
+    return drawn
+
+
 def _figure(bars: int):
-    """A figure of `bars` rows' height, in the report's style."""
-    from matplotlib import rcParams
+    """A figure of `bars` rows' height."""
     from matplotlib.figure import Figure
 
-    rcParams.update({"svg.fonttype": "none", "svg.hashsalt": "cleaner", "font.size": 9,
-                     "font.family": ["DejaVu Sans", "sans-serif"], "axes.spines.top": False,
-                     "axes.spines.right": False})
     figure = Figure(figsize=(_WIDTH, 0.7 + _BAR_HEIGHT * max(bars, 1)), dpi=100)
     return figure, figure.add_subplot()
 
@@ -55,6 +68,7 @@ def _label(text: str) -> str:
     return text if len(text) <= _LABEL_CHARS else text[:_LABEL_CHARS - 1] + "…"
 
 
+@_styled
 def horizontal_bars(labels: Sequence[str], values: Sequence[float], colours: Sequence[str] | None = None,
                     unit: str = "documents") -> str | None:
     """Bars, largest on top as listed, each with its value at its end; None
@@ -73,6 +87,7 @@ def horizontal_bars(labels: Sequence[str], values: Sequence[float], colours: Seq
     return _data_uri(figure)
 
 
+@_styled
 def stacked_bars(labels: Sequence[str], series: dict[str, Sequence[float]], colours: dict[str, str],
                  unit: str) -> str | None:
     """Horizontal bars of several parts each (`series`: part name -> a value per label), with a legend."""
@@ -92,6 +107,7 @@ def stacked_bars(labels: Sequence[str], series: dict[str, Sequence[float]], colo
     return _data_uri(figure)
 
 
+@_styled
 def histogram(sizes: dict[int, int], unit: str = "clusters") -> str | None:
     """Cluster sizes: a bar per size (the largest sizes together in one
     last bar), on a logarithmic scale when the counts span it."""
