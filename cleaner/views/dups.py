@@ -85,7 +85,14 @@ def sentences(text: str) -> list[str]:
 def load_texts(corpus: IO[str], wanted: set[str], id_field: str = "id",
                text_field: str = "text") -> dict[str, str]:
     """Texts of the wanted ids, reading the corpus once."""
-    texts = {}
+    return {doc_id: text for doc_id, (_, text) in load_records(corpus, wanted, id_field, text_field).items()}
+
+
+def load_records(corpus: IO[str], wanted: set[str], id_field: str = "id",
+                 text_field: str = "text") -> dict[str, tuple[str, str]]:
+    """(title, text) of the wanted ids (title "" when a record has none),
+    reading JSON Lines once; lines that are not records are passed over."""
+    found = {}
     for line in corpus:
         if not line.strip():
             continue
@@ -97,8 +104,8 @@ def load_texts(corpus: IO[str], wanted: set[str], id_field: str = "id",
             continue
         doc_id = str(record.get(id_field))
         if doc_id in wanted and isinstance(record.get(text_field), str):
-            texts[doc_id] = record[text_field]
-    return texts
+            found[doc_id] = (str(record.get("title") or ""), record[text_field])
+    return found
 
 
 def no_texts_hint(corpus: str, id_field: str, text_field: str) -> str:

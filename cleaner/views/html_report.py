@@ -28,7 +28,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from . import charts
-from .dups import alignment, kept_key, member_key, missing, named
+from .dups import alignment, kept_key, load_records, member_key, missing, named
 
 TEMPLATES = os.path.join(os.path.dirname(__file__), "templates")
 # Characters of aligned text a cluster keeps (the page's share, between the
@@ -321,15 +321,8 @@ def corpus_records(paths: Iterable[str], wanted: set[str], id_field: str = "id",
                 found.update(_parquet_records(path, wanted - found.keys(), id_field, text_field))
                 continue
             with open(path, encoding="utf-8", errors="replace") as handle:
-                for line in handle:
-                    try:
-                        record = json.loads(line)
-                    except ValueError:
-                        continue
-                    if isinstance(record, dict) and str(record.get(id_field)) in wanted \
-                            and isinstance(record.get(text_field), str):
-                        found[str(record[id_field])] = (str(record.get("title") or ""), record[text_field])
-        except OSError:
+                found.update(load_records(handle, wanted - found.keys(), id_field, text_field))
+        except (OSError, ValueError):  # (unreadable, or not Parquet: pyarrow says ValueError)
             continue
     return found
 
