@@ -81,7 +81,7 @@ def spooled_batch(docs: list[Document], journal_lines: bool = True) -> SpooledBa
         key_counts.append(len(present))
         keys.extend(present)
     width = len(docs[signed[0]].signature) if signed else 0
-    lines = [spool_line(d) for d in docs] if journal_lines else []
+    lines = [spool_line(d, site) for d, site in zip(docs, sites)] if journal_lines else []
     return SpooledBatch(
         ids=[d.id for d in docs],
         lines=b"".join(lines),

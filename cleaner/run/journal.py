@@ -66,14 +66,14 @@ def loads(line: bytes):
         return json.loads(line)
 
 
-def spool_line(doc: Document) -> bytes:
-    """A document's journal line: output record, tab, the other fields."""
+def spool_line(doc: Document, site: str | None = None) -> bytes:
+    """A document's journal line: output record, tab, the other fields;
+    `site`: its site_of, when the caller has it already."""
     rest = {name: getattr(doc, name) for name in _REST_FIELDS}
     if doc.ok:
         rest[_WRITTEN] = [doc.chars_out, utf8_length(doc.text)]
-        site = site_of(doc.url, doc.source)
-        rest[_REPORT] = [site, doc.encoding, doc.encoding_method, doc.language, doc.chars_in,
-                         *((doc.id, doc.source, doc.repairs) if doc.repairs else ())]
+        rest[_REPORT] = [site or site_of(doc.url, doc.source), doc.encoding, doc.encoding_method, doc.language,
+                         doc.chars_in, *((doc.id, doc.source, doc.repairs) if doc.repairs else ())]
     return record_line(doc.record())[:-1] + b"\t" + dumps(rest)
 
 

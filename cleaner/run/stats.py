@@ -60,11 +60,7 @@ class Breakdown:
             else:
                 rule_lines += lines
         if site is not None:
-            if site not in self.sites and len(self.sites) >= SITES_KEPT:
-                site = OTHER_SITES
-            figures = self.sites.setdefault(site, [0] * _SITE_FIGURES)
-            for i, value in enumerate((1, written, rule_lines, site_lines, *chars)):
-                figures[i] += value
+            site = self._add_site(site, (1, written, rule_lines, site_lines, *chars))
             if boilerplate:
                 seen = self.boilerplate.setdefault(site, Counter())
                 for paragraph in boilerplate:
@@ -73,6 +69,16 @@ class Breakdown:
             self.encodings[(encoding, method or "")] += 1
         if language is not None and written:
             self.languages[language] += 1
+
+    def _add_site(self, site: str, figures) -> str:
+        """Add a site's figures; returns the site they went to (OTHER_SITES
+        once SITES_KEPT sites are kept)."""
+        if site not in self.sites and len(self.sites) >= SITES_KEPT:
+            site = OTHER_SITES
+        mine = self.sites.setdefault(site, [0] * _SITE_FIGURES)
+        for i, value in enumerate(figures):
+            mine[i] += value
+        return site
 
     def add_repaired(self, doc_id: str, source: str, repairs: list[str]) -> None:
         self.repaired += 1
@@ -87,14 +93,9 @@ class Breakdown:
     def merge(self, other: "Breakdown") -> None:
         """Another part of the run's figures (a cluster task's), which comes after these."""
         self.rules.update(other.rules)
-        for site, figures in other.sites.items():
-            if site not in self.sites and len(self.sites) >= SITES_KEPT:
-                site = OTHER_SITES
-            mine = self.sites.setdefault(site, [0] * _SITE_FIGURES)
-            for i, value in enumerate(figures):
-                mine[i] += value
+        kept = {site: self._add_site(site, figures) for site, figures in other.sites.items()}
         for site, seen in other.boilerplate.items():
-            self.boilerplate.setdefault(site if site in self.sites else OTHER_SITES, Counter()).update(seen)
+            self.boilerplate.setdefault(kept[site], Counter()).update(seen)
         self.encodings.update(other.encodings)
         self.languages.update(other.languages)
         self.repaired += other.repaired
